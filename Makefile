@@ -1,0 +1,47 @@
+# DataMesh front door. `make test` and `make run` each work on a fresh machine as one command.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc)
+DEVSTACK := tools/devstack/devstack
+
+.PHONY: all deps configure build test run stop bench fmt lint clean
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 900
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@$(DEVSTACK) up --dir .devstack --bin $(BUILD_DIR)/bin
+
+stop:
+	@$(DEVSTACK) down --dir .devstack
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@tools/bench/run.sh $(BUILD_DIR)
+
+fmt:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+lint: configure
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --suppress=missingIncludeSystem --inline-suppr -I . shared services tools
+
+clean:
+	rm -rf $(BUILD_DIR)

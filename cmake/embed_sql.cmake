@@ -1,0 +1,15 @@
+# Script mode: writes a .cc/.h pair holding the SQL files as migrations, ordered by file name.
+# Each file name starts with its version number: 0001_init.sql.
+set(body "")
+foreach(f ${FILES})
+  get_filename_component(base ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" version "${base}")
+  if(version STREQUAL "")
+    message(FATAL_ERROR "migration ${f} must start with a version number")
+  endif()
+  math(EXPR version "${version}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${version}, \"${base}\", R\"dmsql(${sql})dmsql\"},\n")
+endforeach()
+file(WRITE ${OUT_H} "// Generated from SQL migrations of schema ${SCHEMA}. Do not edit.\n#pragma once\n#include <vector>\n#include \"shared/pg/migrations.h\"\n\nconst std::vector<datamesh::pg::Migration>& ${NAME}();\n")
+file(WRITE ${OUT_CC} "// Generated. Do not edit.\n#include \"${NAME}.h\"\n\nconst std::vector<datamesh::pg::Migration>& ${NAME}() {\n  static const auto* const kMigrations = new std::vector<datamesh::pg::Migration>{\n${body}  };\n  return *kMigrations;\n}\n")

@@ -1,0 +1,160 @@
+# Functions of the devstack script. Sourced, not run.
+
+die() { echo "devstack: $*" >&2; exit 1; }
+log() { echo "devstack: $*" >&2; }
+
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+
+# A free TCP port on 127.0.0.1. Random in a high range, checked against listening sockets and
+# against ports this stack already handed out.
+declare -A TAKEN_PORTS=()
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    [ -n "${TAKEN_PORTS[$p]:-}" ] && continue
+    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+      TAKEN_PORTS[$p]=1
+      echo "$p"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+# Waits until a command succeeds, up to $1 seconds.
+wait_for() {
+  local secs="$1"; shift
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stack_running() {
+  local dir="$1" f
+  [ -d "$dir/pids" ] || return 1
+  for f in "$dir"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    pid_alive "$f" && return 0
+  done
+  return 1
+}
+
+env_set() { # dir key value
+  local envf="$1/env"
+  touch "$envf"
+  grep -v "^$2=" "$envf" > "$envf.tmp" || true
+  echo "$2=$3" >> "$envf.tmp"
+  mv "$envf.tmp" "$envf"
+}
+env_get() { grep "^$2=" "$1/env" 2>/dev/null | tail -n 1 | cut -d= -f2-; }
+
+# Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_nats() {
+  local dir="$1" port mport
+  port=$(free_port); mport=$(free_port)
+  mkdir -p "$dir/nats"
+  cat > "$dir/nats/nats.conf" <<CONF
+listen: 127.0.0.1:$port
+http: 127.0.0.1:$mport
+pid_file: "$dir/pids/nats.pid"
+jetstream {
+  store_dir: "$dir/nats/js"
+  max_memory_store: 256MB
+  max_file_store: 2GB
+}
+CONF
+  setsid nats-server -c "$dir/nats/nats.conf" > "$dir/logs/nats.log" 2>&1 < /dev/null &
+  wait_for 20 curl -sf "http://127.0.0.1:$mport/healthz?js-enabled-only=true" || die "NATS did not start (see $dir/logs/nats.log)"
+  env_set "$dir" DM_NATS_URL "nats://127.0.0.1:$port"
+  env_set "$dir" DM_NATS_MONITOR_URL "http://127.0.0.1:$mport"
+}
+
+start_redis() {
+  local dir="$1" port
+  port=$(free_port)
+  mkdir -p "$dir/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir/redis" \
+    --daemonize yes --pidfile "$dir/pids/redis.pid" --logfile "$dir/logs/redis.log" > /dev/null
+  wait_for 20 redis-cli -p "$port" ping || die "Redis did not start (see $dir/logs/redis.log)"
+  env_set "$dir" DM_REDIS_URL "redis://127.0.0.1:$port"
+}
+
+start_postgres() {
+  local dir="$1" fast="$2" port opts
+  port=$(free_port)
+  [ -n "$PG_BIN" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+  mkdir -p "$dir/pg"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir/pg"; fi
+  as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$dir/logs/pg-init.log" 2>&1 \
+    || die "initdb failed (see $dir/logs/pg-init.log)"
+  opts="-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300"
+  if [ "$fast" = 1 ]; then
+    opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 60 -o "$opts" start > /dev/null \
+    || die "PostgreSQL did not start (see $dir/pg/postgres.log)"
+  # postmaster.pid's first line is the server's pid.
+  head -n 1 "$dir/pg/data/postmaster.pid" > "$dir/pids/postgres.pid"
+  env_set "$dir" DM_PG_URL "postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+deps_up() {
+  local dir="$1" fast="${2:-0}"
+  mkdir -p "$dir/pids" "$dir/logs"
+  # PostgreSQL runs as another user when we are root: it must be able to reach its folder.
+  chmod 0755 "$dir"
+  start_nats "$dir"
+  start_redis "$dir"
+  start_postgres "$dir" "$fast"
+}
+
+stop_pidfile() {
+  local f="$1" pid name
+  name="$(basename "$f" .pid)"
+  pid_alive "$f" || { rm -f "$f"; return 0; }
+  pid="$(cat "$f")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 5 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+stack_down() {
+  local dir="$1" f
+  [ -d "$dir/pids" ] || return 0
+  # Services first (they drain into the dependencies), then the dependencies.
+  for f in "$dir"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    case "$(basename "$f")" in nats.pid|redis.pid|postgres.pid) ;; *) stop_pidfile "$f" & ;; esac
+  done
+  wait
+  if [ -f "$dir/pids/postgres.pid" ] && pid_alive "$dir/pids/postgres.pid"; then
+    as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m fast -w -t 20 stop > /dev/null 2>&1 || true
+  fi
+  for f in "$dir"/pids/*.pid; do
+    [ -e "$f" ] && stop_pidfile "$f"
+  done
+  return 0
+}
+
+stack_status() {
+  local dir="$1" f state
+  [ -d "$dir/pids" ] || { echo "not running"; return 1; }
+  for f in "$dir"/pids/*.pid; do
+    [ -e "$f" ] || continue
+    if pid_alive "$f"; then state="up (pid $(cat "$f"))"; else state="down"; fi
+    printf '%-16s %s\n' "$(basename "$f" .pid)" "$state"
+  done
+}
