@@ -1,6 +1,6 @@
 # Build helpers: every folder's CMakeLists.txt is a short list of sources and explicit deps.
 #
-#   datamesh_cc_library(NAME n SRCS ... [DEPS ...] [PUBLIC_DEPS ...])
+#   datamesh_cc_library(NAME n [SRCS ...] [DEPS ...] [PUBLIC_DEPS ...])   (no SRCS: header-only)
 #   datamesh_cc_test(NAME n SRCS ... [DEPS ...] [LABELS ...] [TIMEOUT s] [RUN_SERIAL])
 #   datamesh_cc_binary(NAME n OUTPUT_NAME out SRCS ... [DEPS ...])
 #   datamesh_proto_library(NAME n PROTOS ... [DEPS ...] [GRPC])
@@ -19,6 +19,13 @@ endfunction()
 
 function(datamesh_cc_library)
   cmake_parse_arguments(A "" "NAME" "SRCS;DEPS;PUBLIC_DEPS" ${ARGN})
+  if(NOT A_SRCS)
+    # Header-only: everything a dependent needs is public.
+    add_library(${A_NAME} INTERFACE)
+    target_include_directories(${A_NAME} INTERFACE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${A_NAME} INTERFACE ${A_PUBLIC_DEPS} ${A_DEPS})
+    return()
+  endif()
   add_library(${A_NAME} STATIC ${A_SRCS})
   target_include_directories(${A_NAME} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${A_NAME} PUBLIC ${A_PUBLIC_DEPS} PRIVATE ${A_DEPS})
@@ -93,12 +100,15 @@ function(datamesh_sql_migrations)
   set(out_dir ${CMAKE_CURRENT_BINARY_DIR}/${A_NAME}_gen)
   set(out_cc ${out_dir}/${A_NAME}.cc)
   set(out_h ${out_dir}/${A_NAME}.h)
+  # '|' separates the files: a ';' list would be split by the shell into several commands.
+  list(JOIN sql_files "|" files_arg)
   add_custom_command(
     OUTPUT ${out_cc} ${out_h}
     COMMAND ${CMAKE_COMMAND} -DNAME=${A_NAME} -DSCHEMA=${A_SCHEMA} -DOUT_CC=${out_cc}
-            -DOUT_H=${out_h} "-DFILES=${sql_files}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
+            -DOUT_H=${out_h} "-DFILES=${files_arg}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
-    COMMENT "Embedding SQL migrations for ${A_SCHEMA}")
+    COMMENT "Embedding SQL migrations for ${A_SCHEMA}"
+    VERBATIM)
   add_library(${A_NAME} STATIC ${out_cc})
   target_include_directories(${A_NAME} PUBLIC ${out_dir})
   target_link_libraries(${A_NAME} PUBLIC dm_pg)

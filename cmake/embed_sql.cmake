@@ -1,5 +1,6 @@
 # Script mode: writes a .cc/.h pair holding the SQL files as migrations, ordered by file name.
 # Each file name starts with its version number: 0001_init.sql.
+string(REPLACE "|" ";" FILES "${FILES}")
 set(body "")
 foreach(f ${FILES})
   get_filename_component(base ${f} NAME_WE)

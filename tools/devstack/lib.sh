@@ -32,7 +32,12 @@ wait_for() {
   done
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A process that exited but was not yet reaped by its parent (often init) counts as gone.
+proc_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*|"") return 1 ;; esac
+}
+pid_alive() { [ -f "$1" ] && proc_alive "$(cat "$1")"; }
 
 stack_running() {
   local dir="$1" f
@@ -51,16 +56,21 @@ env_set() { # dir key value
   echo "$2=$3" >> "$envf.tmp"
   mv "$envf.tmp" "$envf"
 }
-env_get() { grep "^$2=" "$1/env" 2>/dev/null | tail -n 1 | cut -d= -f2-; }
+env_get() { { grep "^$2=" "$1/env" 2>/dev/null || true; } | tail -n 1 | cut -d= -f2-; }
 
 # Runs a command as the postgres user when we are root (PostgreSQL refuses to run as root).
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The port part of a URL in the env file, if the stack already had one (a restarted dependency
+# comes back where its clients expect it).
+known_port() { env_get "$1" "$2" | sed -nE 's|.*:([0-9]+)(/.*)?$|\1|p' || true; }
+
 start_nats() {
   local dir="$1" port mport
-  port=$(free_port); mport=$(free_port)
+  port=$(known_port "$dir" DM_NATS_URL); port=${port:-$(free_port)}
+  mport=$(known_port "$dir" DM_NATS_MONITOR_URL); mport=${mport:-$(free_port)}
   mkdir -p "$dir/nats"
   cat > "$dir/nats/nats.conf" <<CONF
 listen: 127.0.0.1:$port
@@ -80,7 +90,7 @@ CONF
 
 start_redis() {
   local dir="$1" port
-  port=$(free_port)
+  port=$(known_port "$dir" DM_REDIS_URL); port=${port:-$(free_port)}
   mkdir -p "$dir/redis"
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir/redis" \
     --daemonize yes --pidfile "$dir/pids/redis.pid" --logfile "$dir/logs/redis.log" > /dev/null
@@ -90,12 +100,15 @@ start_redis() {
 
 start_postgres() {
   local dir="$1" fast="$2" port opts
-  port=$(free_port)
+  port=$(known_port "$dir" DM_PG_URL | cut -d/ -f1); port=${port:-$(free_port)}
   [ -n "$PG_BIN" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
   mkdir -p "$dir/pg"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir/pg"; fi
-  as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$dir/logs/pg-init.log" 2>&1 \
-    || die "initdb failed (see $dir/logs/pg-init.log)"
+  if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
+    as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$dir/logs/pg-init.log" 2>&1 \
+      || die "initdb failed (see $dir/logs/pg-init.log)"
+  fi
+  echo "$fast" > "$dir/pg/fast"
   opts="-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300"
   if [ "$fast" = 1 ]; then
     opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -123,9 +136,9 @@ stop_pidfile() {
   pid_alive "$f" || { rm -f "$f"; return 0; }
   pid="$(cat "$f")"
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$name did not stop in 5 s; killing it"
+  for _ in $(seq 1 200); do proc_alive "$pid" || break; sleep 0.05; done
+  if proc_alive "$pid"; then
+    log "$name did not stop in 10 s; killing it"
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -146,7 +159,31 @@ stack_down() {
   for f in "$dir"/pids/*.pid; do
     [ -e "$f" ] && stop_pidfile "$f"
   done
+  for f in "$dir"/exit/*; do
+    [ -e "$f" ] || continue
+    [ "$(cat "$f")" = 0 ] || log "$(basename "$f") exited with status $(cat "$f") (see $dir/logs/$(basename "$f").log)"
+  done
   return 0
+}
+
+# Stops or starts one dependency of a running stack, keeping its port (fault tests).
+dep_stop() { # dir name
+  local dir="$1" name="$2"
+  case "$name" in
+    postgres) as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m fast -w -t 20 stop > /dev/null 2>&1 || true
+              rm -f "$dir/pids/postgres.pid" ;;
+    nats|redis) stop_pidfile "$dir/pids/$name.pid" ;;
+    *) die "unknown dependency: $name (nats, postgres or redis)" ;;
+  esac
+}
+dep_start() { # dir name
+  local dir="$1" name="$2"
+  case "$name" in
+    postgres) start_postgres "$dir" "$(cat "$dir/pg/fast" 2>/dev/null || echo 0)" ;;
+    nats) start_nats "$dir" ;;
+    redis) start_redis "$dir" ;;
+    *) die "unknown dependency: $name (nats, postgres or redis)" ;;
+  esac
 }
 
 stack_status() {

@@ -1,2 +1,100 @@
-services_up() { die "services not built yet"; }
-print_summary() { cat "$1/env"; }
+# Service functions of the devstack script. Sourced, not run.
+
+# Services in start order. chunk-stores are added by services_up.
+CORE_SERVICES=(dht auth quota file-ingest monitoring governance)
+
+upper() { echo "$1" | tr 'a-z-' 'A-Z_'; }
+
+# Starts one service in the background under a small supervisor shell that records the
+# service's own pid (what `down` signals) and, when it ends, its exit status.
+launch_with_env() { # dir bin instance binary args...
+  local dir="$1" instance="$3"
+  LOG="$dir/logs/$instance.log" PIDF="$dir/pids/$instance.pid" EXITF="$dir/exit/$instance" \
+    setsid bash -c '"$@" >> "$LOG" 2>&1 < /dev/null & echo $! > "$PIDF"; wait $!; echo $? > "$EXITF"' \
+    launcher "$2/$4" "${@:5}" > /dev/null 2>&1 < /dev/null &
+}
+
+start_service() { # dir bin instance binary [extra args...]
+  local dir="$1" bin="$2" instance="$3" binary="$4"
+  shift 4
+  local grpc_port metrics_port key
+  grpc_port=$(free_port); metrics_port=$(free_port)
+  key=$(upper "$instance")
+  env_set "$dir" "DM_${key}_GRPC_ADDR" "127.0.0.1:$grpc_port"
+  env_set "$dir" "DM_${key}_METRICS_ADDR" "127.0.0.1:$metrics_port"
+  [ -x "$bin/$binary" ] || die "$bin/$binary not found: build first (make build)"
+  rm -f "$dir/pids/$instance.pid" "$dir/exit/$instance"
+  launch_with_env "$dir" "$bin" "$instance" "$binary" \
+    --grpc-addr "127.0.0.1:$grpc_port" --metrics-addr "127.0.0.1:$metrics_port" \
+    --instance-id "$instance" "$@"
+}
+
+services_up() {
+  local dir="$1" bin="$2" chunk_stores="$3" i name key
+  mkdir -p "$dir/exit" "$dir/logs" "$dir/pids" "$dir/data"
+  bin="$(cd "$bin" && pwd)"
+  [ -n "$(env_get "$dir" DM_NATS_URL)" ] || die "dependencies are not up in $dir"
+  if [ ! -s "$dir/admin-password" ]; then
+    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$dir/admin-password")
+  fi
+  # Every service reads its dependencies and the addresses of the others from DM_* variables;
+  # a variable a service has no flag for is ignored by it.
+  set -a
+  DM_NATS_URL="$(env_get "$dir" DM_NATS_URL)"
+  DM_PG_URL="$(env_get "$dir" DM_PG_URL)"
+  DM_REDIS_URL="$(env_get "$dir" DM_REDIS_URL)"
+  DM_ADMIN_PASSWORD="$(cat "$dir/admin-password")"
+  DM_HEARTBEAT_INTERVAL="${DM_HEARTBEAT_INTERVAL:-2s}"
+  set +a
+
+  local instances=()
+  for name in "${CORE_SERVICES[@]}"; do
+    start_service "$dir" "$bin" "$name" "$name"
+    instances+=("$name")
+  done
+  for i in $(seq 1 "$chunk_stores"); do
+    start_service "$dir" "$bin" "chunk-store-$i" chunk-store \
+      --data-dir "$dir/data/chunk-store-$i" --zone "zone-$(( (i - 1) % 3 + 1 ))"
+    instances+=("chunk-store-$i")
+  done
+
+  # The gateway finds the others through these.
+  for name in "${CORE_SERVICES[@]}"; do
+    key=$(upper "$name")
+    export "DM_${key}_ADDR=$(env_get "$dir" "DM_${key}_GRPC_ADDR")"
+  done
+  local http_port
+  http_port=$(free_port)
+  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port"
+  instances+=(gateway)
+  env_set "$dir" DM_GATEWAY_URL "http://127.0.0.1:$http_port"
+
+  for name in "${instances[@]}"; do
+    wait_serving "$dir" "$bin" "$name"
+  done
+  wait_for 30 curl -sf "http://127.0.0.1:$http_port/readyz" \
+    || { tail -n 20 "$dir/logs/gateway.log" >&2; die "gateway /readyz did not answer 200"; }
+}
+
+wait_serving() { # dir bin instance
+  local dir="$1" bin="$2" name="$3" addr
+  addr="$(env_get "$dir" "DM_$(upper "$name")_GRPC_ADDR")"
+  if ! "$bin/dm-health" --addr "$addr" --wait 60s 2> /dev/null; then
+    echo "---- last lines of $dir/logs/$name.log" >&2
+    tail -n 20 "$dir/logs/$name.log" >&2 || true
+    die "$name did not become ready (SERVING) at $addr"
+  fi
+}
+
+print_summary() {
+  local dir="$1"
+  cat <<TXT
+
+DataMesh is up.
+  Gateway:   $(env_get "$dir" DM_GATEWAY_URL)   (try: curl $(env_get "$dir" DM_GATEWAY_URL)/readyz)
+  Admin:     user "admin", password "$(cat "$dir/admin-password" 2> /dev/null)"
+  Logs:      $dir/logs/   (one JSON-lines file per service)
+  Addresses: $dir/env
+  Stop:      make stop
+TXT
+}

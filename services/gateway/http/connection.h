@@ -1,0 +1,156 @@
+// Library-internal: one HTTP/1.1 connection, and the reader/writer a handler uses on it.
+//
+// A connection alternates between two owners. While it waits for a request header it is driven
+// by async operations on its strand. Once a request is routed, the handler's worker owns the
+// exchange: it starts exactly one async operation at a time (Await) and blocks until it
+// completes, so the parser, buffer and stream are never touched by two threads at once. When
+// the handler returns, ownership goes back to the strand (AfterRequest).
+#pragma once
+
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+#include "services/gateway/http/request.h"
+#include "services/gateway/http/server_internal.h"
+
+namespace datamesh::gateway::http::internal {
+
+namespace bhttp = beast::http;
+using Parser = bhttp::request_parser<bhttp::buffer_body>;
+
+struct OpResult {
+  beast::error_code ec;
+  size_t bytes = 0;
+};
+
+class Connection final : public Closable, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ServerContext& ctx, tcp::socket socket);
+  ~Connection() override;
+
+  void Start();
+  void Shutdown(bool force) override;
+
+  // --- Used by the worker that owns the current exchange. ---
+  // Runs `start(self)` on the strand; `start` must begin one async operation whose completion
+  // is Completion(). Blocks until it completes.
+  template <class F>
+  OpResult Await(F&& start) {
+    {
+      std::lock_guard<std::mutex> lock(op_mu_);
+      op_done_ = false;
+    }
+    net::dispatch(executor_, [self = shared_from_this(), &start] { start(*self); });
+    std::unique_lock<std::mutex> lock(op_mu_);
+    op_cv_.wait(lock, [this] { return op_done_; });
+    return op_result_;
+  }
+  auto Completion() {
+    return [self = shared_from_this()](beast::error_code ec, size_t n) { self->Complete(ec, n); };
+  }
+  // Decides, when response headers go out, whether the connection survives this exchange.
+  bool DecideKeepAlive(bool body_done);
+  void MarkClose() { close_after_ = true; }
+
+  ServerContext& ctx() { return ctx_; }
+  beast::tcp_stream& stream() { return stream_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+  Parser& parser() { return *parser_; }
+
+ private:
+  void Complete(beast::error_code ec, size_t n);
+  void DoReadHeader();
+  void OnHeader(beast::error_code ec);
+  void Route(Request request, const std::vector<std::string>& segments);
+  void RunHandler(const Router::Route& route, Request request);
+  void RunWebSocket(const Router::Route& route, Request request);
+  void HandOff(WebSocketCallbacks callbacks, std::string request_id);
+  void AfterRequest();
+  // Answers from the strand (no handler involved), then reads on or closes.
+  void SendEarlyError(const absl::Status& status, const std::string& request_id, bool close,
+                      bool head = false, std::string allow = {});
+  void CloseGracefully();
+  void DoLinger();
+  void CloseNow();
+
+  ServerContext& ctx_;
+  net::any_io_executor executor_;  // the connection's strand
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<Parser> parser_;
+  std::string remote_;
+  uint64_t tracker_id_ = 0;
+  bool idle_ = false;        // waiting for a request header; strand only
+  bool handed_off_ = false;  // the stream now belongs to a WebSocket session; strand only
+  // Written by the owning worker, read on the strand after it hands back (post orders them).
+  bool close_after_ = false;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> early_response_;
+  std::array<char, 4096> linger_buffer_;
+  size_t linger_bytes_ = 0;
+
+  std::mutex op_mu_;
+  std::condition_variable op_cv_;
+  bool op_done_ = false;
+  OpResult op_result_;
+};
+
+// Builds the response for an error status (API.md shape), with X-Request-Id and keep-alive.
+std::shared_ptr<bhttp::response<bhttp::string_body>> MakeErrorResponse(
+    const absl::Status& status, const std::string& request_id, bool keep_alive, bool head);
+
+class BodyReaderImpl final : public BodyReader {
+ public:
+  BodyReaderImpl(Connection& conn, bool expect_continue, uint64_t limit);
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override;
+  bool done() const override { return done_; }
+  const absl::Status& failure() const { return failure_; }
+
+ private:
+  absl::Status Fail(absl::Status status);
+
+  Connection& conn_;
+  bool expect_continue_;
+  uint64_t limit_;
+  bool done_;
+  absl::Status failure_;
+};
+
+class ResponseWriterImpl final : public ResponseWriter {
+ public:
+  ResponseWriterImpl(Connection& conn, const Request& request, BodyReaderImpl& reader);
+  void SetStatus(int status) override { status_ = status; }
+  void SetHeader(std::string_view name, std::string_view value) override;
+  absl::Status WriteWhole(std::string body, std::string_view content_type) override;
+  absl::Status WriteError(const absl::Status& status) override;
+  absl::Status BeginStream(std::optional<uint64_t> content_length) override;
+  absl::Status Write(std::string_view data) override;
+  absl::Status Finish() override;
+  bool headers_sent() const override { return sent_; }
+  // Makes sure the client got a complete answer once the handler returned.
+  void Complete();
+
+ private:
+  enum class Mode { kWhole, kLength, kChunked };
+  template <class Message>
+  void Decorate(Message& message, bool keep_alive);
+  absl::Status Check(const OpResult& result);
+
+  Connection& conn_;
+  const Request& request_;
+  BodyReaderImpl& reader_;
+  int status_ = 200;
+  HeaderList headers_;
+  bool sent_ = false;
+  bool finished_ = false;
+  Mode mode_ = Mode::kWhole;
+  uint64_t remaining_ = 0;
+  absl::Status broken_;
+};
+
+}  // namespace datamesh::gateway::http::internal

@@ -1,0 +1,216 @@
+// The handler's side of an exchange: blocking body reads and response writes on a connection.
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "services/gateway/http/connection.h"
+
+namespace datamesh::gateway::http::internal {
+namespace {
+
+absl::Status ReadError(const beast::error_code& ec, uint64_t limit) {
+  if (ec == bhttp::error::body_limit) {
+    return PayloadTooLarge("request body exceeds " + std::to_string(limit) + " bytes");
+  }
+  if (ec == beast::error::timeout) {
+    return absl::DeadlineExceededError("timed out reading the request body");
+  }
+  if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
+      ec == net::error::eof || ec == net::error::connection_reset) {
+    return absl::InvalidArgumentError("request body ended before its declared length");
+  }
+  if (ec == net::error::operation_aborted || ec == net::error::bad_descriptor) {
+    return absl::UnavailableError("connection closed by the server");
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category()) {
+    return absl::InvalidArgumentError("malformed request body");
+  }
+  return absl::UnavailableError("connection error while reading the request body");
+}
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+BodyReaderImpl::BodyReaderImpl(Connection& conn, bool expect_continue, uint64_t limit)
+    : conn_(conn),
+      expect_continue_(expect_continue),
+      limit_(limit),
+      done_(conn.parser().is_done()) {}
+
+absl::Status BodyReaderImpl::Fail(absl::Status status) {
+  failure_ = std::move(status);
+  conn_.MarkClose();
+  return failure_;
+}
+
+absl::StatusOr<size_t> BodyReaderImpl::Read(char* buffer, size_t size) {
+  if (!failure_.ok()) return failure_;
+  if (done_) return 0;
+  if (size == 0) return absl::InvalidArgumentError("Read needs a non-empty buffer");
+  const auto timeout = conn_.ctx().options.io_timeout;
+  if (expect_continue_) {
+    // The client holds the body back until told to send it; only a reader asks for it.
+    expect_continue_ = false;
+    OpResult r = conn_.Await([&](Connection& c) {
+      c.stream().expires_after(timeout);
+      net::async_write(c.stream(), net::buffer(kContinue.data(), kContinue.size()), c.Completion());
+    });
+    if (r.ec) return Fail(ReadError(r.ec, 0));
+  }
+  while (true) {
+    OpResult r = conn_.Await([&](Connection& c) {
+      auto& body = c.parser().get().body();
+      body.data = buffer;
+      body.size = size;
+      body.more = true;
+      c.stream().expires_after(timeout);
+      bhttp::async_read_some(c.stream(), c.buffer(), c.parser(), c.Completion());
+    });
+    // Await's mutex orders the strand's writes to the parser before these reads.
+    auto& body = conn_.parser().get().body();
+    const size_t got = size - body.size;
+    body.data = nullptr;
+    body.size = 0;
+    if (r.ec == bhttp::error::need_buffer) r.ec = {};
+    if (r.ec) return Fail(ReadError(r.ec, limit_));
+    if (conn_.parser().is_done()) done_ = true;
+    if (got > 0) return got;
+    if (done_) return 0;
+  }
+}
+
+ResponseWriterImpl::ResponseWriterImpl(Connection& conn, const Request& request,
+                                       BodyReaderImpl& reader)
+    : conn_(conn), request_(request), reader_(reader) {}
+
+void ResponseWriterImpl::SetHeader(std::string_view name, std::string_view value) {
+  for (auto& [key, existing] : headers_) {
+    if (key == name) {
+      existing = std::string(value);
+      return;
+    }
+  }
+  headers_.emplace_back(std::string(name), std::string(value));
+}
+
+template <class Message>
+void ResponseWriterImpl::Decorate(Message& message, bool keep_alive) {
+  message.version(11);
+  message.result(static_cast<unsigned>(status_));
+  for (const auto& [name, value] : headers_) message.set(name, value);
+  message.set("X-Request-Id", std::string(request_.request_id()));
+  message.keep_alive(keep_alive);
+}
+
+absl::Status ResponseWriterImpl::Check(const OpResult& result) {
+  if (!result.ec) return absl::OkStatus();
+  conn_.MarkClose();
+  broken_ = result.ec == beast::error::timeout
+                ? absl::DeadlineExceededError("timed out writing the response")
+                : absl::UnavailableError("client connection lost");
+  return broken_;
+}
+
+absl::Status ResponseWriterImpl::WriteWhole(std::string body, std::string_view content_type) {
+  if (sent_) return absl::FailedPreconditionError("response headers already sent");
+  sent_ = true;
+  finished_ = true;
+  bhttp::response<bhttp::string_body> res;
+  Decorate(res, conn_.DecideKeepAlive(reader_.done()));
+  if (!content_type.empty()) res.set(bhttp::field::content_type, std::string(content_type));
+  res.content_length(body.size());
+  if (!request_.is_head()) res.body() = std::move(body);
+  const auto timeout = conn_.ctx().options.io_timeout;
+  return Check(conn_.Await([&](Connection& c) {
+    c.stream().expires_after(timeout);
+    bhttp::async_write(c.stream(), res, c.Completion());
+  }));
+}
+
+absl::Status ResponseWriterImpl::WriteError(const absl::Status& status) {
+  if (sent_) return absl::FailedPreconditionError("response headers already sent");
+  const ApiError error = ApiErrorFor(status);
+  status_ = error.http_status;
+  return WriteWhole(ErrorJson(error), "application/json");
+}
+
+absl::Status ResponseWriterImpl::BeginStream(std::optional<uint64_t> content_length) {
+  if (sent_) return absl::FailedPreconditionError("response headers already sent");
+  sent_ = true;
+  bhttp::response<bhttp::empty_body> res;
+  Decorate(res, conn_.DecideKeepAlive(reader_.done()));
+  if (content_length) {
+    mode_ = Mode::kLength;
+    remaining_ = *content_length;
+    res.content_length(*content_length);
+  } else {
+    mode_ = Mode::kChunked;
+    res.chunked(true);
+  }
+  const auto timeout = conn_.ctx().options.io_timeout;
+  bhttp::response_serializer<bhttp::empty_body> serializer(res);
+  return Check(conn_.Await([&](Connection& c) {
+    c.stream().expires_after(timeout);
+    bhttp::async_write_header(c.stream(), serializer, c.Completion());
+  }));
+}
+
+absl::Status ResponseWriterImpl::Write(std::string_view data) {
+  if (!sent_ || mode_ == Mode::kWhole || finished_) {
+    return absl::FailedPreconditionError("Write needs an open stream (BeginStream)");
+  }
+  if (!broken_.ok()) return broken_;
+  if (mode_ == Mode::kLength) {
+    if (data.size() > remaining_) {
+      return absl::OutOfRangeError("write exceeds the declared Content-Length");
+    }
+    remaining_ -= data.size();
+  }
+  // An empty chunk would end a chunked body; HEAD answers carry no body at all.
+  if (data.empty() || request_.is_head()) return absl::OkStatus();
+  const auto timeout = conn_.ctx().options.io_timeout;
+  const net::const_buffer piece(data.data(), data.size());
+  return Check(conn_.Await([&](Connection& c) {
+    c.stream().expires_after(timeout);
+    if (mode_ == Mode::kChunked) {
+      net::async_write(c.stream(), bhttp::make_chunk(piece), c.Completion());
+    } else {
+      net::async_write(c.stream(), piece, c.Completion());
+    }
+  }));
+}
+
+absl::Status ResponseWriterImpl::Finish() {
+  if (!sent_ || mode_ == Mode::kWhole) {
+    return absl::FailedPreconditionError("Finish needs an open stream (BeginStream)");
+  }
+  if (finished_) return absl::OkStatus();
+  finished_ = true;
+  if (!broken_.ok()) return broken_;
+  if (mode_ == Mode::kLength) {
+    if (remaining_ == 0) return absl::OkStatus();
+    // The client would wait for bytes that never come; closing tells it the body is short.
+    conn_.MarkClose();
+    return absl::FailedPreconditionError("stream ended before its declared Content-Length");
+  }
+  if (request_.is_head()) return absl::OkStatus();
+  const auto timeout = conn_.ctx().options.io_timeout;
+  return Check(conn_.Await([&](Connection& c) {
+    c.stream().expires_after(timeout);
+    net::async_write(c.stream(), bhttp::make_chunk_last(), c.Completion());
+  }));
+}
+
+void ResponseWriterImpl::Complete() {
+  if (!sent_) {
+    const absl::Status& failure = reader_.failure();
+    (void)WriteError(failure.ok() ? absl::InternalError("handler sent no response") : failure);
+    return;
+  }
+  if (mode_ != Mode::kWhole && !finished_) (void)Finish();
+}
+
+}  // namespace datamesh::gateway::http::internal

@@ -1,0 +1,16 @@
+// The monitoring service binary: wiring only; the service lives in monitoring_lib.
+#include "monitoring_migrations.h"
+#include "services/monitoring/monitoring_service.h"
+#include "shared/server/service_main.h"
+
+int main(int argc, char** argv) {
+  datamesh::server::ServiceDefinition d;
+  d.name = "monitoring";
+  d.default_grpc_addr = "0.0.0.0:7006";
+  d.default_metrics_addr = "0.0.0.0:9106";
+  d.needs_pg = true;
+  d.pg_schema = "monitoring";
+  d.migrations = monitoring_migrations;
+  d.build = datamesh::server::BuildSingleGrpcService<datamesh::monitoring::MonitoringServiceImpl>;
+  return datamesh::server::RunService(d, argc, argv);
+}
