@@ -15,6 +15,7 @@
 #include "shared/bus/bus_test_util.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/with_test_stack.h"
 
 namespace datamesh::bus {
 namespace {
@@ -25,14 +26,8 @@ using ::datamesh::testing::RunCommand;
 using ::datamesh::testing::StatusIs;
 using ::datamesh::testing::TestStack;
 
-class BusCoreTest : public ::testing::Test {
+class BusCoreTest : public ::datamesh::testing::WithTestStack {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = TestStack::Start();
-    ASSERT_OK(stack);
-    stack_ = std::move(*stack);
-  }
-  static void TearDownTestSuite() { stack_.reset(); }
 
   static std::unique_ptr<Bus> MustConnect(const std::string& name,
                                           std::function<void(std::string_view)> on_state = {}) {
@@ -45,7 +40,6 @@ class BusCoreTest : public ::testing::Test {
     return bus.ok() ? std::move(*bus) : nullptr;
   }
 
-  static inline std::unique_ptr<TestStack> stack_;
 };
 
 // A loopback port nothing listens on (bound, then released).

@@ -10,6 +10,7 @@
 #include "shared/bus/bus_test_util.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/with_test_stack.h"
 
 namespace datamesh::bus {
 namespace {
@@ -19,17 +20,11 @@ using ::datamesh::bus::testing::Inbox;
 using ::datamesh::testing::StatusIs;
 using ::datamesh::testing::TestStack;
 
-class BusJetStreamTest : public ::testing::Test {
+class BusJetStreamTest : public ::datamesh::testing::WithTestStack {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = TestStack::Start();
-    ASSERT_OK(stack);
-    stack_ = std::move(*stack);
-  }
-  static void TearDownTestSuite() { stack_.reset(); }
 
   void SetUp() override {
-    if (stack_ == nullptr) GTEST_SKIP() << "no test stack";
+    ASSERT_NE(stack_, nullptr) << "the test stack did not start";
     BusOptions options;
     options.url = stack_->nats_url();
     options.client_name = "test/jetstream";
@@ -68,7 +63,6 @@ class BusJetStreamTest : public ::testing::Test {
     });
   }
 
-  static inline std::unique_ptr<TestStack> stack_;
   std::unique_ptr<Bus> bus_;
 };
 

@@ -7,6 +7,7 @@
 #include "pg_test_migrations.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/with_test_stack.h"
 
 namespace datamesh::pg {
 namespace {
@@ -16,14 +17,8 @@ using ::datamesh::testing::TestStack;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class MigrationsTest : public ::testing::Test {
+class MigrationsTest : public ::datamesh::testing::WithTestStack {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = TestStack::Start();
-    ASSERT_OK(stack);
-    stack_ = std::move(*stack);
-  }
-  static void TearDownTestSuite() { stack_.reset(); }
 
   void SetUp() override {
     ASSERT_NE(stack_, nullptr) << "the test stack did not start";
@@ -77,7 +72,6 @@ class MigrationsTest : public ::testing::Test {
     return QueryInt("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'");
   }
 
-  static inline std::unique_ptr<TestStack> stack_;
   std::unique_ptr<Pool> pool_;
 };
 

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/with_test_stack.h"
 
 namespace datamesh::pg {
 namespace {
@@ -36,16 +37,9 @@ int UnusedPort() {
   return ntohs(addr.sin_port);
 }
 
-class PoolTest : public ::testing::Test {
+class PoolTest : public ::datamesh::testing::WithTestStack {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = TestStack::Start();
-    ASSERT_OK(stack);
-    stack_ = std::move(*stack);
-  }
-  static void TearDownTestSuite() { stack_.reset(); }
 
-  void SetUp() override { ASSERT_NE(stack_, nullptr) << "the test stack did not start"; }
 
   static PoolOptions Options(int size = 4) {
     PoolOptions options;
@@ -80,7 +74,6 @@ class PoolTest : public ::testing::Test {
 
   static int64_t BackendPid(Pool& pool) { return QueryInt(pool, "SELECT pg_backend_pid()"); }
 
-  static inline std::unique_ptr<TestStack> stack_;
 };
 
 TEST_F(PoolTest, CreatesPingsAndNamesItsConnections) {

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/with_test_stack.h"
 
 namespace datamesh::redis {
 namespace {
@@ -44,14 +45,8 @@ bool WaitFor(F done) {
   return done();
 }
 
-class RedisPoolTest : public ::testing::Test {
+class RedisPoolTest : public ::datamesh::testing::WithTestStack {
  protected:
-  static void SetUpTestSuite() {
-    auto stack = TestStack::Start();
-    ASSERT_OK(stack);
-    stack_ = std::move(*stack);
-  }
-  static void TearDownTestSuite() { stack_.reset(); }
 
   void SetUp() override {
     ASSERT_NE(stack_, nullptr) << "the test stack did not start";
@@ -77,7 +72,6 @@ class RedisPoolTest : public ::testing::Test {
     return absl::StrCat(info->name(), ":", suffix);
   }
 
-  static inline std::unique_ptr<TestStack> stack_;
   std::unique_ptr<RedisPool> pool_;
 };
 

@@ -11,4 +11,9 @@ Runtime::Runtime(std::string service, std::string version, std::string instance_
       registry_(std::move(registry)),
       readiness_(*registry_, service_) {}
 
+std::string Runtime::grpc_address() const {
+  std::lock_guard<std::mutex> lock(address_mu_);
+  return grpc_address_;
+}
+
 }  // namespace datamesh::server

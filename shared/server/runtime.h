@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ class Runtime {
   // Whether the instance currently passes all readiness checks.
   bool ready() const { return readiness_.ready(); }
 
+  // The advertised host:port of this instance's gRPC server (what heartbeats carry). Empty
+  // until the server is listening, i.e. during the build function; background work started
+  // there may read it later.
+  std::string grpc_address() const;
+
  private:
   friend class ServiceRunner;
 
@@ -74,6 +80,8 @@ class Runtime {
   pg::Pool* pg_ = nullptr;
   redis::RedisPool* redis_ = nullptr;
   std::vector<grpc::Service*> grpc_services_;
+  mutable std::mutex address_mu_;
+  std::string grpc_address_;
 };
 
 }  // namespace datamesh::server

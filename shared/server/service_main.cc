@@ -165,6 +165,10 @@ absl::Status ServiceRunner::StartServing() {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
   }
   grpc_address_ = AdvertisedAddress(options_, options_.grpc_addr, port);
+  {
+    std::lock_guard<std::mutex> lock(runtime_->address_mu_);
+    runtime_->grpc_address_ = grpc_address_;
+  }
   // Not serving until the first readiness evaluation says so.
   server_->GetHealthCheckService()->SetServingStatus(false);
 

@@ -5,16 +5,18 @@ log() { echo "devstack: $*" >&2; }
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 
-# A free TCP port on 127.0.0.1. Random in a high range, checked against listening sockets and
-# against ports this stack already handed out.
-declare -A TAKEN_PORTS=()
+# A free TCP port on 127.0.0.1: random in a high range, checked against listening sockets and
+# against the ports this run already handed out. Callers use $(free_port), a subshell, so the
+# handed-out ports are kept in a file rather than a variable.
+TAKEN_PORTS_FILE="$(mktemp "${TMPDIR:-/tmp}/devstack-ports.XXXXXX")"
+trap 'rm -f "$TAKEN_PORTS_FILE"' EXIT
 free_port() {
   local p
   for _ in $(seq 1 200); do
     p=$(( 20000 + RANDOM % 40000 ))
-    [ -n "${TAKEN_PORTS[$p]:-}" ] && continue
+    grep -qx "$p" "$TAKEN_PORTS_FILE" && continue
     if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-      TAKEN_PORTS[$p]=1
+      echo "$p" >> "$TAKEN_PORTS_FILE"
       echo "$p"
       return 0
     fi

@@ -14,18 +14,23 @@ launch_with_env() { # dir bin instance binary args...
     launcher "$2/$4" "${@:5}" > /dev/null 2>&1 < /dev/null &
 }
 
+# Picks the ports of an instance and records them in the env file.
+assign_ports() { # dir instance
+  local dir="$1" key
+  key=$(upper "$2")
+  env_set "$dir" "DM_${key}_GRPC_ADDR" "127.0.0.1:$(free_port)"
+  env_set "$dir" "DM_${key}_METRICS_ADDR" "127.0.0.1:$(free_port)"
+}
+
 start_service() { # dir bin instance binary [extra args...]
-  local dir="$1" bin="$2" instance="$3" binary="$4"
+  local dir="$1" bin="$2" instance="$3" binary="$4" key
   shift 4
-  local grpc_port metrics_port key
-  grpc_port=$(free_port); metrics_port=$(free_port)
   key=$(upper "$instance")
-  env_set "$dir" "DM_${key}_GRPC_ADDR" "127.0.0.1:$grpc_port"
-  env_set "$dir" "DM_${key}_METRICS_ADDR" "127.0.0.1:$metrics_port"
   [ -x "$bin/$binary" ] || die "$bin/$binary not found: build first (make build)"
   rm -f "$dir/pids/$instance.pid" "$dir/exit/$instance"
   launch_with_env "$dir" "$bin" "$instance" "$binary" \
-    --grpc-addr "127.0.0.1:$grpc_port" --metrics-addr "127.0.0.1:$metrics_port" \
+    --grpc-addr "$(env_get "$dir" "DM_${key}_GRPC_ADDR")" \
+    --metrics-addr "$(env_get "$dir" "DM_${key}_METRICS_ADDR")" \
     --instance-id "$instance" "$@"
 }
 
@@ -47,27 +52,27 @@ services_up() {
   DM_HEARTBEAT_INTERVAL="${DM_HEARTBEAT_INTERVAL:-2s}"
   set +a
 
-  local instances=()
-  for name in "${CORE_SERVICES[@]}"; do
-    start_service "$dir" "$bin" "$name" "$name"
-    instances+=("$name")
-  done
-  for i in $(seq 1 "$chunk_stores"); do
-    start_service "$dir" "$bin" "chunk-store-$i" chunk-store \
-      --data-dir "$dir/data/chunk-store-$i" --zone "zone-$(( (i - 1) % 3 + 1 ))"
-    instances+=("chunk-store-$i")
-  done
-
-  # The gateway finds the others through these.
+  local instances=("${CORE_SERVICES[@]}")
+  for i in $(seq 1 "$chunk_stores"); do instances+=("chunk-store-$i"); done
+  instances+=(gateway)
+  # Every port first, so each service starts knowing where the others are (DM_<NAME>_ADDR).
+  for name in "${instances[@]}"; do assign_ports "$dir" "$name"; done
   for name in "${CORE_SERVICES[@]}"; do
     key=$(upper "$name")
     export "DM_${key}_ADDR=$(env_get "$dir" "DM_${key}_GRPC_ADDR")"
   done
   local http_port
   http_port=$(free_port)
-  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port"
-  instances+=(gateway)
   env_set "$dir" DM_GATEWAY_URL "http://127.0.0.1:$http_port"
+
+  for name in "${CORE_SERVICES[@]}"; do
+    start_service "$dir" "$bin" "$name" "$name"
+  done
+  for i in $(seq 1 "$chunk_stores"); do
+    start_service "$dir" "$bin" "chunk-store-$i" chunk-store \
+      --data-dir "$dir/data/chunk-store-$i" --zone "zone-$(( (i - 1) % 3 + 1 ))"
+  done
+  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port"
 
   for name in "${instances[@]}"; do
     wait_serving "$dir" "$bin" "$name"

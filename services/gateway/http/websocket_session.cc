@@ -21,7 +21,7 @@ class WebSocketSessionImpl final : public WebSocketSession,
                        WebSocketCallbacks callbacks, std::string request_id)
       : ctx_(ctx),
         executor_(stream.get_executor()),
-        ws_(std::move(stream)),
+        ws_(std::in_place, std::move(stream)),
         upgrade_(std::move(upgrade)),
         callbacks_(std::move(callbacks)),
         request_id_(std::move(request_id)) {}
@@ -52,10 +52,13 @@ class WebSocketSessionImpl final : public WebSocketSession,
   void DoWrite();
   void Finish();
   void CloseSocket();
+  void MaybeRelease();
 
   ServerContext& ctx_;
   net::any_io_executor executor_;
-  websocket::stream<beast::tcp_stream> ws_;
+  // Destroyed (MaybeRelease) once the session ended and no operation is pending, so a session
+  // handle that outlives the server never touches its io_context.
+  std::optional<websocket::stream<beast::tcp_stream>> ws_;
   beast::http::request<beast::http::empty_body> upgrade_;
   WebSocketCallbacks callbacks_;
   const std::string request_id_;
@@ -66,6 +69,8 @@ class WebSocketSessionImpl final : public WebSocketSession,
   bool finished_ = false;
   bool ping_pending_ = false;
   bool closing_ = false;
+  bool close_pending_ = false;
+  bool write_pending_ = false;
 
   // Shared between Send (any thread) and the strand.
   mutable std::mutex mu_;
@@ -79,17 +84,17 @@ class WebSocketSessionImpl final : public WebSocketSession,
 void WebSocketSessionImpl::Start() {
   tracker_id_ = ctx_.tracker.Add(weak_from_this(), ctx_.options.max_connections + 1);
   if (tracker_id_ == 0) return CloseSocket();
-  beast::get_lowest_layer(ws_).expires_never();
+  beast::get_lowest_layer(*ws_).expires_never();
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = ctx_.options.io_timeout;
   timeouts.idle_timeout = ctx_.options.ws_idle_timeout;
   timeouts.keep_alive_pings = true;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(ctx_.options.ws_max_message_bytes);
-  ws_.set_option(websocket::stream_base::decorator(
+  ws_->set_option(timeouts);
+  ws_->read_message_max(ctx_.options.ws_max_message_bytes);
+  ws_->set_option(websocket::stream_base::decorator(
       [id = request_id_](websocket::response_type& res) { res.set("X-Request-Id", id); }));
-  ws_.async_accept(upgrade_,
-                   [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+  ws_->async_accept(upgrade_,
+                    [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
 }
 
 void WebSocketSessionImpl::OnAccept(beast::error_code ec) {
@@ -98,7 +103,7 @@ void WebSocketSessionImpl::OnAccept(beast::error_code ec) {
     std::lock_guard<std::mutex> lock(mu_);
     open_ = true;
   }
-  ws_.text(true);
+  ws_->text(true);
   if (callbacks_.on_open) callbacks_.on_open(shared_from_this());
   DoRead();
 }
@@ -106,7 +111,7 @@ void WebSocketSessionImpl::OnAccept(beast::error_code ec) {
 // The read loop runs for the session's whole life; every way of ending (close frame, error,
 // timeout, a closed socket) ends it, so Finish runs exactly once, from here.
 void WebSocketSessionImpl::DoRead() {
-  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+  ws_->async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
     if (ec) return self->Finish();
     const auto data = self->read_buffer_.cdata();
     if (self->callbacks_.on_message) {
@@ -154,13 +159,18 @@ void WebSocketSessionImpl::DoWrite() {
     // deque::push_back keeps references to existing elements valid.
     front = &queue_.front();
   }
-  ws_.async_write(net::buffer(*front), [self = shared_from_this()](beast::error_code ec, size_t) {
+  write_pending_ = true;
+  ws_->async_write(net::buffer(*front), [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->write_pending_ = false;
     {
       std::lock_guard<std::mutex> lock(self->mu_);
       self->queued_bytes_ -= self->queue_.front().size();
       self->queue_.pop_front();
     }
-    if (ec) return self->CloseSocket();
+    if (ec || self->finished_) {
+      self->CloseSocket();
+      return self->MaybeRelease();
+    }
     self->DoWrite();
   });
 }
@@ -174,10 +184,14 @@ void WebSocketSessionImpl::Close(uint16_t code, std::string_view reason) {
       self->open_ = false;
     }
     // The read loop sees the peer's answer to the close frame and ends the session.
-    self->ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                          [self](beast::error_code ec) {
-                            if (ec) self->CloseSocket();
-                          });
+    self->close_pending_ = true;
+    self->ws_->async_close(
+        websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+        [self](beast::error_code ec) {
+          self->close_pending_ = false;
+          if (ec) self->CloseSocket();
+          self->MaybeRelease();
+        });
   });
 }
 
@@ -185,7 +199,10 @@ void WebSocketSessionImpl::Ping() {
   net::dispatch(executor_, [self = shared_from_this()] {
     if (self->finished_ || self->closing_ || self->ping_pending_) return;
     self->ping_pending_ = true;
-    self->ws_.async_ping({}, [self](beast::error_code) { self->ping_pending_ = false; });
+    self->ws_->async_ping({}, [self](beast::error_code) {
+      self->ping_pending_ = false;
+      self->MaybeRelease();
+    });
   });
 }
 
@@ -198,9 +215,10 @@ void WebSocketSessionImpl::Shutdown(bool force) {
 }
 
 void WebSocketSessionImpl::CloseSocket() {
+  if (!ws_) return;
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(*ws_).socket().close(ignored);
 }
 
 void WebSocketSessionImpl::Finish() {
@@ -214,6 +232,12 @@ void WebSocketSessionImpl::Finish() {
   if (callbacks_.on_close) callbacks_.on_close(*this);
   // Break cycles: callbacks commonly capture the session's owner, which holds the session.
   callbacks_ = {};
+  MaybeRelease();
+}
+
+void WebSocketSessionImpl::MaybeRelease() {
+  if (!finished_ || write_pending_ || ping_pending_ || close_pending_ || !ws_) return;
+  ws_.reset();
   if (tracker_id_ != 0) {
     ctx_.tracker.Remove(tracker_id_);
     tracker_id_ = 0;
