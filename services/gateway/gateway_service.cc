@@ -23,7 +23,8 @@ class Parts : public server::ServiceParts {
 void WriteReadiness(const server::Runtime& runtime, const Upstreams& upstreams,
                     http::ResponseWriter& w) {
   bool ready = runtime.ready();
-  std::string body = absl::StrCat("{\"status\":\"", ready ? "ready" : "not_ready", "\",\"checks\":{");
+  std::string body =
+      absl::StrCat("{\"status\":\"", ready ? "ready" : "not_ready", "\",\"checks\":{");
   bool first = true;
   auto add = [&](const std::string& name, bool ok) {
     absl::StrAppend(&body, first ? "" : ",", "\"", name, "\":\"", ok ? "ok" : "failing", "\"");
@@ -52,14 +53,15 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
 
 http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams) {
   http::Router router;
-  router.Handle("GET", "/healthz", [](const http::Request&, http::BodyReader&,
-                                      http::ResponseWriter& w) {
-    (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
-  });
-  router.Handle("GET", "/readyz", [&runtime, &upstreams](const http::Request&, http::BodyReader&,
-                                                        http::ResponseWriter& w) {
-    WriteReadiness(runtime, upstreams, w);
-  });
+  router.Handle("GET", "/healthz",
+                [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
+                  (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
+                });
+  router.Handle(
+      "GET", "/readyz",
+      [&runtime, &upstreams](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
+        WriteReadiness(runtime, upstreams, w);
+      });
   auto not_built = [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
     (void)w.WriteError(http::WithHttpError(
         absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
@@ -87,8 +89,8 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
 
   http::HttpServer::Options http_options;
   http_options.bind_address = options.http_addr;
-  parts->http = std::make_unique<http::HttpServer>(http_options,
-                                                   MakeRouter(runtime, *parts->upstreams));
+  parts->http =
+      std::make_unique<http::HttpServer>(http_options, MakeRouter(runtime, *parts->upstreams));
   if (absl::Status s = parts->http->Start(); !s.ok()) return s;
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
   return parts;

@@ -31,7 +31,8 @@ absl::Status Upstreams::CriticalServing() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string down;
   for (const Entry& e : entries_) {
-    if (e.upstream.critical && !e.serving) absl::StrAppend(&down, down.empty() ? "" : ", ", e.upstream.name);
+    if (e.upstream.critical && !e.serving)
+      absl::StrAppend(&down, down.empty() ? "" : ", ", e.upstream.name);
   }
   if (down.empty()) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat("not serving: ", down));

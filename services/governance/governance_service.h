@@ -1,4 +1,5 @@
-// The gRPC adapter of the governance service: GovernanceService on top of the service's domain code.
+// The gRPC adapter of the governance service: GovernanceService on top of the service's domain
+// code.
 //
 // RPCs that are not built yet are not overridden: the generated base class answers them with
 // UNIMPLEMENTED, so no caller is ever told a made-up success.

@@ -28,7 +28,6 @@ using ::datamesh::testing::TestStack;
 
 class BusCoreTest : public ::datamesh::testing::WithTestStack {
  protected:
-
   static std::unique_ptr<Bus> MustConnect(const std::string& name,
                                           std::function<void(std::string_view)> on_state = {}) {
     BusOptions options;
@@ -39,7 +38,6 @@ class BusCoreTest : public ::datamesh::testing::WithTestStack {
     EXPECT_OK(bus);
     return bus.ok() ? std::move(*bus) : nullptr;
   }
-
 };
 
 // A loopback port nothing listens on (bound, then released).

@@ -22,7 +22,6 @@ using ::datamesh::testing::TestStack;
 
 class BusJetStreamTest : public ::datamesh::testing::WithTestStack {
  protected:
-
   void SetUp() override {
     ASSERT_NE(stack_, nullptr) << "the test stack did not start";
     BusOptions options;

@@ -8,18 +8,13 @@ namespace {
 absl::StatusCode CodeForJetStream(jsErrCode js_error) {
   switch (js_error) {
     case JSStreamNotFoundErr:
-    case JSConsumerNotFoundErr:
-      return absl::StatusCode::kNotFound;
+    case JSConsumerNotFoundErr: return absl::StatusCode::kNotFound;
     case JSStreamNameExistErr:
-    case JSConsumerNameExistErr:
-      return absl::StatusCode::kAlreadyExists;
-    case JSAccountResourcesExceededErr:
-      return absl::StatusCode::kResourceExhausted;
+    case JSConsumerNameExistErr: return absl::StatusCode::kAlreadyExists;
+    case JSAccountResourcesExceededErr: return absl::StatusCode::kResourceExhausted;
     case JSClusterNoPeersErr:
-    case JSClusterIncompleteErr:
-      return absl::StatusCode::kUnavailable;
-    case JSBadRequestErr:
-      return absl::StatusCode::kInvalidArgument;
+    case JSClusterIncompleteErr: return absl::StatusCode::kUnavailable;
+    case JSBadRequestErr: return absl::StatusCode::kInvalidArgument;
     default:
       // The server refused the request as configured (overlapping subjects, immutable field,
       // JetStream disabled, ...): retrying the same call will not help.
@@ -29,10 +24,8 @@ absl::StatusCode CodeForJetStream(jsErrCode js_error) {
 
 absl::StatusCode CodeFor(natsStatus status) {
   switch (status) {
-    case NATS_OK:
-      return absl::StatusCode::kOk;
-    case NATS_TIMEOUT:
-      return absl::StatusCode::kDeadlineExceeded;
+    case NATS_OK: return absl::StatusCode::kOk;
+    case NATS_TIMEOUT: return absl::StatusCode::kDeadlineExceeded;
     case NATS_NO_SERVER:
     case NATS_IO_ERROR:
     case NATS_STALE_CONNECTION:
@@ -41,33 +34,26 @@ absl::StatusCode CodeFor(natsStatus status) {
     case NATS_INSUFFICIENT_BUFFER:
     case NATS_SSL_ERROR:
     case NATS_NOT_YET_CONNECTED:
-    case NATS_SLOW_CONSUMER:
-      return absl::StatusCode::kUnavailable;
+    case NATS_SLOW_CONSUMER: return absl::StatusCode::kUnavailable;
     case NATS_CONNECTION_CLOSED:
     case NATS_DRAINING:
     case NATS_INVALID_SUBSCRIPTION:
     case NATS_ILLEGAL_STATE:
     case NATS_NO_SERVER_SUPPORT:
     case NATS_SECURE_CONNECTION_WANTED:
-    case NATS_SECURE_CONNECTION_REQUIRED:
-      return absl::StatusCode::kFailedPrecondition;
+    case NATS_SECURE_CONNECTION_REQUIRED: return absl::StatusCode::kFailedPrecondition;
     case NATS_ADDRESS_MISSING:
     case NATS_INVALID_SUBJECT:
     case NATS_INVALID_ARG:
     case NATS_INVALID_TIMEOUT:
     case NATS_INVALID_QUEUE_NAME:
     case NATS_MAX_PAYLOAD:
-    case NATS_LINE_TOO_LONG:
-      return absl::StatusCode::kInvalidArgument;
+    case NATS_LINE_TOO_LONG: return absl::StatusCode::kInvalidArgument;
     case NATS_CONNECTION_AUTH_FAILED:
-    case NATS_NOT_PERMITTED:
-      return absl::StatusCode::kPermissionDenied;
-    case NATS_NOT_FOUND:
-      return absl::StatusCode::kNotFound;
-    case NATS_NO_MEMORY:
-      return absl::StatusCode::kResourceExhausted;
-    default:
-      return absl::StatusCode::kInternal;
+    case NATS_NOT_PERMITTED: return absl::StatusCode::kPermissionDenied;
+    case NATS_NOT_FOUND: return absl::StatusCode::kNotFound;
+    case NATS_NO_MEMORY: return absl::StatusCode::kResourceExhausted;
+    default: return absl::StatusCode::kInternal;
   }
 }
 

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 
 namespace datamesh::config {
 namespace {
@@ -42,7 +42,8 @@ EnvLookup ProcessEnv() {
 
 std::string EnvNameFor(std::string_view flag_name) {
   std::string out = "DM_";
-  for (char c : flag_name) out += c == '-' ? '_' : absl::ascii_toupper(static_cast<unsigned char>(c));
+  for (char c : flag_name)
+    out += c == '-' ? '_' : absl::ascii_toupper(static_cast<unsigned char>(c));
   return out;
 }
 

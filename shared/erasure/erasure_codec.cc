@@ -27,10 +27,8 @@ bool IsAligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kBufferA
 
 std::string_view BackendName(Backend backend) {
   switch (backend) {
-    case Backend::kJerasure:
-      return "jerasure";
-    case Backend::kIsaL:
-      return "isal";
+    case Backend::kJerasure: return "jerasure";
+    case Backend::kIsaL: return "isal";
   }
   return "unknown";
 }

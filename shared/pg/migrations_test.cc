@@ -19,7 +19,6 @@ using ::testing::HasSubstr;
 
 class MigrationsTest : public ::datamesh::testing::WithTestStack {
  protected:
-
   void SetUp() override {
     ASSERT_NE(stack_, nullptr) << "the test stack did not start";
     pool_ = NewPool();

@@ -39,8 +39,6 @@ int UnusedPort() {
 
 class PoolTest : public ::datamesh::testing::WithTestStack {
  protected:
-
-
   static PoolOptions Options(int size = 4) {
     PoolOptions options;
     options.url = stack_->pg_url();
@@ -73,7 +71,6 @@ class PoolTest : public ::datamesh::testing::WithTestStack {
   }
 
   static int64_t BackendPid(Pool& pool) { return QueryInt(pool, "SELECT pg_backend_pid()"); }
-
 };
 
 TEST_F(PoolTest, CreatesPingsAndNamesItsConnections) {

@@ -47,7 +47,6 @@ bool WaitFor(F done) {
 
 class RedisPoolTest : public ::datamesh::testing::WithTestStack {
  protected:
-
   void SetUp() override {
     ASSERT_NE(stack_, nullptr) << "the test stack did not start";
     pool_ = NewPool(Options());

@@ -12,18 +12,12 @@ namespace {
 
 const char* TypeName(Reply::Type type) {
   switch (type) {
-    case Reply::Type::kNil:
-      return "nil";
-    case Reply::Type::kInteger:
-      return "integer";
-    case Reply::Type::kString:
-      return "string";
-    case Reply::Type::kArray:
-      return "array";
-    case Reply::Type::kStatus:
-      return "status";
-    case Reply::Type::kError:
-      return "error";
+    case Reply::Type::kNil: return "nil";
+    case Reply::Type::kInteger: return "integer";
+    case Reply::Type::kString: return "string";
+    case Reply::Type::kArray: return "array";
+    case Reply::Type::kStatus: return "status";
+    case Reply::Type::kError: return "error";
   }
   return "unknown";
 }
@@ -79,10 +73,8 @@ absl::StatusOr<std::string> Reply::AsString() const {
 
 std::string Reply::DebugString() const {
   switch (type_) {
-    case Type::kNil:
-      return "(nil)";
-    case Type::kInteger:
-      return absl::StrCat("(integer) ", integer_);
+    case Type::kNil: return "(nil)";
+    case Type::kInteger: return absl::StrCat("(integer) ", integer_);
     case Type::kArray:
       return absl::StrCat("[",
                           absl::StrJoin(elements_, ", ",
@@ -90,8 +82,7 @@ std::string Reply::DebugString() const {
                                           absl::StrAppend(out, r.DebugString());
                                         }),
                           "]");
-    default:
-      return absl::StrCat("(", TypeName(type_), ") \"", absl::CEscape(str_), "\"");
+    default: return absl::StrCat("(", TypeName(type_), ") \"", absl::CEscape(str_), "\"");
   }
 }
 

@@ -12,7 +12,8 @@ Readiness::Readiness(prometheus::Registry& registry, std::string service_name)
 void Readiness::Add(std::string name, Check check) {
   std::lock_guard<std::mutex> lock(mu_);
   prometheus::Gauge* up = &up_family_.Add({{"service", service_name_}, {"dependency", name}});
-  entries_.push_back(Entry{std::move(name), std::move(check), absl::UnavailableError("not yet checked"), up});
+  entries_.push_back(
+      Entry{std::move(name), std::move(check), absl::UnavailableError("not yet checked"), up});
 }
 
 bool Readiness::Evaluate() {

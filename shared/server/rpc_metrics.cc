@@ -57,10 +57,12 @@ class RpcMetricsInterceptor : public grpc::experimental::Interceptor {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const char* code_name = CodeName(code);
-    families_.handled.Add({{"service", families_.service}, {"method", method_}, {"code", code_name}})
+    families_.handled
+        .Add({{"service", families_.service}, {"method", method_}, {"code", code_name}})
         .Increment();
     if (code != grpc::OK) {
-      families_.errors.Add({{"service", families_.service}, {"method", method_}, {"code", code_name}})
+      families_.errors
+          .Add({{"service", families_.service}, {"method", method_}, {"code", code_name}})
           .Increment();
     }
     static const prometheus::Histogram::BucketBoundaries kBuckets = {

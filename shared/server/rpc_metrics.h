@@ -6,10 +6,10 @@
 // `service` is the DataMesh service (binary) name; `method` the full gRPC method path.
 #pragma once
 
+#include <grpcpp/support/server_interceptor.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/support/server_interceptor.h>
 
 #include "prometheus/registry.h"
 

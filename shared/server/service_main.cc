@@ -121,7 +121,8 @@ absl::Status ServiceRunner::ConnectDependencies() {
     o.url = options_.pg_url;
     o.size = static_cast<int>(options_.pg_pool_size);
     o.application_name = def_.name;
-    ASSIGN_OR_RETURN(pg_, RetryUntilStartupDeadline("postgres", [&] { return pg::Pool::Create(o); }));
+    ASSIGN_OR_RETURN(pg_,
+                     RetryUntilStartupDeadline("postgres", [&] { return pg::Pool::Create(o); }));
     if (def_.migrations) {
       RETURN_IF_ERROR(pg::ApplyMigrations(*pg_, def_.pg_schema, def_.migrations()));
     }
@@ -130,20 +131,21 @@ absl::Status ServiceRunner::ConnectDependencies() {
     redis::RedisOptions o;
     o.url = options_.redis_url;
     o.pool_size = static_cast<int>(options_.redis_pool_size);
-    ASSIGN_OR_RETURN(redis_,
-                     RetryUntilStartupDeadline("redis", [&] { return redis::RedisPool::Create(o); }));
+    ASSIGN_OR_RETURN(
+        redis_, RetryUntilStartupDeadline("redis", [&] { return redis::RedisPool::Create(o); }));
   }
   return absl::OkStatus();
 }
 
 absl::Status ServiceRunner::StartServing() {
-  runtime_ = std::make_unique<Runtime>(def_.name, DM_VERSION, options_.instance_id, options_,
-                                       registry_);
+  runtime_ =
+      std::make_unique<Runtime>(def_.name, DM_VERSION, options_.instance_id, options_, registry_);
   runtime_->bus_ = bus_.get();
   runtime_->pg_ = pg_.get();
   runtime_->redis_ = redis_.get();
   Readiness& readiness = runtime_->readiness();
-  if (bus_) readiness.Add("nats", [b = bus_.get()] {
+  if (bus_)
+    readiness.Add("nats", [b = bus_.get()] {
       return b->IsConnected() ? absl::OkStatus() : absl::UnavailableError("NATS disconnected");
     });
   if (pg_) readiness.Add("postgres", [p = pg_.get()] { return p->Ping(); });
@@ -175,18 +177,19 @@ absl::Status ServiceRunner::StartServing() {
   ASSIGN_OR_RETURN(metrics_, metrics::MetricsEndpoint::Start(options_.metrics_addr, registry_));
 
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  readiness_task_ = std::make_unique<PeriodicTask>(options_.readiness_interval, [&readiness, health] {
-    bool was = readiness.ready();
-    bool now = readiness.Evaluate();
-    health->SetServingStatus(now);
-    if (was != now) {
-      std::string why;
-      for (const auto& [name, status] : readiness.Results()) {
-        if (!status.ok()) absl::StrAppend(&why, name, ": ", status.message(), "; ");
-      }
-      log::Info(now ? "ready" : "not ready", {{"reasons", why}});
-    }
-  });
+  readiness_task_ =
+      std::make_unique<PeriodicTask>(options_.readiness_interval, [&readiness, health] {
+        bool was = readiness.ready();
+        bool now = readiness.Evaluate();
+        health->SetServingStatus(now);
+        if (was != now) {
+          std::string why;
+          for (const auto& [name, status] : readiness.Results()) {
+            if (!status.ok()) absl::StrAppend(&why, name, ": ", status.message(), "; ");
+          }
+          log::Info(now ? "ready" : "not ready", {{"reasons", why}});
+        }
+      });
 
   if (bus_) {
     events::v1::ServiceHeartbeat beat;

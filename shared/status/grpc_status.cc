@@ -6,8 +6,7 @@ namespace datamesh {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -19,10 +18,8 @@ absl::Status SanitizeForClient(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      return absl::Status(status.code(), "internal error");
-    default:
-      return status;
+    case absl::StatusCode::kDataLoss: return absl::Status(status.code(), "internal error");
+    default: return status;
   }
 }
 

@@ -12,18 +12,18 @@
 #define DM_STATUS_CONCAT_(a, b) DM_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the calling function with the status of `expr` when it is not OK.
-#define RETURN_IF_ERROR(expr)                              \
-  do {                                                     \
+#define RETURN_IF_ERROR(expr)                               \
+  do {                                                      \
     ::absl::Status dm_status_ = ::datamesh::ToStatus(expr); \
-    if (!dm_status_.ok()) return dm_status_;               \
+    if (!dm_status_.ok()) return dm_status_;                \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` declares x from a StatusOr, or returns its error.
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   DM_ASSIGN_OR_RETURN_IMPL_(DM_STATUS_CONCAT_(dm_statusor_, __LINE__), lhs, rexpr)
 
-#define DM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                              \
+#define DM_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)    \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -58,10 +58,9 @@ absl::StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& optio
   std::string dir = absl::StrCat(root, "/", ProgramName(), "-", getpid());
   std::filesystem::remove_all(dir);
   std::unique_ptr<TestStack> stack(new TestStack(std::filesystem::absolute(dir).string()));
-  std::string args = options.services
-                         ? absl::StrCat("up --fast --bin ", BinaryDir(), "/bin --chunk-stores ",
-                                        options.chunk_stores)
-                         : "deps --fast";
+  std::string args = options.services ? absl::StrCat("up --fast --bin ", BinaryDir(),
+                                                     "/bin --chunk-stores ", options.chunk_stores)
+                                      : "deps --fast";
   auto out = stack->Devstack(args);
   if (!out.ok()) return out.status();
   return stack;

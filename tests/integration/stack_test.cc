@@ -32,8 +32,8 @@ const std::vector<std::string> kServices = {"auth",       "quota",      "file-in
                                             "monitoring", "governance", "chunk-store", "gateway"};
 
 std::vector<std::string> Instances() {
-  std::vector<std::string> out = {"auth", "quota", "file-ingest", "dht", "monitoring",
-                                  "governance", "gateway"};
+  std::vector<std::string> out = {"auth",       "quota",      "file-ingest", "dht",
+                                  "monitoring", "governance", "gateway"};
   for (int i = 1; i <= kChunkStores; ++i) out.push_back("chunk-store-" + std::to_string(i));
   return out;
 }
@@ -121,8 +121,8 @@ TEST_F(StackTest, RpcsNotBuiltYetAnswerUnimplementedAndAreCounted) {
   grpc::Status s = stub->Login(&ctx, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 
-  auto metrics = RunCommand("curl -sf http://" + stack_->Env(EnvKey("auth", "METRICS_ADDR")) +
-                            "/metrics");
+  auto metrics =
+      RunCommand("curl -sf http://" + stack_->Env(EnvKey("auth", "METRICS_ADDR")) + "/metrics");
   ASSERT_OK(metrics);
   EXPECT_NE(metrics->find("datamesh_grpc_server_handled_total{code=\"UNIMPLEMENTED\""),
             std::string::npos);
@@ -165,7 +165,8 @@ TEST_F(StackTest, SigtermMakesEveryServiceExitZero) {
       std::ifstream f(exit_file);
       if (!(f >> code)) absl::SleepFor(absl::Milliseconds(50));
     }
-    EXPECT_EQ(code, "0") << instance << " (see " << stack_->dir() << "/logs/" << instance << ".log)";
+    EXPECT_EQ(code, "0") << instance << " (see " << stack_->dir() << "/logs/" << instance
+                         << ".log)";
   }
 }
 

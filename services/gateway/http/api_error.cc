@@ -17,14 +17,10 @@ constexpr char kPayloadUrl[] = "type.datamesh/gateway.http.error";
 
 std::string_view GenericMessage(int http_status) {
   switch (http_status) {
-    case 501:
-      return "not implemented";
-    case 503:
-      return "service unavailable";
-    case 504:
-      return "deadline exceeded";
-    default:
-      return "internal error";
+    case 501: return "not implemented";
+    case 503: return "service unavailable";
+    case 504: return "deadline exceeded";
+    default: return "internal error";
   }
 }
 
