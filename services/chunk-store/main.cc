@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   d.default_grpc_addr = "0.0.0.0:7004";
   d.default_metrics_addr = "0.0.0.0:9104";
   d.add_flags = [&](datamesh::config::FlagSet& f) { RegisterFlags(f, options); };
-  d.build = [&](datamesh::server::Runtime& rt) { return datamesh::chunk_store::Build(rt, options); };
+  d.build = [&](datamesh::server::Runtime& rt) {
+    return datamesh::chunk_store::Build(rt, options);
+  };
   return datamesh::server::RunService(d, argc, argv);
 }

@@ -1,9 +1,10 @@
 // The dht service binary: wiring only; the service lives in dht_lib.
 #include "dht_migrations.h"
-#include "services/dht/dht_service.h"
+#include "services/dht/dht_server.h"
 #include "shared/server/service_main.h"
 
 int main(int argc, char** argv) {
+  datamesh::dht::DhtOptions options;
   datamesh::server::ServiceDefinition d;
   d.name = "dht";
   d.default_grpc_addr = "0.0.0.0:7005";
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   d.needs_pg = true;
   d.pg_schema = "dht";
   d.migrations = dht_migrations;
-  d.build = datamesh::server::BuildSingleGrpcService<datamesh::dht::DhtServiceImpl>;
+  d.add_flags = [&](datamesh::config::FlagSet& f) { datamesh::dht::RegisterFlags(f, options); };
+  d.build = [&](datamesh::server::Runtime& rt) { return datamesh::dht::Build(rt, options); };
   return datamesh::server::RunService(d, argc, argv);
 }
