@@ -1,9 +1,10 @@
 // The quota service binary: wiring only; the service lives in quota_lib.
 #include "quota_migrations.h"
-#include "services/quota/quota_service.h"
+#include "services/quota/quota_parts.h"
 #include "shared/server/service_main.h"
 
 int main(int argc, char** argv) {
+  datamesh::quota::QuotaFlags flags;
   datamesh::server::ServiceDefinition d;
   d.name = "quota";
   d.default_grpc_addr = "0.0.0.0:7002";
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   d.pg_schema = "quota";
   d.migrations = quota_migrations;
   d.needs_redis = true;
-  d.build = datamesh::server::BuildSingleGrpcService<datamesh::quota::QuotaServiceImpl>;
+  d.add_flags = [&](datamesh::config::FlagSet& f) { datamesh::quota::RegisterFlags(f, flags); };
+  d.build = [&](datamesh::server::Runtime& rt) { return datamesh::quota::Build(rt, flags); };
   return datamesh::server::RunService(d, argc, argv);
 }

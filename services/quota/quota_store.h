@@ -1,0 +1,135 @@
+// QuotaStore: the quota ledger in PostgreSQL (schema `quota`, migrations/): tiers, users'
+// remembered tiers, stored bytes, reservations, counted files, bandwidth and billing rows.
+//
+// Every change to a user's storage (reserve, commit, release, file.stored, file.deleted,
+// billing accrual) first locks the user's quota.usage row with SELECT ... FOR UPDATE, so the
+// check "stored + live reservations + requested <= limit" and the write that follows are one
+// atomic step: concurrent reservations of one user are serialized and can never together pass
+// the limit. Before stored bytes change, the time since the last change is integrated into
+// the user's billing rows (storage byte-seconds), so billing sees every step of the curve.
+//
+// Times are passed in (`now`) rather than read from a clock, so callers can inject one.
+// Callers validate input first (quota_domain.h); SQL is parameterized throughout.
+//
+// Thread-safe: every method runs in its own pooled transaction. The pool must outlive the
+// store.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/quota/quota_domain.h"
+#include "shared/pg/pool.h"
+
+namespace datamesh::quota {
+
+struct Reservation {
+  std::string id;
+  std::string user_id;
+  std::string tier;
+  uint64_t bytes = 0;
+  std::string state;  // "held", "committed" or "retired"
+  std::string file_id;
+  absl::Time expires_at;
+};
+
+// The outcome of a reservation attempt that is not an error: either reserved, or refused
+// because the limit would be passed (with the numbers for quota.exceeded).
+struct ReserveOutcome {
+  bool reserved = false;
+  Reservation reservation;
+  uint64_t used = 0;   // stored + live reservations before the request
+  uint64_t limit = 0;  // the limit that refused it (when !reserved)
+};
+
+struct StorageUsage {
+  uint64_t stored_bytes = 0;    // counted files
+  uint64_t reserved_bytes = 0;  // live reservations
+};
+
+struct BillingRow {
+  std::string id;
+  std::string user_id;
+  std::string month;
+  std::string tier;
+  uint64_t storage_byte_hours = 0;
+  uint64_t bandwidth_bytes = 0;
+  uint64_t api_calls = 0;
+};
+
+struct BillingPage {
+  std::vector<BillingRow> rows;
+  std::optional<std::string> next_cursor;
+};
+
+class QuotaStore {
+ public:
+  explicit QuotaStore(pg::Pool& pool) : pool_(pool) {}
+
+  // Tiers. GetTier: NOT_FOUND for an unknown name. PutTier: NOT_FOUND (unknown, !create),
+  // ALREADY_EXISTS (create, exists); records the change in quota.tier_history.
+  absl::StatusOr<std::vector<TierDef>> ListTiers();
+  absl::StatusOr<TierDef> GetTier(const std::string& name);
+  absl::StatusOr<TierDef> PutTier(const TierDef& tier, bool create, const std::string& actor);
+  [[nodiscard]] absl::Status RememberTier(const std::string& user, const std::string& tier);
+  // The remembered tier, or nullopt when none was learned.
+  absl::StatusOr<std::optional<std::string>> RememberedTier(const std::string& user);
+
+  // Reserves `bytes` for `user` (new reservation with id `new_id`, or growing `grow_id`)
+  // against `limit`; expiry becomes `expires_at`. NOT_FOUND: `grow_id` unknown, not the
+  // user's, not held, or expired.
+  absl::StatusOr<ReserveOutcome> Reserve(const std::string& user, const std::string& tier,
+                                         std::optional<uint64_t> limit, uint64_t bytes,
+                                         const std::string& new_id,
+                                         const std::optional<std::string>& grow_id, absl::Time now,
+                                         absl::Time expires_at);
+  // Binds a held reservation to `file_id` with `actual` bytes; growing checks the storage
+  // limit of the reservation's tier (a tier deleted meanwhile admits no growth).
+  // NOT_FOUND: unknown or expired. FAILED_PRECONDITION: committed to another file. A repeat
+  // for the same file (or after file.stored retired it) is OK. Outcome as Reserve; its
+  // reservation is filled in either case.
+  absl::StatusOr<ReserveOutcome> Commit(const std::string& id, uint64_t actual,
+                                        const std::string& file_id, absl::Time now,
+                                        absl::Time expires_at);
+  // Frees a held reservation; OK when unknown or expired. FAILED_PRECONDITION: committed.
+  [[nodiscard]] absl::Status Release(const std::string& id, absl::Time now);
+  // Deletes expired reservations and retired ones older than `retired_before`.
+  absl::StatusOr<int64_t> SweepReservations(absl::Time now, absl::Time retired_before);
+
+  // Applies a file event once: false when `event_id` was processed before (nothing changed).
+  absl::StatusOr<bool> ApplyFileStored(const std::string& event_id, const std::string& user,
+                                       const std::string& file_id, uint64_t size,
+                                       const std::string& reservation_id, absl::Time now);
+  absl::StatusOr<bool> ApplyFileDeleted(const std::string& event_id, const std::string& user,
+                                        const std::string& file_id, uint64_t size, absl::Time now);
+
+  absl::StatusOr<StorageUsage> GetStorage(const std::string& user, absl::Time now);
+
+  // Bandwidth of the calendar month of `now`.
+  absl::StatusOr<uint64_t> MonthBandwidth(const std::string& user, absl::Time now);
+  // Adds bytes to the month; a repeated non-empty `record_id` of the user adds nothing.
+  [[nodiscard]] absl::Status RecordBandwidth(const std::string& user, uint64_t bytes,
+                                             const std::string& record_id, absl::Time now);
+
+  // Integrates the user's stored bytes up to `now` into billing (unknown users: nothing).
+  [[nodiscard]] absl::Status Accrue(const std::string& user, absl::Time now);
+  // Users holding stored bytes (whose billing grows with time).
+  absl::StatusOr<std::vector<std::string>> UsersWithStorage();
+  // Raises the month's API-call counts to the given totals (never lowers them).
+  [[nodiscard]] absl::Status MergeApiCalls(const std::string& month,
+                                           const std::map<std::string, uint64_t>& calls);
+  // Billing rows, newest month first then by user; `user`/`month` empty = all.
+  // INVALID_ARGUMENT: undecodable cursor.
+  absl::StatusOr<BillingPage> ListBilling(const std::string& user, const std::string& month,
+                                          int limit, const std::string& cursor);
+
+ private:
+  pg::Pool& pool_;
+};
+
+}  // namespace datamesh::quota
