@@ -1,15 +1,63 @@
-// The gRPC adapter of the auth service: AuthService on top of the service's domain code.
+// The gRPC adapter of the auth service: AuthService on top of the domain (Accounts,
+// Credentials, AuditLog). It converts messages, reads gRPC metadata, and maps statuses —
+// nothing else.
 //
-// RPCs that are not built yet are not overridden: the generated base class answers them with
-// UNIMPLEMENTED, so no caller is ever told a made-up success.
+// Metadata:
+//   * `authorization: Bearer <secret>` — the caller's session token or API key, forwarded by
+//     the gateway. Required by CreateApiKey (the new key receives a copy of the private key,
+//     which only a live secret can unseal) and used by ChangePassword to keep the caller's own
+//     session when revoke_other_sessions is set.
+//   * On RESOURCE_EXHAUSTED from Login/ChangePassword: trailing `retry-after` (seconds) and
+//     `dm-error-code: RATE_LIMITED`.
+// INTERNAL/UNKNOWN/DATA_LOSS messages are replaced by a generic one before they leave.
 //
-// Thread-safe: gRPC calls handlers concurrently.
+// Thread-safe: gRPC calls handlers concurrently; the domain objects are thread-safe and must
+// outlive this service.
 #pragma once
 
 #include "datamesh/auth/v1/auth.grpc.pb.h"
+#include "services/auth/accounts.h"
+#include "services/auth/audit_log.h"
+#include "services/auth/credentials.h"
 
 namespace datamesh::auth {
 
-class AuthServiceImpl final : public auth::v1::AuthService::Service {};
+class AuthServiceImpl final : public v1::AuthService::Service {
+ public:
+  AuthServiceImpl(Accounts& accounts, Credentials& credentials, AuditLog& audit)
+      : accounts_(accounts), credentials_(credentials), audit_(audit) {}
+
+  grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
+                        v1::RegisterResponse* resp) override;
+  grpc::Status Login(grpc::ServerContext* ctx, const v1::LoginRequest* req,
+                     v1::LoginResponse* resp) override;
+  grpc::Status Logout(grpc::ServerContext* ctx, const v1::LogoutRequest* req,
+                      v1::LogoutResponse* resp) override;
+  grpc::Status ValidateToken(grpc::ServerContext* ctx, const v1::ValidateTokenRequest* req,
+                             v1::ValidateTokenResponse* resp) override;
+  grpc::Status GetProfile(grpc::ServerContext* ctx, const v1::GetProfileRequest* req,
+                          v1::GetProfileResponse* resp) override;
+  grpc::Status ChangePassword(grpc::ServerContext* ctx, const v1::ChangePasswordRequest* req,
+                              v1::ChangePasswordResponse* resp) override;
+  grpc::Status CreateApiKey(grpc::ServerContext* ctx, const v1::CreateApiKeyRequest* req,
+                            v1::CreateApiKeyResponse* resp) override;
+  grpc::Status ListApiKeys(grpc::ServerContext* ctx, const v1::ListApiKeysRequest* req,
+                           v1::ListApiKeysResponse* resp) override;
+  grpc::Status RevokeApiKey(grpc::ServerContext* ctx, const v1::RevokeApiKeyRequest* req,
+                            v1::RevokeApiKeyResponse* resp) override;
+  grpc::Status ListUsers(grpc::ServerContext* ctx, const v1::ListUsersRequest* req,
+                         v1::ListUsersResponse* resp) override;
+  grpc::Status UpdateUser(grpc::ServerContext* ctx, const v1::UpdateUserRequest* req,
+                          v1::UpdateUserResponse* resp) override;
+  grpc::Status QueryAudit(grpc::ServerContext* ctx, const v1::QueryAuditRequest* req,
+                          v1::QueryAuditResponse* resp) override;
+  grpc::Status RecordAudit(grpc::ServerContext* ctx, const v1::RecordAuditRequest* req,
+                           v1::RecordAuditResponse* resp) override;
+
+ private:
+  Accounts& accounts_;
+  Credentials& credentials_;
+  AuditLog& audit_;
+};
 
 }  // namespace datamesh::auth

@@ -1,15 +1,93 @@
-// The gRPC adapter of the file-ingest service: FileService on top of the service's domain code.
+// The gRPC adapter of the file-ingest service: FileService on top of the pipeline
+// (upload_pipeline.h, download_pipeline.h) and the manifest (manifest_store.h).
 //
-// RPCs that are not built yet are not overridden: the generated base class answers them with
-// UNIMPLEMENTED, so no caller is ever told a made-up success.
+// Upload validates the header, streams the body through an UploadPipeline, wraps the data key
+// to the owner's public key, commits the manifest (with its file.stored event in the outbox)
+// and then publishes the event and commits the quota reservation. An upload that fails or is
+// cancelled commits nothing; the shards it wrote are queued for deletion and the reservation
+// released. RunMaintenance and GetMaintenanceJob are not built yet (UNIMPLEMENTED).
 //
-// Thread-safe: gRPC calls handlers concurrently.
+// Thread-safe: gRPC calls handlers concurrently; all members are thread-safe or immutable.
 #pragma once
 
+#include <memory>
+#include <string>
+
+#include "datamesh/events/v1/event.pb.h"
 #include "datamesh/file/v1/file.grpc.pb.h"
+#include "datamesh/quota/v1/quota.grpc.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+#include "services/file-ingest/manifest_store.h"
+#include "services/file-ingest/upload_pipeline.h"
+
+namespace datamesh::bus {
+class Bus;
+}
 
 namespace datamesh::file_ingest {
 
-class FileServiceImpl final : public file::v1::FileService::Service {};
+// What the service works with; everything must outlive it. bus and quota may be null (no
+// events are published then / quota is not told).
+struct ServiceDeps {
+  ManifestStore* store = nullptr;
+  Placement* placement = nullptr;
+  ShardStore* shards = nullptr;
+  const erasure::ErasureCodec* codec = nullptr;
+  PipelineOptions pipeline;
+  bus::Bus* bus = nullptr;
+  quota::v1::QuotaService::StubInterface* quota = nullptr;
+  absl::Duration rpc_timeout = absl::Seconds(10);
+  std::string source = "file-ingest/test";
+  prometheus::Registry* metrics = nullptr;
+};
+
+class FileServiceImpl final : public file::v1::FileService::Service {
+ public:
+  explicit FileServiceImpl(ServiceDeps deps);
+
+  grpc::Status Upload(grpc::ServerContext* ctx, grpc::ServerReader<file::v1::UploadRequest>* reader,
+                      file::v1::UploadResponse* resp) override;
+  grpc::Status Download(grpc::ServerContext* ctx, const file::v1::DownloadRequest* req,
+                        grpc::ServerWriter<file::v1::DownloadResponse>* writer) override;
+  grpc::Status Stat(grpc::ServerContext* ctx, const file::v1::StatRequest* req,
+                    file::v1::StatResponse* resp) override;
+  grpc::Status List(grpc::ServerContext* ctx, const file::v1::ListRequest* req,
+                    file::v1::ListResponse* resp) override;
+  grpc::Status Delete(grpc::ServerContext* ctx, const file::v1::DeleteRequest* req,
+                      file::v1::DeleteResponse* resp) override;
+  grpc::Status UpdateMetadata(grpc::ServerContext* ctx, const file::v1::UpdateMetadataRequest* req,
+                              file::v1::UpdateMetadataResponse* resp) override;
+  grpc::Status GetHealth(grpc::ServerContext* ctx, const file::v1::GetHealthRequest* req,
+                         file::v1::GetHealthResponse* resp) override;
+  grpc::Status GetUsageSummary(grpc::ServerContext* ctx,
+                               const file::v1::GetUsageSummaryRequest* req,
+                               file::v1::GetUsageSummaryResponse* resp) override;
+
+  // Publishes one outbox event and removes it (best effort: the outbox worker retries).
+  void PublishCommitted(const std::string& event_bytes, int64_t outbox_id);
+
+ private:
+  struct UploadPlan;
+  absl::Status DoUpload(grpc::ServerContext* ctx,
+                        grpc::ServerReader<file::v1::UploadRequest>* reader,
+                        file::v1::UploadResponse* resp);
+  absl::StatusOr<UploadPlan> PrepareUpload(const file::v1::UploadHeader& header);
+  absl::Status ReceiveBody(grpc::ServerContext* ctx,
+                           grpc::ServerReader<file::v1::UploadRequest>* reader,
+                           const file::v1::UploadRequest& first, const UploadPlan& plan,
+                           UploadPipeline& pipeline);
+  absl::StatusOr<CommitResult> CommitUpload(const UploadPlan& plan, UploadOutcome outcome,
+                                            std::string* event_bytes);
+  void FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,
+                   const std::string& file_id);
+  absl::Status DoDownload(grpc::ServerContext* ctx, const file::v1::DownloadRequest& req,
+                          grpc::ServerWriter<file::v1::DownloadResponse>* writer);
+  void ToProto(const FileRecord& rec, file::v1::File* out) const;
+
+  const ServiceDeps deps_;
+  prometheus::Counter* uploaded_bytes_ = nullptr;
+  prometheus::Counter* downloaded_bytes_ = nullptr;
+};
 
 }  // namespace datamesh::file_ingest

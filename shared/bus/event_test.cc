@@ -89,7 +89,7 @@ TEST(DurableEventsStream, CapturesTheFactsThatMustNotBeLost) {
   EXPECT_TRUE(config.file_storage);
   EXPECT_THAT(config.subjects,
               ::testing::UnorderedElementsAre("dm.v1.file.>", "dm.v1.audit.>", "dm.v1.governance.>",
-                                              "dm.v1.quota.>"));
+                                              "dm.v1.quota.>", "dm.v1.auth.user.>"));
   EXPECT_GT(config.duplicate_window, absl::ZeroDuration());
 }
 

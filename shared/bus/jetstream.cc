@@ -72,7 +72,8 @@ absl::Status UpsertConsumer(jsCtx* js, const ConsumerConfig& config) {
 StreamConfig DurableEventsStream(int replicas) {
   StreamConfig config;
   config.name = kDurableEventsStreamName;
-  config.subjects = {"dm.v1.file.>", "dm.v1.audit.>", "dm.v1.governance.>", "dm.v1.quota.>"};
+  config.subjects = {"dm.v1.file.>", "dm.v1.audit.>", "dm.v1.governance.>", "dm.v1.quota.>",
+                     "dm.v1.auth.user.>"};
   config.replicas = replicas;
   return config;
 }

@@ -77,6 +77,7 @@ inline constexpr char kDurableEventsStreamName[] = "DM_EVENTS";
 //   dm.v1.audit.>       the audit trail
 //   dm.v1.governance.>  proposals, votes and executed parameter changes
 //   dm.v1.quota.>       quota exceeded (billing records, user notices)
+//   dm.v1.auth.user.>   account changes (role, tier) that quota and others follow
 // Ephemeral signals (node/service heartbeats, upload progress, metric ticks, alerts, logins)
 // stay on core NATS: a lost one is superseded by the next, and storing them would only fill the
 // stream. Core NATS subscribers still see events published durably (a JetStream publish is an

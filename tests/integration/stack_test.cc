@@ -14,7 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
-#include "datamesh/auth/v1/auth.grpc.pb.h"
+#include "datamesh/governance/v1/governance.grpc.pb.h"
 #include "shared/bus/bus.h"
 #include "shared/server/health_client.h"
 #include "shared/testing/status_matchers.h"

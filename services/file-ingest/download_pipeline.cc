@@ -1,0 +1,129 @@
+#include "services/file-ingest/download_pipeline.h"
+
+#include <deque>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "services/file-ingest/byte_range.h"
+#include "services/file-ingest/segment_codec.h"
+#include "shared/crypto/aead.h"
+#include "shared/crypto/encoding.h"
+#include "shared/crypto/hash.h"
+#include "shared/status/status.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+// Reads shard `rec` into its place in `block` and checks its hash; false when unusable.
+bool FetchVerified(ShardStore& store, const ShardRecord& rec, ShardBlock& block) {
+  std::span<uint8_t> out(block.shard(rec.index), block.shard_size());
+  if (!store.GetInto(rec.node, rec.shard_id, out).ok()) return false;
+  auto hash = crypto::Sha256(block.shard_view(rec.index));
+  return hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == rec.shard_id;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const {
+  const int n = codec_.total_shards();
+  ShardBlock block(n, seg.shard_size);
+  std::vector<const ShardRecord*> by_index(n, nullptr);
+  for (const ShardRecord& s : seg.shards) {
+    if (s.index >= 0 && s.index < n) by_index[s.index] = &s;
+  }
+  std::vector<bool> present(n, false);
+  std::vector<bool> usable(n, false);
+  for (int i = 0; i < n; ++i) usable[i] = by_index[i] != nullptr;
+  while (true) {
+    std::unique_ptr<bool[]> avail(new bool[n]);
+    for (int i = 0; i < n; ++i) avail[i] = usable[i];
+    std::vector<int> need = codec_.ShardsNeeded(std::span<const bool>(avail.get(), n));
+    if (need.empty()) {
+      return absl::DataLossError(
+          absl::StrCat("segment ", seg.index, " has fewer than k readable shards"));
+    }
+    std::vector<std::pair<int, std::future<bool>>> fetches;
+    for (int i : need) {
+      if (present[i]) continue;
+      fetches.emplace_back(i, std::async(std::launch::async, FetchVerified, std::ref(shards_),
+                                         std::cref(*by_index[i]), std::ref(block)));
+    }
+    if (fetches.empty()) break;
+    for (auto& [i, f] : fetches) {
+      if (f.get()) {
+        present[i] = true;
+      } else {
+        usable[i] = false;
+      }
+    }
+  }
+  const int k = codec_.data_shards();
+  bool all_data = true;
+  for (int i = 0; i < k; ++i) all_data = all_data && present[i];
+  if (!all_data) {
+    std::vector<uint8_t*> ptrs(n);
+    std::unique_ptr<bool[]> have(new bool[n]);
+    for (int i = 0; i < n; ++i) {
+      ptrs[i] = block.shard(i);
+      have[i] = present[i];
+    }
+    RETURN_IF_ERROR(codec_.Decode(ptrs, std::span<const bool>(have.get(), n), seg.shard_size));
+  }
+  const size_t sealed = crypto::AesGcm::SealedSize(seg.stored_size);
+  if (sealed > static_cast<size_t>(k) * seg.shard_size) {
+    return absl::DataLossError("segment record does not fit its shards");
+  }
+  ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(data_key_.view()));
+  SegmentPosition pos{content_.id, content_.nonce_prefix, seg.index,
+                      seg.index + 1 == segment_count_};
+  std::string_view sealed_view(reinterpret_cast<const char*>(block.shard(0)), sealed);
+  return OpenPayload(aead, pos, sealed_view, seg.compressed, seg.plain_size, seg.plain_sha256);
+}
+
+absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& content,
+                         const std::vector<SegmentRecord>& segments, uint64_t offset,
+                         uint64_t length, int prefetch_segments, size_t max_chunk,
+                         const ChunkSink& sink) {
+  std::vector<uint64_t> sizes;
+  for (const SegmentRecord& s : segments) sizes.push_back(s.plain_size);
+  const std::vector<SegmentSlice> slices = SlicesForRange(sizes, offset, length);
+  const bool whole = offset == 0 && length == content.size;
+  ASSIGN_OR_RETURN(crypto::Sha256Hasher hasher, crypto::Sha256Hasher::Create());
+  std::deque<std::future<absl::StatusOr<std::string>>> ahead;
+  size_t launched = 0;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    while (launched < slices.size() && launched <= i + prefetch_segments) {
+      const SegmentRecord& seg = segments[slices[launched++].index];
+      ahead.push_back(std::async(std::launch::async, [&reader, &seg] { return reader.Read(seg); }));
+    }
+    absl::StatusOr<std::string> plain = ahead.front().get();
+    ahead.pop_front();
+    if (!plain.ok()) return plain.status();
+    std::string_view part(*plain);
+    part = part.substr(slices[i].begin, slices[i].end - slices[i].begin);
+    if (whole) hasher.Update(part);
+    while (!part.empty()) {
+      size_t n = std::min(part.size(), max_chunk);
+      RETURN_IF_ERROR(sink(part.substr(0, n)));
+      part.remove_prefix(n);
+    }
+  }
+  if (whole) {
+    ASSIGN_OR_RETURN(crypto::Sha256Digest d, hasher.Finish());
+    if (crypto::HexEncode(crypto::AsStringView(d)) != content.sha256) {
+      return absl::DataLossError("file content does not match its SHA-256");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> OpenInline(const ContentRecord& content,
+                                       const crypto::SecretBytes& data_key) {
+  if (!content.inline_data.has_value()) return absl::InternalError("content is not inline");
+  ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(data_key.view()));
+  SegmentPosition pos{content.id, content.nonce_prefix, 0, true};
+  return OpenPayload(aead, pos, *content.inline_data, content.inline_compressed, content.size,
+                     content.sha256);
+}
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,67 @@
+// Download side of the pipeline: reads segments back from storage nodes and streams a byte
+// range of a file.
+//
+// SegmentReader fetches any k verified shards of a segment (data shards first; parity when a
+// node is down, times out, or returns bytes whose SHA-256 is not the shard id), decodes,
+// decrypts (the AAD check rejects moved, replayed or truncated segments), decompresses and
+// checks the segment's hash. StreamRange reads the segments a range touches with up to
+// `prefetch_segments` reads running ahead of the one being sent, so memory stays bounded.
+//
+// Thread-safe: Read may run on several threads at once (each call has its own buffers).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/file-ingest/manifest.h"
+#include "services/file-ingest/shard_backend.h"
+#include "shared/crypto/secret.h"
+#include "shared/erasure/erasure_codec.h"
+
+namespace datamesh::file_ingest {
+
+class SegmentReader {
+ public:
+  // `content`, `data_key` and `codec` must outlive the reader.
+  SegmentReader(const erasure::ErasureCodec& codec, ShardStore& shards,
+                const ContentRecord& content, const crypto::SecretBytes& data_key,
+                uint64_t segment_count)
+      : codec_(codec),
+        shards_(shards),
+        content_(content),
+        data_key_(data_key),
+        segment_count_(segment_count) {}
+
+  // The segment's plaintext. DATA_LOSS when fewer than k shards are readable and verified, or
+  // when the segment fails authentication or its hash.
+  [[nodiscard]] absl::StatusOr<std::string> Read(const SegmentRecord& segment) const;
+
+ private:
+  const erasure::ErasureCodec& codec_;
+  ShardStore& shards_;
+  const ContentRecord& content_;
+  const crypto::SecretBytes& data_key_;
+  const uint64_t segment_count_;
+};
+
+// Receives the next bytes of the response, in order.
+using ChunkSink = std::function<absl::Status(std::string_view)>;
+
+// Streams bytes [offset, offset + length) of a segmented content to `sink` in pieces of at
+// most `max_chunk` bytes. When the range is the whole content, the content's SHA-256 is checked
+// at the end (DATA_LOSS on mismatch, after the bytes were sent: each segment was verified
+// already, so this guards the manifest's segment list itself).
+[[nodiscard]] absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& content,
+                                       const std::vector<SegmentRecord>& segments, uint64_t offset,
+                                       uint64_t length, int prefetch_segments, size_t max_chunk,
+                                       const ChunkSink& sink);
+
+// The plaintext of an inline content. DATA_LOSS when it fails authentication or its hash.
+[[nodiscard]] absl::StatusOr<std::string> OpenInline(const ContentRecord& content,
+                                                     const crypto::SecretBytes& data_key);
+
+}  // namespace datamesh::file_ingest

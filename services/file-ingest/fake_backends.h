@@ -1,0 +1,104 @@
+// Test-only in-process fakes of the storage seams (shard_backend.h): a fixed node list for
+// placement and a map for shards, with switches to kill nodes and corrupt shards.
+// Thread-safe.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "services/file-ingest/manifest.h"
+#include "services/file-ingest/shard_backend.h"
+
+namespace datamesh::file_ingest {
+
+class FakePlacement : public Placement {
+ public:
+  explicit FakePlacement(int nodes) {
+    for (int i = 0; i < nodes; ++i) {
+      nodes_.push_back({"node-" + std::to_string(i), "addr-" + std::to_string(i)});
+    }
+  }
+  absl::StatusOr<std::vector<NodeRef>> Place(const std::string& key, int n, uint64_t,
+                                             const std::vector<std::string>& exclude) override {
+    std::vector<NodeRef> out;
+    for (const NodeRef& node : nodes_) {
+      if (static_cast<int>(out.size()) == n) break;
+      if (std::find(exclude.begin(), exclude.end(), node.id) == exclude.end()) {
+        out.push_back(node);
+      }
+    }
+    if (static_cast<int>(out.size()) < n) return absl::UnavailableError("not enough nodes");
+    return out;
+  }
+  absl::StatusOr<std::set<std::string>> UpNodes() override {
+    std::set<std::string> up;
+    for (const NodeRef& n : nodes_) up.insert(n.id);
+    return up;
+  }
+
+ private:
+  std::vector<NodeRef> nodes_;
+};
+
+class FakeShardStore : public ShardStore {
+ public:
+  absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data) override {
+    int now = ++concurrent_;
+    int seen = max_concurrent_.load();
+    while (now > seen && !max_concurrent_.compare_exchange_weak(seen, now)) {
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    --concurrent_;
+    if (dead_.count(node.id)) return absl::UnavailableError("node down");
+    shards_[{node.id, id}] = std::string(data);
+    return absl::OkStatus();
+  }
+  absl::Status GetInto(const NodeRef& node, const std::string& id,
+                       std::span<uint8_t> out) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++gets_;
+    if (dead_.count(node.id)) return absl::UnavailableError("node down");
+    auto it = shards_.find({node.id, id});
+    if (it == shards_.end()) return absl::NotFoundError("no shard");
+    if (it->second.size() != out.size()) return absl::DataLossError("size");
+    std::memcpy(out.data(), it->second.data(), out.size());
+    return absl::OkStatus();
+  }
+  absl::Status Delete(const NodeRef& node, const std::string& id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    shards_.erase({node.id, id});
+    return absl::OkStatus();
+  }
+  void Kill(const std::string& node) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dead_.insert(node);
+  }
+  void Corrupt(const ShardRecord& s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    shards_[{s.node.id, s.shard_id}][0] ^= 0x55;
+  }
+  size_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return shards_.size();
+  }
+  int gets() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return gets_;
+  }
+  std::atomic<int> max_concurrent_{0};
+
+ private:
+  std::mutex mu_;
+  std::atomic<int> concurrent_{0};
+  std::map<std::pair<std::string, std::string>, std::string> shards_;
+  std::set<std::string> dead_;
+  int gets_ = 0;
+};
+
+}  // namespace datamesh::file_ingest

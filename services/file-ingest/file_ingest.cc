@@ -1,0 +1,126 @@
+#include "services/file-ingest/file_ingest.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/grpc_backends.h"
+#include "shared/bus/bus.h"
+#include "shared/log/log.h"
+#include "shared/server/periodic_task.h"
+#include "shared/status/status.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+constexpr int kWorkerBatch = 200;
+
+struct Parts : server::ServiceParts {
+  std::unique_ptr<erasure::ErasureCodec> codec;
+  std::unique_ptr<ManifestStore> store;
+  std::unique_ptr<GrpcPlacement> placement;
+  std::unique_ptr<GrpcShardStore> shards;
+  std::unique_ptr<quota::v1::QuotaService::Stub> quota;
+  std::unique_ptr<FileServiceImpl> service;
+  std::unique_ptr<server::PeriodicTask> outbox_worker;
+  std::unique_ptr<server::PeriodicTask> deletion_worker;
+
+  void Stop() override {
+    if (outbox_worker) outbox_worker->Stop();
+    if (deletion_worker) deletion_worker->Stop();
+  }
+};
+
+void DrainOutbox(ManifestStore& store, bus::Bus& bus) {
+  auto n = store.DrainOutbox(kWorkerBatch, [&](const std::string& bytes) {
+    auto event = bus::ParseEvent(bytes);
+    if (!event.ok()) return absl::OkStatus();  // undecodable: drop rather than block the queue
+    return bus.PublishDurable(*event);
+  });
+  if (!n.ok()) log::Warn("outbox drain failed", {{"error", n.status().ToString()}});
+}
+
+void DrainDeletions(ManifestStore& store, ShardStore& shards) {
+  auto n = store.DrainShardDeletions(
+      kWorkerBatch, [&](const ShardDeletion& d) { return shards.Delete(d.node, d.shard_id); });
+  if (!n.ok()) log::Warn("shard deletion drain failed", {{"error", n.status().ToString()}});
+}
+
+}  // namespace
+
+void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
+  f.AddString("dht-addr", &o.dht_addr, "DhtService address host:port (required)");
+  f.AddString("quota-addr", &o.quota_addr,
+              "QuotaService address; empty: reservations are not committed or released");
+  f.AddInt("segment-bytes", &o.segment_bytes, "Plaintext bytes per segment");
+  f.AddInt("data-shards", &o.data_shards, "Reed-Solomon data shards per segment (k)");
+  f.AddInt("parity-shards", &o.parity_shards, "Reed-Solomon parity shards per segment (m)");
+  f.AddInt("inline-max-bytes", &o.inline_max_bytes,
+           "Files up to this size are kept inline in the manifest");
+  f.AddInt("segments-in-flight", &o.segments_in_flight,
+           "Segments an upload encodes and writes at once");
+  f.AddInt("prefetch-segments", &o.prefetch_segments,
+           "Segments a download reads ahead of the one it sends");
+  f.AddDuration("shard-timeout", &o.shard_timeout, "Deadline of one shard read or write");
+  f.AddDuration("worker-interval", &o.worker_interval,
+                "Period of the outbox and shard-deletion workers");
+}
+
+absl::Status ValidateOptions(const FileIngestOptions& o) {
+  if (o.dht_addr.empty()) return absl::InvalidArgumentError("--dht-addr is required");
+  if (o.segment_bytes < 4096 || o.segment_bytes > (64 << 20)) {
+    return absl::InvalidArgumentError("--segment-bytes must be 4 KiB to 64 MiB");
+  }
+  if (o.inline_max_bytes < 0 || o.inline_max_bytes > o.segment_bytes) {
+    return absl::InvalidArgumentError("--inline-max-bytes must be 0 to --segment-bytes");
+  }
+  if (o.segments_in_flight < 1 || o.segments_in_flight > 64 || o.prefetch_segments < 0 ||
+      o.prefetch_segments > 64) {
+    return absl::InvalidArgumentError("--segments-in-flight 1-64, --prefetch-segments 0-64");
+  }
+  if (o.data_shards < 1 || o.parity_shards < 0 || o.data_shards + o.parity_shards > 64) {
+    return absl::InvalidArgumentError("k + m must be at most 64 (dht places up to 64 nodes)");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
+                                                            const FileIngestOptions& o) {
+  RETURN_IF_ERROR(ValidateOptions(o));
+  auto parts = std::make_unique<Parts>();
+  ASSIGN_OR_RETURN(parts->codec,
+                   erasure::MakeCodec(erasure::Backend::kJerasure, static_cast<int>(o.data_shards),
+                                      static_cast<int>(o.parity_shards)));
+  RETURN_IF_ERROR(rt.bus()->EnsureStream(bus::DurableEventsStream()));
+  parts->store = std::make_unique<ManifestStore>(*rt.pg());
+  parts->placement = std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout);
+  parts->shards = std::make_unique<GrpcShardStore>(o.shard_timeout);
+  if (!o.quota_addr.empty()) {
+    parts->quota = quota::v1::QuotaService::NewStub(
+        grpc::CreateChannel(o.quota_addr, grpc::InsecureChannelCredentials()));
+  }
+  ServiceDeps deps;
+  deps.store = parts->store.get();
+  deps.placement = parts->placement.get();
+  deps.shards = parts->shards.get();
+  deps.codec = parts->codec.get();
+  deps.pipeline.segment_bytes = o.segment_bytes;
+  deps.pipeline.inline_max_bytes = o.inline_max_bytes;
+  deps.pipeline.segments_in_flight = static_cast<int>(o.segments_in_flight);
+  deps.pipeline.prefetch_segments = static_cast<int>(o.prefetch_segments);
+  deps.bus = rt.bus();
+  deps.quota = parts->quota.get();
+  deps.source = rt.source();
+  deps.metrics = &rt.metrics();
+  parts->service = std::make_unique<FileServiceImpl>(std::move(deps));
+  rt.AddGrpcService(parts->service.get());
+  ManifestStore* store = parts->store.get();
+  bus::Bus* bus = rt.bus();
+  ShardStore* shards = parts->shards.get();
+  parts->outbox_worker = std::make_unique<server::PeriodicTask>(
+      o.worker_interval, [store, bus] { DrainOutbox(*store, *bus); });
+  parts->deletion_worker = std::make_unique<server::PeriodicTask>(
+      o.worker_interval, [store, shards] { DrainDeletions(*store, *shards); });
+  return parts;
+}
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,42 @@
+// The file-ingest service's flags and its build function (what main.cc wires in).
+//
+// Build connects the dht, chunk-store and quota clients, ensures the durable event stream,
+// registers FileService and starts two background workers: the outbox publisher (events a
+// crash or a NATS outage left unpublished after their commit) and the shard-deletion drainer
+// (shards of deleted files and of uploads that never committed).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shared/config/flags.h"
+#include "shared/server/runtime.h"
+#include "shared/server/service_main.h"
+
+namespace datamesh::file_ingest {
+
+struct FileIngestOptions {
+  std::string dht_addr;
+  std::string quota_addr;
+  int64_t segment_bytes = 4 << 20;
+  int64_t data_shards = 4;
+  int64_t parity_shards = 2;
+  int64_t inline_max_bytes = 4096;
+  int64_t segments_in_flight = 4;
+  int64_t prefetch_segments = 2;
+  absl::Duration shard_timeout = absl::Seconds(10);
+  absl::Duration worker_interval = absl::Seconds(5);
+};
+
+void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);
+
+// INVALID_ARGUMENT for inconsistent settings.
+[[nodiscard]] absl::Status ValidateOptions(const FileIngestOptions& options);
+
+absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
+                                                            const FileIngestOptions& options);
+
+}  // namespace datamesh::file_ingest

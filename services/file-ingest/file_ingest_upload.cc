@@ -1,0 +1,203 @@
+// FileServiceImpl::Upload: header validation, body streaming, commit, event and quota.
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/segment_codec.h"
+#include "services/file-ingest/validation.h"
+#include "shared/bus/event.h"
+#include "shared/crypto/ecies.h"
+#include "shared/crypto/random.h"
+#include "shared/crypto/x25519.h"
+#include "shared/log/log.h"
+#include "shared/status/grpc_status.h"
+#include "shared/status/status.h"
+
+namespace datamesh::file_ingest {
+
+struct FileServiceImpl::UploadPlan {
+  file::v1::UploadHeader header;
+  FileRecord file;  // content: everything but the fields the body determines
+  crypto::SecretBytes data_key;
+  std::optional<std::string> expected_sha256;
+  bool link_only = false;  // the owner already stores content with expected_sha256
+};
+
+grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
+                                     grpc::ServerReader<file::v1::UploadRequest>* reader,
+                                     file::v1::UploadResponse* resp) {
+  absl::Status status = DoUpload(ctx, reader, resp);
+  if (!status.ok() && !absl::IsInvalidArgument(status) && !absl::IsCancelled(status)) {
+    log::Warn("upload failed", {{"error", status.ToString()}});
+  }
+  return ToGrpcStatus(SanitizeForClient(status));
+}
+
+absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
+                                       grpc::ServerReader<file::v1::UploadRequest>* reader,
+                                       file::v1::UploadResponse* resp) {
+  file::v1::UploadRequest first;
+  if (!reader->Read(&first) || !first.has_header()) {
+    return absl::InvalidArgumentError("the first message must carry the header");
+  }
+  ASSIGN_OR_RETURN(UploadPlan plan, PrepareUpload(first.header()));
+  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, *deps_.shards,
+                          {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key},
+                          plan.link_only);
+  absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
+  absl::StatusOr<UploadOutcome> outcome =
+      status.ok() ? pipeline.Finish() : absl::StatusOr<UploadOutcome>(status);
+  std::string event;
+  absl::StatusOr<CommitResult> commit = outcome.ok()
+                                            ? CommitUpload(plan, std::move(*outcome), &event)
+                                            : absl::StatusOr<CommitResult>(outcome.status());
+  if (!commit.ok()) {
+    // Nothing became visible: the shards written so far are orphans.
+    absl::Status queued = deps_.store->EnqueueShardDeletions(pipeline.WrittenShards());
+    if (!queued.ok()) log::Warn("could not queue orphan shards", {{"error", queued.ToString()}});
+    FinishQuota(plan, false, 0, plan.file.id);
+    return commit.status();
+  }
+  PublishCommitted(event, commit->outbox_id);
+  FinishQuota(plan, true, commit->file.content.size, commit->file.id);
+  if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);
+  ToProto(commit->file, resp->mutable_file());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FileServiceImpl::UploadPlan> FileServiceImpl::PrepareUpload(
+    const file::v1::UploadHeader& h) {
+  RETURN_IF_ERROR(ValidateId("owner_id", h.owner_id()));
+  RETURN_IF_ERROR(ValidateName(h.name()));
+  std::map<std::string, std::string> tags(h.tags().begin(), h.tags().end());
+  RETURN_IF_ERROR(ValidateTags(tags));
+  RETURN_IF_ERROR(ValidateContentType(h.content_type()));
+  if (h.owner_public_key().size() != crypto::kX25519KeySize) {
+    return absl::InvalidArgumentError("owner_public_key must be 32 bytes");
+  }
+  UploadPlan plan;
+  plan.header = h;
+  if (h.has_expected_sha256()) {
+    ASSIGN_OR_RETURN(plan.expected_sha256, NormalizeSha256(h.expected_sha256()));
+  }
+  ASSIGN_OR_RETURN(std::string id, crypto::NewUuid());
+  ASSIGN_OR_RETURN(plan.data_key, crypto::SecretBytes::Random(crypto::kAesGcmKeySize));
+  FileRecord& f = plan.file;
+  f.id = id;
+  f.owner_id = h.owner_id();
+  f.name = h.name();
+  f.content_type = h.content_type().empty() ? "application/octet-stream" : h.content_type();
+  f.tags = std::move(tags);
+  f.encryption = h.client_encrypted() ? "client" : "server";
+  ContentRecord& c = f.content;
+  c.id = id;
+  c.owner_id = h.owner_id();
+  c.key_version = h.owner_key_version();
+  ASSIGN_OR_RETURN(c.nonce_prefix, crypto::RandomBytes(kNoncePrefixSize));
+  c.codec_id = std::string(deps_.codec->id());
+  c.data_shards = deps_.codec->data_shards();
+  c.parity_shards = deps_.codec->parity_shards();
+  c.segment_size = deps_.pipeline.segment_bytes;
+  auto wrapped = crypto::EciesSeal(h.owner_public_key(), plan.data_key.view(),
+                                   WrappedKeyAad(c.id, c.key_version));
+  if (!wrapped.ok()) return absl::InvalidArgumentError("owner_public_key is not a usable key");
+  c.wrapped_key = std::move(*wrapped);
+  if (plan.expected_sha256.has_value()) {
+    ASSIGN_OR_RETURN(auto existing, deps_.store->FindContent(f.owner_id, *plan.expected_sha256));
+    plan.link_only = existing.has_value();
+  }
+  return plan;
+}
+
+absl::Status FileServiceImpl::ReceiveBody(grpc::ServerContext* ctx,
+                                          grpc::ServerReader<file::v1::UploadRequest>* reader,
+                                          const file::v1::UploadRequest& first,
+                                          const UploadPlan& plan, UploadPipeline& pipeline) {
+  const auto& h = plan.header;
+  auto check_size = [&]() -> absl::Status {
+    if (h.has_declared_size() && pipeline.bytes_received() > h.declared_size()) {
+      return absl::InvalidArgumentError("more bytes than declared_size");
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(pipeline.Write(first.chunk()));
+  RETURN_IF_ERROR(check_size());
+  file::v1::UploadRequest msg;
+  while (reader->Read(&msg)) {
+    if (msg.has_header()) return absl::InvalidArgumentError("header repeated");
+    RETURN_IF_ERROR(pipeline.Write(msg.chunk()));
+    RETURN_IF_ERROR(check_size());
+  }
+  if (ctx->IsCancelled()) return absl::CancelledError("the client ended the upload early");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& plan,
+                                                           UploadOutcome outcome,
+                                                           std::string* event_bytes) {
+  const auto& h = plan.header;
+  if (h.has_declared_size() && outcome.size != h.declared_size()) {
+    return absl::InvalidArgumentError("byte count differs from declared_size");
+  }
+  if (plan.expected_sha256.has_value() && outcome.sha256 != *plan.expected_sha256) {
+    return absl::InvalidArgumentError("content does not match expected_sha256");
+  }
+  FileRecord file = plan.file;
+  file.content.size = outcome.size;
+  file.content.sha256 = outcome.sha256;
+  file.content.merkle_root = outcome.merkle_root;
+  file.content.inline_data = std::move(outcome.inline_sealed);
+  file.content.inline_compressed = outcome.inline_compressed;
+  events::v1::Event event = bus::NewEvent("file.stored", deps_.source);
+  event.set_subject_user(file.owner_id);
+  const uint64_t stored = outcome.stored_bytes;
+  auto maker = [&](const FileRecord& rec, bool dedup) {
+    auto* p = event.mutable_file_stored();
+    p->set_file_id(rec.id);
+    p->set_owner_id(rec.owner_id);
+    p->set_name(rec.name);
+    p->set_size(rec.content.size);
+    p->set_content_type(rec.content_type);
+    p->set_sha256(rec.content.sha256);
+    p->set_stored_bytes(dedup ? 0 : stored);
+    p->mutable_redundancy()->set_data_shards(rec.content.data_shards);
+    p->mutable_redundancy()->set_parity_shards(rec.content.parity_shards);
+    p->set_encryption(rec.encryption);
+    p->set_reservation_id(h.reservation_id());
+    p->set_upload_id(h.upload_id());
+    int64_t micros = absl::ToUnixMicros(rec.created_at);
+    p->mutable_created_at()->set_seconds(micros / 1000000);
+    p->mutable_created_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    *event_bytes = event.SerializeAsString();
+    return *event_bytes;
+  };
+  return deps_.store->CommitFile(file, outcome.segments, plan.link_only, maker);
+}
+
+void FileServiceImpl::FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,
+                                  const std::string& file_id) {
+  const std::string& reservation = plan.header.reservation_id();
+  if (reservation.empty() || deps_.quota == nullptr) return;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + deps_.rpc_timeout));
+  grpc::Status status;
+  if (committed) {
+    quota::v1::CommitRequest req;
+    req.set_reservation_id(reservation);
+    req.set_actual_bytes(size);
+    req.set_file_id(file_id);
+    quota::v1::CommitResponse resp;
+    status = deps_.quota->Commit(&ctx, req, &resp);
+  } else {
+    quota::v1::ReleaseRequest req;
+    req.set_reservation_id(reservation);
+    quota::v1::ReleaseResponse resp;
+    status = deps_.quota->Release(&ctx, req, &resp);
+  }
+  if (!status.ok()) {
+    // file.stored carries the reservation id, so quota can still retire it from the event.
+    log::Warn("quota call failed", {{"committed", committed}, {"error", status.error_message()}});
+  }
+}
+
+}  // namespace datamesh::file_ingest

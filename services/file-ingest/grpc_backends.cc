@@ -1,0 +1,132 @@
+#include "services/file-ingest/grpc_backends.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstring>
+
+#include "shared/status/grpc_status.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+// Messages stay under gRPC's 4 MiB default, as the contract asks.
+constexpr size_t kMaxMessage = 1 << 20;
+
+void SetDeadline(grpc::ClientContext& ctx, absl::Duration timeout) {
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+}  // namespace
+
+std::shared_ptr<chunk::v1::ChunkService::Stub> GrpcShardStore::StubFor(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& stub = stubs_[address];
+  if (!stub) {
+    stub = chunk::v1::ChunkService::NewStub(
+        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  }
+  return stub;
+}
+
+absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_id,
+                                 std::string_view data) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, timeout_);
+  chunk::v1::PutShardResponse resp;
+  auto writer = StubFor(node.address)->PutShard(&ctx, &resp);
+  chunk::v1::PutShardRequest req;
+  req.mutable_header()->set_shard_id(shard_id);
+  req.mutable_header()->set_size(data.size());
+  bool ok = true;
+  do {
+    size_t n = std::min(data.size(), kMaxMessage);
+    req.set_data(data.data(), n);
+    data.remove_prefix(n);
+    ok = writer->Write(req);
+    req.clear_header();
+  } while (ok && !data.empty());
+  if (ok) writer->WritesDone();
+  return FromGrpcStatus(writer->Finish());
+}
+
+absl::Status GrpcShardStore::GetInto(const NodeRef& node, const std::string& shard_id,
+                                     std::span<uint8_t> out) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, timeout_);
+  chunk::v1::GetShardRequest req;
+  req.set_shard_id(shard_id);
+  auto reader = StubFor(node.address)->GetShard(&ctx, req);
+  chunk::v1::GetShardResponse msg;
+  size_t at = 0;
+  bool size_ok = true;
+  while (reader->Read(&msg)) {
+    if (at + msg.data().size() > out.size()) {
+      size_ok = false;
+      ctx.TryCancel();
+      break;
+    }
+    std::memcpy(out.data() + at, msg.data().data(), msg.data().size());
+    at += msg.data().size();
+  }
+  absl::Status status = FromGrpcStatus(reader->Finish());
+  if (!size_ok || (status.ok() && at != out.size())) {
+    return absl::DataLossError("shard has the wrong size");
+  }
+  return status;
+}
+
+absl::Status GrpcShardStore::Delete(const NodeRef& node, const std::string& shard_id) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, timeout_);
+  chunk::v1::DeleteShardRequest req;
+  req.set_shard_id(shard_id);
+  chunk::v1::DeleteShardResponse resp;
+  return FromGrpcStatus(StubFor(node.address)->DeleteShard(&ctx, req, &resp));
+}
+
+GrpcPlacement::GrpcPlacement(const std::string& dht_address, absl::Duration timeout)
+    : timeout_(timeout),
+      stub_(dht::v1::DhtService::NewStub(
+          grpc::CreateChannel(dht_address, grpc::InsecureChannelCredentials()))) {}
+
+absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key, int n,
+                                                          uint64_t shard_size,
+                                                          const std::vector<std::string>& exclude) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, timeout_);
+  dht::v1::PlaceRequest req;
+  req.set_key(key);
+  req.set_n(n);
+  req.set_shard_size(shard_size);
+  for (const std::string& id : exclude) req.add_exclude_node_ids(id);
+  dht::v1::PlaceResponse resp;
+  absl::Status status = FromGrpcStatus(stub_->Place(&ctx, req, &resp));
+  if (absl::IsFailedPrecondition(status)) {
+    return absl::UnavailableError("fewer live storage nodes than k + m");
+  }
+  if (!status.ok()) return status;
+  std::vector<NodeRef> nodes;
+  for (const auto& node : resp.nodes()) nodes.push_back({node.id(), node.address()});
+  return nodes;
+}
+
+absl::StatusOr<std::set<std::string>> GrpcPlacement::UpNodes() {
+  std::set<std::string> up;
+  std::string cursor;
+  do {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    dht::v1::ListNodesRequest req;
+    req.set_state(dht::v1::NODE_STATE_UP);
+    req.mutable_page()->set_limit(1000);
+    req.mutable_page()->set_cursor(cursor);
+    dht::v1::ListNodesResponse resp;
+    absl::Status status = FromGrpcStatus(stub_->ListNodes(&ctx, req, &resp));
+    if (!status.ok()) return status;
+    for (const auto& node : resp.nodes()) up.insert(node.id());
+    cursor = resp.has_next_cursor() ? resp.next_cursor() : "";
+  } while (!cursor.empty());
+  return up;
+}
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,75 @@
+// Manifest records: what file-ingest keeps in PostgreSQL about a stored file.
+//
+// A File (name, tags, owner) points at a Content: the encrypted, erasure-coded bytes with
+// their data key. Several files of one owner with the same bytes share one Content
+// (deduplication; the content is reference-counted). The content id is the id of the file whose
+// upload wrote it, and it is what segment AADs and the wrapped key's AAD bind.
+//
+// Plain values; copy freely.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "services/file-ingest/shard_backend.h"
+
+namespace datamesh::file_ingest {
+
+struct ShardRecord {
+  int index = 0;         // 0..k-1 data, k..k+m-1 parity
+  std::string shard_id;  // SHA-256 hex of the shard
+  NodeRef node;
+};
+
+struct SegmentRecord {
+  uint64_t index = 0;
+  uint64_t plain_size = 0;
+  uint64_t stored_size = 0;  // payload after compression, before the GCM tag
+  bool compressed = false;
+  uint64_t shard_size = 0;
+  std::string plain_sha256;  // hex
+  std::vector<ShardRecord> shards;
+};
+
+struct ContentRecord {
+  std::string id;
+  std::string owner_id;
+  uint64_t size = 0;
+  std::string sha256;       // hex, of the whole content
+  std::string merkle_root;  // hex, over the segment hashes
+  std::string wrapped_key;  // ECIES-sealed data key
+  uint32_t key_version = 0;
+  std::string nonce_prefix;  // 4 bytes
+  std::string codec_id;
+  int data_shards = 0;
+  int parity_shards = 0;
+  uint64_t segment_size = 0;
+  // Sealed content for inline files (no segments); unset otherwise.
+  std::optional<std::string> inline_data;
+  bool inline_compressed = false;
+};
+
+struct FileRecord {
+  std::string id;
+  std::string owner_id;
+  std::string name;
+  std::string content_type;
+  std::map<std::string, std::string> tags;
+  std::string encryption;  // "server" or "client"
+  absl::Time created_at;
+  absl::Time updated_at;
+  ContentRecord content;
+};
+
+// A queued shard deletion: a shard no manifest references any more, to delete from a node.
+struct ShardDeletion {
+  int64_t id = 0;
+  std::string shard_id;
+  NodeRef node;
+};
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,99 @@
+// ManifestStore: the shard-deletion queue, the outbox and usage totals.
+#include "services/file-ingest/manifest_rows.h"
+#include "services/file-ingest/manifest_store.h"
+#include "shared/status/status.h"
+
+namespace datamesh::file_ingest {
+
+absl::Status ManifestStore::EnqueueShardDeletions(const std::vector<ShardRecord>& shards) {
+  if (shards.empty()) return absl::OkStatus();
+  std::string json = internal::ShardListJson(shards);
+  return pool_.Transact([&](pqxx::work& w) {
+    w.exec_params(
+        "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
+        "SELECT x.h, x.n, x.a FROM jsonb_to_recordset($1::jsonb) AS x(h text, n text, a text)",
+        json);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int> ManifestStore::DrainShardDeletions(
+    int limit, const std::function<absl::Status(const ShardDeletion&)>& fn) {
+  int done = 0;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
+    done = 0;
+    pqxx::result r = w.exec_params(
+        "SELECT id, shard_id, node_id, node_address FROM files.shard_deletions ORDER BY id "
+        "LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit);
+    for (const pqxx::row& row : r) {
+      ShardDeletion d{row[0].as<int64_t>(),
+                      row[1].as<std::string>(),
+                      {row[2].as<std::string>(), row[3].as<std::string>()}};
+      // A manifest may reference the same shard on the same node again (shared content).
+      bool referenced = w.exec_params1(
+                             "SELECT EXISTS (SELECT 1 FROM files.shards WHERE shard_id = $1 AND "
+                             "node_id = $2)",
+                             d.shard_id, d.node.id)[0]
+                            .as<bool>();
+      if (referenced || fn(d).ok()) {
+        w.exec_params("DELETE FROM files.shard_deletions WHERE id = $1", d.id);
+        ++done;
+      } else {
+        w.exec_params("UPDATE files.shard_deletions SET attempts = attempts + 1 WHERE id = $1",
+                      d.id);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return done;
+}
+
+absl::StatusOr<int> ManifestStore::DrainOutbox(
+    int limit, const std::function<absl::Status(const std::string&)>& publish) {
+  int done = 0;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
+    done = 0;
+    pqxx::result r = w.exec_params(
+        "SELECT id, event FROM files.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit);
+    for (const pqxx::row& row : r) {
+      // Events carry their own id, so a publish repeated after a crash is de-duplicated.
+      if (!publish(pqxx::binarystring(row[1]).str()).ok()) break;
+      w.exec_params("DELETE FROM files.outbox WHERE id = $1", row[0].as<int64_t>());
+      ++done;
+    }
+    return absl::OkStatus();
+  }));
+  return done;
+}
+
+absl::Status ManifestStore::RemoveOutbox(int64_t id) {
+  return pool_.Transact([&](pqxx::work& w) {
+    w.exec_params("DELETE FROM files.outbox WHERE id = $1", id);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<UsageTotals> ManifestStore::Usage(const std::string& owner_id) {
+  UsageTotals t;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
+    pqxx::row a = w.exec_params1(
+        "SELECT count(*), COALESCE(sum(c.size), 0), count(DISTINCT f.owner_id) "
+        "FROM files.files f JOIN files.contents c ON c.id = f.content_id "
+        "WHERE $1 = '' OR f.owner_id = $1",
+        owner_id);
+    pqxx::row b = w.exec_params1(
+        "SELECT COALESCE(sum(s.shard_size * (c.data_shards + c.parity_shards)), 0) "
+        "FROM files.segments s JOIN files.contents c ON c.id = s.content_id "
+        "WHERE $1 = '' OR c.owner_id = $1",
+        owner_id);
+    t.file_count = a[0].as<uint64_t>();
+    t.logical_bytes = a[1].as<uint64_t>();
+    t.owner_count = a[2].as<uint64_t>();
+    t.stored_bytes = b[0].as<uint64_t>();
+    return absl::OkStatus();
+  }));
+  return t;
+}
+
+}  // namespace datamesh::file_ingest

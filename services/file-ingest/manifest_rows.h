@@ -1,0 +1,33 @@
+// Internal to ManifestStore: SQL column lists and row/JSON conversions shared by its files.
+#pragma once
+
+#include <map>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/file-ingest/manifest.h"
+
+namespace datamesh::file_ingest::internal {
+
+// Content columns, 14 of them, from alias c.
+extern const char kContentColumns[];
+// File columns (8) then content columns, from files f JOIN contents c.
+extern const char kFileSelect[];
+inline constexpr int kFileColumnCount = 8;
+
+ContentRecord ContentFromRow(const pqxx::row& row, int first);
+absl::StatusOr<FileRecord> FileFromRow(const pqxx::row& row);
+
+// {"tags": {...}} (the SQL takes ->'tags'); parsed back by TagsFromJson.
+absl::StatusOr<std::string> TagsToJson(const std::map<std::string, std::string>& tags);
+absl::StatusOr<std::map<std::string, std::string>> TagsFromJson(const std::string& json);
+
+// JSON arrays for jsonb_to_recordset inserts.
+std::string SegmentsJson(const std::vector<SegmentRecord>& segments);
+// Objects {g: segment index, i: shard index, h: shard id, n: node id, a: node address}.
+std::string ShardsJson(const std::vector<SegmentRecord>& segments);
+std::string ShardListJson(const std::vector<ShardRecord>& shards);
+
+}  // namespace datamesh::file_ingest::internal

@@ -1,0 +1,120 @@
+#include "services/file-ingest/segment_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "shared/crypto/hash.h"
+#include "shared/crypto/random.h"
+#include "shared/testing/status_matchers.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+using ::datamesh::testing::StatusIs;
+
+class SegmentCodecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto codec = erasure::MakeCodec(erasure::Backend::kJerasure, 4, 2);
+    ASSERT_OK(codec);
+    codec_ = std::move(*codec);
+    auto key = crypto::RandomBytes(32);
+    ASSERT_OK(key);
+    auto aead = crypto::AesGcm::Create(*key);
+    ASSERT_OK(aead);
+    aead_.emplace(std::move(*aead));
+  }
+  // The sealed payload of an encoded segment (data shards, trimmed).
+  static std::string Sealed(const EncodedSegment& seg) {
+    return std::string(seg.block.shard_view(0).data(), crypto::AesGcm::SealedSize(seg.stored_size));
+  }
+  absl::StatusOr<std::string> Open(const EncodedSegment& seg, uint64_t index, bool final,
+                                   std::string_view content = "content-1") {
+    return OpenPayload(*aead_, {content, "pref", index, final}, Sealed(seg), seg.compressed,
+                       seg.plain_size, seg.plain_sha256);
+  }
+
+  std::unique_ptr<erasure::ErasureCodec> codec_;
+  std::optional<crypto::AesGcm> aead_;
+};
+
+TEST_F(SegmentCodecTest, RoundTripCompressibleAndRandom) {
+  std::string text(100000, 'a');
+  auto random = crypto::RandomBytes(100000);
+  ASSERT_OK(random);
+  for (const std::string& plain : {text, *random, std::string("x")}) {
+    auto seg = EncodeSegment(*aead_, *codec_, {"content-1", "pref", 3, false}, plain);
+    ASSERT_OK(seg);
+    EXPECT_EQ(seg->shard_ids.size(), 6u);
+    auto hash = crypto::Sha256Hex(seg->block.shard_view(5));
+    ASSERT_OK(hash);
+    EXPECT_EQ(*hash, seg->shard_ids[5]);
+    auto back = Open(*seg, 3, false);
+    ASSERT_OK(back);
+    EXPECT_EQ(*back, plain);
+  }
+}
+
+TEST_F(SegmentCodecTest, CompressesOnlyWhenItPays) {
+  auto text = EncodeSegment(*aead_, *codec_, {"c", "pref", 0, true}, std::string(10000, 'z'));
+  ASSERT_OK(text);
+  EXPECT_TRUE(text->compressed);
+  EXPECT_LT(text->stored_size, 1000u);
+  auto random = crypto::RandomBytes(10000);
+  ASSERT_OK(random);
+  auto noise = EncodeSegment(*aead_, *codec_, {"c", "pref", 0, true}, *random);
+  ASSERT_OK(noise);
+  EXPECT_FALSE(noise->compressed);
+  EXPECT_EQ(noise->stored_size, 10000u);
+}
+
+TEST_F(SegmentCodecTest, AadRejectsSwappedReplayedAndTruncatedSegments) {
+  auto seg1 = EncodeSegment(*aead_, *codec_, {"content-1", "pref", 1, false}, "segment one");
+  ASSERT_OK(seg1);
+  ASSERT_OK(Open(*seg1, 1, false));
+  // Swapped into another position.
+  EXPECT_THAT(Open(*seg1, 2, false), StatusIs(absl::StatusCode::kDataLoss));
+  // Replayed into another file.
+  EXPECT_THAT(Open(*seg1, 1, false, "content-2"), StatusIs(absl::StatusCode::kDataLoss));
+  // Truncation: the file cut after segment 1 would need segment 1 to be final.
+  EXPECT_THAT(Open(*seg1, 1, true), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(SegmentCodecTest, TamperedShardFailsToOpen) {
+  auto seg = EncodeSegment(*aead_, *codec_, {"c", "pref", 0, true}, std::string(5000, 'q'));
+  ASSERT_OK(seg);
+  std::string sealed = Sealed(*seg);
+  sealed[3] ^= 1;
+  EXPECT_THAT(OpenPayload(*aead_, {"c", "pref", 0, true}, sealed, seg->compressed, seg->plain_size,
+                          seg->plain_sha256),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST_F(SegmentCodecTest, InlineRoundTripAndNonceLayout) {
+  auto sealed = SealInline(*aead_, {"c", "pref", 0, true}, "hello");
+  ASSERT_OK(sealed);
+  auto back =
+      OpenPayload(*aead_, {"c", "pref", 0, true}, sealed->sealed, sealed->compressed, 5, "");
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, "hello");
+  EXPECT_EQ(SegmentNonce("pref", 258), std::string("pref\0\0\0\0\0\0\x01\x02", 12));
+  EXPECT_NE(SegmentAad("c", 1, true), SegmentAad("c", 1, false));
+}
+
+TEST(MerkleRootTest, KnownShapes) {
+  auto a = crypto::Sha256Hex("a");
+  auto b = crypto::Sha256Hex("b");
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  auto one = MerkleRoot({*a});
+  ASSERT_OK(one);
+  EXPECT_EQ(*one, *a);
+  auto two = MerkleRoot({*a, *b});
+  auto swapped = MerkleRoot({*b, *a});
+  ASSERT_OK(two);
+  ASSERT_OK(swapped);
+  EXPECT_NE(*two, *swapped);
+  EXPECT_EQ(two->size(), 64u);
+}
+
+}  // namespace
+}  // namespace datamesh::file_ingest

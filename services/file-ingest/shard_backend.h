@@ -1,0 +1,51 @@
+// The seams between the pipeline and the storage network: where shards go (Placement, backed
+// by dht) and how shard bytes move (ShardStore, backed by chunk-stores). The gRPC
+// implementations live in grpc_backends.h; tests substitute in-process fakes.
+//
+// Implementations must be thread-safe: the pipeline calls them from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace datamesh::file_ingest {
+
+// A storage node as the manifest records it.
+struct NodeRef {
+  std::string id;
+  std::string address;
+};
+
+class Placement {
+ public:
+  virtual ~Placement() = default;
+  // `n` distinct writable nodes for the shards of a segment keyed `key`, in shard order,
+  // excluding `exclude` (node ids). FAILED_PRECONDITION/UNAVAILABLE when not enough exist.
+  [[nodiscard]] virtual absl::StatusOr<std::vector<NodeRef>> Place(
+      const std::string& key, int n, uint64_t shard_size,
+      const std::vector<std::string>& exclude) = 0;
+  // Ids of the nodes that are up now.
+  [[nodiscard]] virtual absl::StatusOr<std::set<std::string>> UpNodes() = 0;
+};
+
+class ShardStore {
+ public:
+  virtual ~ShardStore() = default;
+  // Stores `data` under `shard_id` on `node`; OK once the node acknowledged it durable.
+  [[nodiscard]] virtual absl::Status Put(const NodeRef& node, const std::string& shard_id,
+                                         std::string_view data) = 0;
+  // Reads the whole shard into `out`, which must be exactly its size (else DATA_LOSS). The
+  // caller verifies the hash. Any error means "not readable from this node now".
+  [[nodiscard]] virtual absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
+                                             std::span<uint8_t> out) = 0;
+  // Deletes the shard; OK when it is not held.
+  [[nodiscard]] virtual absl::Status Delete(const NodeRef& node, const std::string& shard_id) = 0;
+};
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,123 @@
+#include "services/file-ingest/validation.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+bool HasControl(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+    // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
+    if (c == 0xc2 && i + 1 < s.size()) {
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      if (d >= 0x80 && d <= 0x9f) return true;
+    }
+  }
+  return false;
+}
+
+bool PrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (int j = 1; j < len; ++j) {
+      unsigned char d = static_cast<unsigned char>(s[i + j]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+absl::Status ValidateName(std::string_view name) {
+  if (name.empty() || name.size() > 1024) {
+    return absl::InvalidArgumentError("name must be 1-1024 bytes");
+  }
+  if (!IsValidUtf8(name)) return absl::InvalidArgumentError("name is not valid UTF-8");
+  if (HasControl(name)) return absl::InvalidArgumentError("name contains control characters");
+  for (absl::string_view part : absl::StrSplit(absl::string_view(name.data(), name.size()), '/')) {
+    if (part.empty() || part == "." || part == "..") {
+      return absl::InvalidArgumentError(
+          "name has an empty, \".\" or \"..\" path segment or a leading \"/\"");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTags(const std::map<std::string, std::string>& tags) {
+  if (tags.size() > 64) return absl::InvalidArgumentError("at most 64 tags");
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > 128) {
+      return absl::InvalidArgumentError("tag keys must be 1-128 bytes");
+    }
+    if (v.size() > 1024) return absl::InvalidArgumentError("tag values must be at most 1024 bytes");
+    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+      return absl::InvalidArgumentError("tags must be valid UTF-8");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateContentType(std::string_view content_type) {
+  for (char c : content_type) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::InvalidArgumentError("content_type must be printable ASCII");
+    }
+  }
+  if (content_type.size() > 255) {
+    return absl::InvalidArgumentError("content_type must be at most 255 bytes");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateId(std::string_view field, std::string_view id) {
+  if (id.empty() || id.size() > 128 || !PrintableAscii(id)) {
+    return absl::InvalidArgumentError(std::string(field) + " must be 1-128 printable characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NormalizeSha256(std::string_view hex) {
+  if (hex.size() != 64) return absl::InvalidArgumentError("expected_sha256 must be 64 hex chars");
+  std::string out(hex);
+  for (char& c : out) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      return absl::InvalidArgumentError("expected_sha256 must be 64 hex chars");
+    }
+    c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+}  // namespace datamesh::file_ingest
