@@ -1,8 +1,10 @@
 // Options of the gateway: where it listens for HTTP and where the services behind it are.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
+#include "absl/time/time.h"
 #include "shared/config/flags.h"
 
 namespace datamesh::gateway {
@@ -17,6 +19,13 @@ struct GatewayOptions {
   std::string dht_addr = "dht:7005";
   std::string monitoring_addr = "monitoring:7006";
   std::string governance_addr = "governance:7007";
+  // Largest upload body (POST /files); JSON bodies are capped much lower.
+  int64_t max_upload_bytes = int64_t{64} << 30;
+  int64_t max_json_bytes = 64 * 1024;
+  // Deadline of unary calls to the services.
+  absl::Duration rpc_timeout = absl::Seconds(30);
+  // How long a validated bearer secret is trusted without asking auth again.
+  absl::Duration token_cache_ttl = absl::Seconds(3);
 };
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& options);

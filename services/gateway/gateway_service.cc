@@ -1,6 +1,9 @@
 #include "services/gateway/gateway_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/gateway/access_log.h"
+#include "services/gateway/auth_routes.h"
+#include "services/gateway/file_routes.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/http_server.h"
 #include "shared/log/log.h"
@@ -16,6 +19,11 @@ class Parts : public server::ServiceParts {
     if (upstreams) upstreams->Stop();
   }
   std::unique_ptr<Upstreams> upstreams;
+  std::unique_ptr<UpstreamClients> clients;
+  std::unique_ptr<Authenticator> authenticator;
+  std::unique_ptr<ApiCallLimiter> limiter;
+  ApiContext api;
+  // Last: stopped and destroyed first, while what its handlers use still exists.
   std::unique_ptr<http::HttpServer> http;
   std::chrono::milliseconds grace{0};
 };
@@ -39,7 +47,35 @@ void WriteReadiness(const server::Runtime& runtime, const Upstreams& upstreams,
   (void)w.WriteWhole(std::move(body), "application/json");
 }
 
+absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, Parts& parts) {
+  parts.clients = std::make_unique<UpstreamClients>(
+      UpstreamClients::Addresses{options.auth_addr, options.quota_addr, options.file_ingest_addr});
+  parts.authenticator = std::make_unique<Authenticator>(
+      *parts.clients, TokenCache::Options{.ttl = options.token_cache_ttl}, options.rpc_timeout);
+  if (runtime.bus() != nullptr) {
+    if (absl::Status s = parts.authenticator->SubscribeRevocations(*runtime.bus()); !s.ok()) {
+      return s;
+    }
+  } else {
+    log::Warn("no bus: revoked tokens are honoured only after the token cache ttl");
+  }
+  parts.limiter =
+      std::make_unique<ApiCallLimiter>(*parts.clients, runtime.metrics(), options.rpc_timeout);
+  parts.api.clients = parts.clients.get();
+  parts.api.authenticator = parts.authenticator.get();
+  parts.api.limiter = parts.limiter.get();
+  parts.api.json.max_bytes = static_cast<size_t>(options.max_json_bytes);
+  parts.api.max_upload_bytes = static_cast<uint64_t>(options.max_upload_bytes);
+  parts.api.rpc_timeout = options.rpc_timeout;
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+void AddApiRoutes(http::Router& router, const ApiContext& api) {
+  AddAuthRoutes(router, api);
+  AddFileRoutes(router, api);
+}
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddString("http-addr", &o.http_addr, "HTTP (REST, WebSocket) listen address");
@@ -49,10 +85,17 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddString("dht-addr", &o.dht_addr, "dht service gRPC address");
   flags.AddString("monitoring-addr", &o.monitoring_addr, "monitoring service gRPC address");
   flags.AddString("governance-addr", &o.governance_addr, "governance service gRPC address");
+  flags.AddInt("max-upload-bytes", &o.max_upload_bytes, "largest accepted upload body, bytes");
+  flags.AddInt("max-json-bytes", &o.max_json_bytes, "largest accepted JSON request body, bytes");
+  flags.AddDuration("rpc-timeout", &o.rpc_timeout, "deadline of unary calls to the services");
+  flags.AddDuration("token-cache-ttl", &o.token_cache_ttl,
+                    "how long a validated bearer token is trusted before asking auth again");
 }
 
-http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams) {
+http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
+                        const ApiContext* api) {
   http::Router router;
+  if (api != nullptr) AddApiRoutes(router, *api);
   router.Handle("GET", "/healthz",
                 [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
                   (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
@@ -67,7 +110,7 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
         absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
   };
   for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    router.Handle(method, "/api/v1/{rest*}", not_built);
+    router.Handle(method, "/api/v1/{rest*}", WithAccessLog(not_built));
   }
   return router;
 }
@@ -87,10 +130,12 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   runtime.readiness().Add("upstreams",
                           [u = parts->upstreams.get()] { return u->CriticalServing(); });
 
+  if (absl::Status s = BuildApi(runtime, options, *parts); !s.ok()) return s;
+
   http::HttpServer::Options http_options;
   http_options.bind_address = options.http_addr;
-  parts->http =
-      std::make_unique<http::HttpServer>(http_options, MakeRouter(runtime, *parts->upstreams));
+  parts->http = std::make_unique<http::HttpServer>(
+      http_options, MakeRouter(runtime, *parts->upstreams, &parts->api));
   if (absl::Status s = parts->http->Start(); !s.ok()) return s;
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
   return parts;

@@ -1,13 +1,16 @@
-// The gateway: the public edge. Today it serves the probes — GET /healthz (the process is up)
-// and GET /readyz (its dependencies are reachable) — and answers every /api/v1 route with 501
-// in API.md's error shape until the route's service is built: never a made-up success.
+// The gateway: the public edge. It serves the probes — GET /healthz (the process is up) and
+// GET /readyz (its dependencies are reachable) — the /api/v1/auth and /api/v1/files routes of
+// docs/API.md over AuthService, QuotaService and FileService, and answers every other /api/v1
+// route with 501 in API.md's error shape until it is built: never a made-up success.
 //
-// Build() wires the HTTP server, the upstream health watcher and the gateway's readiness.
+// Build() wires the HTTP server, the upstream clients, authentication (with revocations from
+// NATS), the edge rate limit, the upstream health watcher and the gateway's readiness.
 #pragma once
 
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "services/gateway/api_context.h"
 #include "services/gateway/gateway_options.h"
 #include "services/gateway/http/router.h"
 #include "services/gateway/upstreams.h"
@@ -15,9 +18,14 @@
 
 namespace datamesh::gateway {
 
-// The probe and fallback routes. /readyz answers from `runtime`'s readiness and `upstreams`'
-// detail; both must outlive the router.
-http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams);
+// The /api/v1 routes that are built (auth, files); `api` must outlive the router.
+void AddApiRoutes(http::Router& router, const ApiContext& api);
+
+// The probe routes, the API routes when `api` is set, and the 501 fallback of every other
+// /api/v1 route. /readyz answers from `runtime`'s readiness and `upstreams`' detail; all must
+// outlive the router.
+http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
+                        const ApiContext* api = nullptr);
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
                                                             const GatewayOptions& options);

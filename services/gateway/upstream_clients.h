@@ -1,0 +1,48 @@
+// UpstreamClients: one gRPC channel and stub per service behind the gateway (auth, quota,
+// file-ingest), and the client contexts of calls made for an HTTP request: a per-call deadline
+// and the request's id as `x-request-id` metadata, so every service logs the same id.
+//
+// Channels connect lazily and reconnect on their own; creating them never fails.
+// Thread-safe: stubs and channels may be used from any number of threads.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "datamesh/auth/v1/auth.grpc.pb.h"
+#include "datamesh/file/v1/file.grpc.pb.h"
+#include "datamesh/quota/v1/quota.grpc.pb.h"
+
+namespace datamesh::gateway {
+
+class UpstreamClients {
+ public:
+  struct Addresses {
+    std::string auth;
+    std::string quota;
+    std::string file_ingest;
+  };
+
+  explicit UpstreamClients(const Addresses& addresses);
+
+  auth::v1::AuthService::StubInterface& auth() { return *auth_; }
+  quota::v1::QuotaService::StubInterface& quota() { return *quota_; }
+  file::v1::FileService::StubInterface& file() { return *file_; }
+
+ private:
+  std::unique_ptr<auth::v1::AuthService::StubInterface> auth_;
+  std::unique_ptr<quota::v1::QuotaService::StubInterface> quota_;
+  std::unique_ptr<file::v1::FileService::StubInterface> file_;
+};
+
+// Prepares `context` for a call made on behalf of the HTTP request `request_id`: deadline now +
+// `timeout` (none when `timeout` is infinite) and the `x-request-id` metadata.
+void PrepareContext(grpc::ClientContext& context, std::string_view request_id,
+                    absl::Duration timeout);
+
+}  // namespace datamesh::gateway
