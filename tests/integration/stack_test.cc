@@ -113,16 +113,17 @@ TEST_F(StackTest, GatewayAnswersHealthzAndReadyz) {
 }
 
 TEST_F(StackTest, RpcsNotBuiltYetAnswerUnimplementedAndAreCounted) {
-  auto channel = grpc::CreateChannel(GrpcAddr("auth"), grpc::InsecureChannelCredentials());
-  auto stub = auth::v1::AuthService::NewStub(channel);
+  // governance is still a skeleton: its RPCs must say so, not pretend.
+  auto channel = grpc::CreateChannel(GrpcAddr("governance"), grpc::InsecureChannelCredentials());
+  auto stub = governance::v1::GovernanceService::NewStub(channel);
   grpc::ClientContext ctx;
-  auth::v1::LoginRequest request;
-  auth::v1::LoginResponse response;
-  grpc::Status s = stub->Login(&ctx, request, &response);
+  governance::v1::ListProposalsRequest request;
+  governance::v1::ListProposalsResponse response;
+  grpc::Status s = stub->ListProposals(&ctx, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 
-  auto metrics =
-      RunCommand("curl -sf http://" + stack_->Env(EnvKey("auth", "METRICS_ADDR")) + "/metrics");
+  auto metrics = RunCommand("curl -sf http://" +
+                            stack_->Env(EnvKey("governance", "METRICS_ADDR")) + "/metrics");
   ASSERT_OK(metrics);
   EXPECT_NE(metrics->find("datamesh_grpc_server_handled_total{code=\"UNIMPLEMENTED\""),
             std::string::npos);

@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: runs DataMesh's benchmarks and prints one table of figures.
 #   tools/bench/run.sh [build-dir]
+# Environment:
+#   DM_BENCH_MIN_TIME     micro-benchmark minimum time per case, seconds (default 0.5)
+#   DM_BENCH_SCALE        fraction of the FileService sizes and counts (default 1: one 1 GiB
+#                         file, 1 MiB x 500, 4 KiB x 2,000); e.g. 0.25 for a quick run
+#   DM_BENCH_SERVICES_BIN where the service binaries are (default <build-dir>/bin)
+#   DM_FILE_BENCH_ARGS    extra dm-file-bench flags, applied last (e.g. "--mid-count 200")
+#   DM_BENCH_SKIP_STACK=1 micro-benchmarks only
 # Micro-benchmarks run pinned to one core (taskset) so figures are per core. Figures on a
 # shared or busy machine vary: repeat, and compare runs made on a quiet machine.
 set -euo pipefail
@@ -24,3 +31,42 @@ echo "| benchmark (one core)                             |    figure    |"
 echo "|--------------------------------------------------|--------------|"
 run_micro "$BUILD/shared/erasure/erasure_bench" 'BM_Encode|BM_DecodeTwoLostData'
 run_micro "$BUILD/shared/crypto/crypto_bench" 'BM_Sha256Hasher|BM_AesGcmSealInto'
+
+# FileService end to end: a local stack (all services, six chunk-stores) and dm-file-bench.
+# The stack is always stopped and its folder removed, whatever happens.
+STACK_DIR=""
+DEVSTACK=""
+stop_stack() {
+  if [ -n "$STACK_DIR" ]; then
+    "$DEVSTACK" down --dir "$STACK_DIR" > /dev/null 2>&1 || true
+    rm -rf "$STACK_DIR"
+  fi
+}
+
+run_file_bench() {
+  local services_bin="${DM_BENCH_SERVICES_BIN:-$BUILD/bin}"
+  local client="$BUILD/bin/dm-file-bench"
+  local here scale stack
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  scale="${DM_BENCH_SCALE:-1}"
+  stack="$(mktemp -d "${TMPDIR:-/tmp}/dm-bench.XXXXXX")"
+  STACK_DIR="$stack"
+  DEVSTACK="$here/../devstack/devstack"
+  trap stop_stack EXIT
+  "$DEVSTACK" up --dir "$stack" --bin "$services_bin" --fast > "$stack/up.log" 2>&1 \
+    || { cat "$stack/up.log" >&2; echo "devstack up failed" >&2; return 1; }
+  local addr
+  addr="$(grep '^DM_FILE_INGEST_GRPC_ADDR=' "$stack/env" | cut -d= -f2-)"
+  [ -n "$addr" ] || { echo "no DM_FILE_INGEST_GRPC_ADDR in $stack/env" >&2; return 1; }
+  # shellcheck disable=SC2086  # DM_FILE_BENCH_ARGS is a list of flags
+  "$client" --addr "$addr" --scenario all \
+    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    --mid-count "$(awk -v s="$scale" 'BEGIN { n = int(500 * s); print n < 1 ? 1 : n }')" \
+    --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
+    ${DM_FILE_BENCH_ARGS:-}
+}
+
+if [ "${DM_BENCH_SKIP_STACK:-0}" != 1 ]; then
+  echo "| FileService over gRPC, local stack (6 chunk-stores) |              |"
+  run_file_bench
+fi

@@ -1,0 +1,397 @@
+// dm-file-bench: end-to-end throughput and latency of FileService (file-ingest over gRPC).
+//   dm-file-bench --addr host:port [--scenario big|mid|small|all] [sizes and counts, see --help]
+// Scenarios: "big" uploads then downloads one large file as a single stream (MB/s, MB = 10^6);
+// "mid" and "small" upload then download many files with several in flight (files/s, and p50/p99
+// latency per call). Every downloaded byte is compared with what was uploaded: a wrong byte
+// fails the run (exit 1). Results are printed as markdown table rows `| name | figure |`.
+//
+// File content is deterministic per (file number, offset), so downloads are verified without
+// keeping files in memory: 1 MiB blocks come from a random pool and are stamped with their file
+// and block number, so no two blocks are equal (nothing compresses, nothing deduplicates).
+// The owner is a fresh id with a fresh X25519 key pair per run; files are deleted afterwards.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "datamesh/file/v1/file.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "shared/config/flags.h"
+#include "shared/crypto/random.h"
+#include "shared/crypto/x25519.h"
+
+namespace datamesh::bench {
+namespace {
+
+namespace filev1 = datamesh::file::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kBlock = uint64_t{1} << 20;  // content block and upload message size
+constexpr uint64_t kPoolBlocks = 16;
+
+uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The expected bytes of every bench file. Immutable after construction: thread-safe.
+class Content {
+ public:
+  explicit Content(uint64_t seed) : seed_(seed), pool_(kPoolBlocks * kBlock, '\0') {
+    uint64_t state = seed;
+    for (size_t i = 0; i + 8 <= pool_.size(); i += 8) {
+      uint64_t v = SplitMix64(state);
+      std::memcpy(pool_.data() + i, &v, 8);
+    }
+  }
+
+  // Writes bytes [offset, offset + len) of file `file` to `out`.
+  void Fill(uint64_t file, uint64_t offset, size_t len, char* out) const {
+    while (len > 0) {
+      uint64_t block = offset / kBlock;
+      uint64_t in = offset % kBlock;
+      size_t take = static_cast<size_t>(std::min<uint64_t>(len, kBlock - in));
+      uint64_t pool_block = (block + file * 7) % kPoolBlocks;
+      std::memcpy(out, pool_.data() + pool_block * kBlock + in, take);
+      uint64_t state = seed_ ^ (file * 0x100000001b3ULL) ^ (block << 40);
+      uint64_t stamp = SplitMix64(state);
+      for (uint64_t j = in; j < 8 && j < in + take; ++j) {
+        out[j - in] = static_cast<char>(stamp >> (8 * j));
+      }
+      out += take;
+      offset += take;
+      len -= take;
+    }
+  }
+
+ private:
+  uint64_t seed_;
+  std::string pool_;
+};
+
+struct Identity {
+  std::string owner_id;
+  std::string public_key;
+  std::string private_key;
+};
+
+// One FileService client. The stub is thread-safe; each call uses the caller's scratch buffer.
+class FileClient {
+ public:
+  FileClient(std::shared_ptr<grpc::Channel> channel, const Content& content, Identity id)
+      : stub_(filev1::FileService::NewStub(std::move(channel))),
+        content_(content),
+        id_(std::move(id)) {}
+
+  // Uploads file number `file` of `size` bytes; returns its id.
+  absl::StatusOr<std::string> Upload(uint64_t file, uint64_t size) const {
+    grpc::ClientContext ctx;
+    filev1::UploadResponse resp;
+    auto writer = stub_->Upload(&ctx, &resp);
+    filev1::UploadRequest req;
+    filev1::UploadHeader* h = req.mutable_header();
+    h->set_owner_id(id_.owner_id);
+    h->set_name(absl::StrCat("bench/", file, ".bin"));
+    h->set_declared_size(size);
+    h->set_owner_public_key(id_.public_key);
+    h->set_owner_key_version(1);
+    uint64_t offset = 0;
+    do {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kBlock, size - offset));
+      std::string* chunk = req.mutable_chunk();
+      chunk->resize(n);
+      content_.Fill(file, offset, n, chunk->data());
+      offset += n;
+      if (!writer->Write(req)) break;  // the server ended the call: Finish has the status
+      req.clear_header();
+    } while (offset < size);
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    if (!s.ok()) return Error("upload", s);
+    if (resp.file().size() != size) {
+      return absl::DataLossError(
+          absl::StrCat("upload stored ", resp.file().size(), " bytes, sent ", size));
+    }
+    return resp.file().id();
+  }
+
+  // Downloads `file_id` and compares every byte with file number `file`.
+  absl::Status Download(const std::string& file_id, uint64_t file, uint64_t size,
+                        std::string& scratch) const {
+    grpc::ClientContext ctx;
+    filev1::DownloadRequest req;
+    req.set_file_id(file_id);
+    req.set_owner_id(id_.owner_id);
+    req.set_private_key(id_.private_key);
+    auto reader = stub_->Download(&ctx, req);
+    filev1::DownloadResponse resp;
+    uint64_t offset = 0;
+    absl::Status mismatch;
+    while (mismatch.ok() && reader->Read(&resp)) {
+      const std::string& chunk = resp.chunk();
+      if (offset + chunk.size() > size) {
+        mismatch = absl::DataLossError("download returned more bytes than the file holds");
+        break;
+      }
+      scratch.resize(chunk.size());
+      content_.Fill(file, offset, chunk.size(), scratch.data());
+      if (std::memcmp(scratch.data(), chunk.data(), chunk.size()) != 0) {
+        mismatch = absl::DataLossError(absl::StrCat("download differs near byte ", offset));
+      }
+      offset += chunk.size();
+    }
+    if (!mismatch.ok()) ctx.TryCancel();
+    grpc::Status s = reader->Finish();
+    if (!mismatch.ok()) return mismatch;
+    if (!s.ok()) return Error("download", s);
+    if (offset != size) {
+      return absl::DataLossError(
+          absl::StrCat("download returned ", offset, " of ", size, " bytes"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Delete(const std::string& file_id) const {
+    grpc::ClientContext ctx;
+    filev1::DeleteRequest req;
+    req.set_file_id(file_id);
+    req.set_owner_id(id_.owner_id);
+    filev1::DeleteResponse resp;
+    grpc::Status s = stub_->Delete(&ctx, req, &resp);
+    return s.ok() ? absl::OkStatus() : Error("delete", s);
+  }
+
+ private:
+  static absl::Status Error(const char* what, const grpc::Status& s) {
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                        absl::StrCat(what, ": ", s.error_message()));
+  }
+
+  std::unique_ptr<filev1::FileService::Stub> stub_;
+  const Content& content_;
+  Identity id_;
+};
+
+// Runs fn(i) for i in [0, count) on `inflight` threads; stops at the first error. Fills
+// latencies_ms (per call) and returns the wall time in seconds.
+absl::StatusOr<double> RunParallel(uint64_t count, int64_t inflight,
+                                   const std::function<absl::Status(uint64_t)>& fn,
+                                   std::vector<double>& latencies_ms) {
+  latencies_ms.assign(count, 0.0);
+  std::atomic<uint64_t> next{0};
+  std::mutex mu;
+  absl::Status first_error;
+  auto worker = [&] {
+    for (uint64_t i = next++; i < count; i = next++) {
+      auto start = Clock::now();
+      absl::Status s = fn(i);
+      latencies_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = s;
+        next = count;
+      }
+    }
+  };
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int64_t t = 0; t < std::max<int64_t>(1, inflight); ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!first_error.ok()) return first_error;
+  return seconds;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(idx, v.size() - 1)];
+}
+
+std::string SizeText(uint64_t n) {
+  if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0)
+    return absl::StrCat(n >> 30, " GiB");
+  if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0)
+    return absl::StrCat(n >> 20, " MiB");
+  if (n >= 1024 && n % 1024 == 0) return absl::StrCat(n >> 10, " KiB");
+  return absl::StrCat(n, " B");
+}
+
+void Row(const std::string& name, const std::string& figure) {
+  std::printf("| %-48s | %12s |\n", name.c_str(), figure.c_str());
+  std::fflush(stdout);
+}
+
+std::string Fixed(double v, const char* unit) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.1f %s", v, unit);
+  return buf;
+}
+
+std::string Pair(double p50_ms, double p99_ms) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.1f / %.1f ms", p50_ms, p99_ms);
+  return buf;
+}
+
+struct Options {
+  std::string addr;
+  std::string scenario = "all";
+  int64_t big_bytes = int64_t{1} << 30;
+  int64_t mid_count = 500;
+  int64_t mid_bytes = int64_t{1} << 20;
+  int64_t mid_inflight = 8;
+  int64_t small_count = 2000;
+  int64_t small_bytes = 4096;
+  int64_t small_inflight = 8;
+  bool keep = false;
+};
+
+// Deletes the files (not timed); a failure only warns: the figures stand.
+void Cleanup(const FileClient& client, const std::vector<std::string>& ids, int64_t inflight) {
+  std::vector<double> unused;
+  auto done = RunParallel(
+      ids.size(), inflight, [&](uint64_t i) { return client.Delete(ids[i]); }, unused);
+  if (!done.ok()) std::cerr << "warning: cleanup: " << done.status() << "\n";
+}
+
+absl::Status RunBig(const FileClient& client, const Options& o, uint64_t base) {
+  uint64_t size = static_cast<uint64_t>(o.big_bytes);
+  auto start = Clock::now();
+  absl::StatusOr<std::string> id = client.Upload(base, size);
+  if (!id.ok()) return id.status();
+  double up = std::chrono::duration<double>(Clock::now() - start).count();
+  Row(absl::StrCat("FileService upload, one ", SizeText(size), " stream"),
+      Fixed(static_cast<double>(size) / 1e6 / up, "MB/s"));
+  std::string scratch;
+  start = Clock::now();
+  if (absl::Status s = client.Download(*id, base, size, scratch); !s.ok()) return s;
+  double down = std::chrono::duration<double>(Clock::now() - start).count();
+  Row(absl::StrCat("FileService download, one ", SizeText(size), " stream"),
+      Fixed(static_cast<double>(size) / 1e6 / down, "MB/s"));
+  if (!o.keep) Cleanup(client, {*id}, 1);
+  return absl::OkStatus();
+}
+
+// Uploads then downloads `count` files of `size` bytes, `inflight` at a time.
+absl::Status RunMany(const FileClient& client, const Options& o, uint64_t base, uint64_t count,
+                     uint64_t size, int64_t inflight, bool latency) {
+  std::vector<std::string> ids(count);
+  std::vector<double> up_ms, down_ms;
+  auto up = RunParallel(
+      count, inflight,
+      [&](uint64_t i) -> absl::Status {
+        absl::StatusOr<std::string> id = client.Upload(base + i, size);
+        if (!id.ok()) return id.status();
+        ids[i] = *std::move(id);
+        return absl::OkStatus();
+      },
+      up_ms);
+  if (!up.ok()) return up.status();
+  auto down = RunParallel(
+      count, inflight,
+      [&](uint64_t i) {
+        thread_local std::string scratch;
+        return client.Download(ids[i], base + i, size, scratch);
+      },
+      down_ms);
+  if (!down.ok()) return down.status();
+  std::string what = absl::StrCat(SizeText(size), " x ", count, ", ", inflight, " in flight");
+  Row(absl::StrCat("FileService upload ", what), Fixed(count / *up, "files/s"));
+  Row(absl::StrCat("FileService download ", what), Fixed(count / *down, "files/s"));
+  if (latency) {
+    Row(absl::StrCat("  upload ", SizeText(size), " latency p50 / p99"),
+        Pair(Percentile(up_ms, 0.5), Percentile(up_ms, 0.99)));
+    Row(absl::StrCat("  download ", SizeText(size), " latency p50 / p99"),
+        Pair(Percentile(down_ms, 0.5), Percentile(down_ms, 0.99)));
+  }
+  if (!o.keep) Cleanup(client, ids, inflight);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Identity> NewIdentity() {
+  absl::StatusOr<std::string> uuid = crypto::NewUuid();
+  if (!uuid.ok()) return uuid.status();
+  absl::StatusOr<crypto::X25519PrivateKey> key = crypto::X25519PrivateKey::Generate();
+  if (!key.ok()) return key.status();
+  absl::StatusOr<crypto::SecretBytes> raw = key->ToBytes();
+  if (!raw.ok()) return raw.status();
+  return Identity{absl::StrCat("bench-", *uuid), key->public_key(), std::string(raw->view())};
+}
+
+absl::Status Run(const Options& o) {
+  absl::StatusOr<Identity> identity = NewIdentity();
+  if (!identity.ok()) return identity.status();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(8 << 20);
+  auto channel = grpc::CreateCustomChannel(o.addr, grpc::InsecureChannelCredentials(), args);
+  Content content(std::hash<std::string>{}(identity->owner_id));
+  FileClient client(channel, content, *std::move(identity));
+  bool all = o.scenario == "all";
+  if (all || o.scenario == "big") {
+    if (absl::Status s = RunBig(client, o, 0); !s.ok()) return s;
+  }
+  if (all || o.scenario == "mid") {
+    absl::Status s = RunMany(client, o, 1'000'000, o.mid_count, o.mid_bytes, o.mid_inflight, false);
+    if (!s.ok()) return s;
+  }
+  if (all || o.scenario == "small") {
+    absl::Status s =
+        RunMany(client, o, 2'000'000, o.small_count, o.small_bytes, o.small_inflight, true);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace datamesh::bench
+
+int main(int argc, char** argv) {
+  datamesh::bench::Options o;
+  datamesh::config::FlagSet flags("dm-file-bench");
+  flags.AddString("addr", &o.addr, "file-ingest gRPC address host:port");
+  flags.AddString("scenario", &o.scenario, "big, mid, small or all");
+  flags.AddInt("big-bytes", &o.big_bytes, "size of the single-stream file");
+  flags.AddInt("mid-count", &o.mid_count, "number of mid-size files");
+  flags.AddInt("mid-bytes", &o.mid_bytes, "size of each mid-size file");
+  flags.AddInt("mid-inflight", &o.mid_inflight, "mid-size calls in flight");
+  flags.AddInt("small-count", &o.small_count, "number of small files");
+  flags.AddInt("small-bytes", &o.small_bytes, "size of each small file");
+  flags.AddInt("small-inflight", &o.small_inflight, "small-file calls in flight");
+  flags.AddBool("keep", &o.keep, "keep the files instead of deleting them");
+  absl::Status parsed = flags.Parse(argc, argv);
+  if (flags.help_requested()) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  bool valid =
+      o.scenario == "all" || o.scenario == "big" || o.scenario == "mid" || o.scenario == "small";
+  if (!parsed.ok() || o.addr.empty() || !valid || o.big_bytes < 0 || o.mid_bytes < 0 ||
+      o.small_bytes < 0 || o.mid_count < 0 || o.small_count < 0) {
+    std::cerr << (parsed.ok() ? "need --addr, a known --scenario and sizes >= 0"
+                              : std::string(parsed.message()))
+              << "\n"
+              << flags.Usage();
+    return 2;
+  }
+  if (absl::Status s = datamesh::bench::Run(o); !s.ok()) {
+    std::cerr << "dm-file-bench: " << s << "\n";
+    return 1;
+  }
+  return 0;
+}
