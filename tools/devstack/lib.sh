@@ -13,7 +13,9 @@ trap 'rm -f "$TAKEN_PORTS_FILE"' EXIT
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
+    # Below the kernel's ephemeral range (32768+ by default), which outgoing connections of
+    # every running stack draw from: a port picked there can be taken before the server binds.
+    p=$(( 10000 + RANDOM % 22000 ))
     grep -qx "$p" "$TAKEN_PORTS_FILE" && continue
     if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
       echo "$p" >> "$TAKEN_PORTS_FILE"
