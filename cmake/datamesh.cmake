@@ -43,6 +43,9 @@ function(datamesh_cc_test)
   target_include_directories(${A_NAME} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${A_NAME} PRIVATE ${A_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   _dm_common(${A_NAME})
+  # Test code is glue around the libraries under test (which keep -O2); optimising gtest's
+  # expansions harder only slows the build.
+  target_compile_options(${A_NAME} PRIVATE $<$<NOT:$<CONFIG:Debug>>:-O1>)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()
