@@ -28,10 +28,33 @@ start_service() { # dir bin instance binary [extra args...]
   key=$(upper "$instance")
   [ -x "$bin/$binary" ] || die "$bin/$binary not found: build first (make build)"
   rm -f "$dir/pids/$instance.pid" "$dir/exit/$instance"
+  # Kept so `devstack start-instance` can bring the instance back exactly as it was.
+  mkdir -p "$dir/args"
+  printf '%s\n' "$binary" "$@" > "$dir/args/$instance"
   launch_with_env "$dir" "$bin" "$instance" "$binary" \
     --grpc-addr "$(env_get "$dir" "DM_${key}_GRPC_ADDR")" \
     --metrics-addr "$(env_get "$dir" "DM_${key}_METRICS_ADDR")" \
     --instance-id "$instance" "$@"
+}
+
+# Every service reads its dependencies and the addresses of the others from DM_* variables;
+# a variable a service has no flag for is ignored by it.
+export_dependency_env() { # dir
+  local dir="$1"
+  set -a
+  DM_NATS_URL="$(env_get "$dir" DM_NATS_URL)"
+  DM_PG_URL="$(env_get "$dir" DM_PG_URL)"
+  DM_REDIS_URL="$(env_get "$dir" DM_REDIS_URL)"
+  DM_ADMIN_PASSWORD="$(cat "$dir/admin-password")"
+  DM_HEARTBEAT_INTERVAL="${DM_HEARTBEAT_INTERVAL:-2s}"
+  set +a
+}
+export_peer_env() { # dir
+  local dir="$1" name key
+  for name in "${CORE_SERVICES[@]}"; do
+    key=$(upper "$name")
+    export "DM_${key}_ADDR=$(env_get "$dir" "DM_${key}_GRPC_ADDR")"
+  done
 }
 
 services_up() {
@@ -42,25 +65,14 @@ services_up() {
   if [ ! -s "$dir/admin-password" ]; then
     (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$dir/admin-password")
   fi
-  # Every service reads its dependencies and the addresses of the others from DM_* variables;
-  # a variable a service has no flag for is ignored by it.
-  set -a
-  DM_NATS_URL="$(env_get "$dir" DM_NATS_URL)"
-  DM_PG_URL="$(env_get "$dir" DM_PG_URL)"
-  DM_REDIS_URL="$(env_get "$dir" DM_REDIS_URL)"
-  DM_ADMIN_PASSWORD="$(cat "$dir/admin-password")"
-  DM_HEARTBEAT_INTERVAL="${DM_HEARTBEAT_INTERVAL:-2s}"
-  set +a
+  export_dependency_env "$dir"
 
   local instances=("${CORE_SERVICES[@]}")
   for i in $(seq 1 "$chunk_stores"); do instances+=("chunk-store-$i"); done
   instances+=(gateway)
   # Every port first, so each service starts knowing where the others are (DM_<NAME>_ADDR).
   for name in "${instances[@]}"; do assign_ports "$dir" "$name"; done
-  for name in "${CORE_SERVICES[@]}"; do
-    key=$(upper "$name")
-    export "DM_${key}_ADDR=$(env_get "$dir" "DM_${key}_GRPC_ADDR")"
-  done
+  export_peer_env "$dir"
   local http_port
   http_port=$(free_port)
   env_set "$dir" DM_GATEWAY_URL "http://127.0.0.1:$http_port"
@@ -79,6 +91,31 @@ services_up() {
   done
   wait_for 30 curl -sf "http://127.0.0.1:$http_port/readyz" \
     || { tail -n 20 "$dir/logs/gateway.log" >&2; die "gateway /readyz did not answer 200"; }
+}
+
+# Fault injection for tests: SIGKILL one service instance (no drain, no clean-up), and start
+# a stopped or killed instance again with its original ports, folders and arguments (plus any
+# extra arguments given, which override earlier ones).
+kill_instance() { # dir instance
+  local dir="$1" instance="$2" pid
+  [ -f "$dir/args/$instance" ] || die "unknown instance: $instance"
+  pid_alive "$dir/pids/$instance.pid" || die "$instance is not running"
+  pid="$(cat "$dir/pids/$instance.pid")"
+  kill -KILL "$pid"
+  for _ in $(seq 1 200); do proc_alive "$pid" || break; sleep 0.05; done
+  rm -f "$dir/pids/$instance.pid"
+}
+start_instance() { # dir bin instance [extra args...]
+  local dir="$1" bin="$2" instance="$3" saved=()
+  shift 3
+  [ -f "$dir/args/$instance" ] || die "unknown instance: $instance"
+  pid_alive "$dir/pids/$instance.pid" && die "$instance is already running"
+  bin="$(cd "$bin" && pwd)"
+  mapfile -t saved < "$dir/args/$instance"
+  export_dependency_env "$dir"
+  export_peer_env "$dir"
+  start_service "$dir" "$bin" "$instance" "${saved[@]}" "$@"
+  wait_serving "$dir" "$bin" "$instance"
 }
 
 wait_serving() { # dir bin instance
