@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libhiredis-dev libssl-dev libjerasure-dev libgf-complete-dev libisal-dev
   prometheus-cpp-dev libabsl-dev libnats-dev libzstd-dev libboost-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # servers the local stack and the tests start
   nats-server postgresql redis-server redis-tools
   # process tools the stack scripts use

@@ -126,13 +126,15 @@ absl::StatusOr<TierDef> QuotaStore::PutTier(const TierDef& t, bool create,
   return GetTier(t.name);
 }
 
-absl::Status QuotaStore::RememberTier(const std::string& user, const std::string& tier) {
+absl::Status QuotaStore::RememberTier(const std::string& user, const std::string& tier,
+                                      absl::Time as_of) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     tx.exec_params0(
-        "INSERT INTO quota.user_tiers (user_id, tier) VALUES ($1, $2) "
-        "ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = now() "
-        "WHERE quota.user_tiers.tier <> EXCLUDED.tier",
-        user, tier);
+        "INSERT INTO quota.user_tiers (user_id, tier, updated_at) "
+        "VALUES ($1, $2, " DM_QUOTA_TS(3) ") "
+        "ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = "
+        "EXCLUDED.updated_at WHERE quota.user_tiers.updated_at <= EXCLUDED.updated_at",
+        user, tier, ToMicros(as_of));
     return absl::OkStatus();
   });
 }

@@ -19,21 +19,16 @@ absl::Status CheckFileEvent(const std::string& owner, const std::string& file_id
 
 absl::Status QuotaEventConsumer::Start(bus::Bus& bus, const std::string& durable) {
   RETURN_IF_ERROR(bus.EnsureStream(bus::DurableEventsStream()));
-  bus::ConsumerConfig config;
-  config.stream = bus::kDurableEventsStreamName;
-  config.durable = durable;
-  config.filter_subject = bus::SubjectFor("file.>");
-  ASSIGN_OR_RETURN(consumer_, bus.ConsumeDurable(config, [this](const events::v1::Event& e) {
-    return Handle(e);
-  }));
-  ASSIGN_OR_RETURN(
-      user_updates_,
-      bus.SubscribeEvents(bus::SubjectFor("auth.user.updated"), "quota",
-                          [this](const events::v1::Event& e) {
-                            if (absl::Status s = Handle(e); !s.ok()) {
-                              log::Warn("user tier not remembered", {{"error", s.ToString()}});
-                            }
-                          }));
+  auto handle = [this](const events::v1::Event& e) { return Handle(e); };
+  bus::ConsumerConfig files;
+  files.stream = bus::kDurableEventsStreamName;
+  files.durable = durable;
+  files.filter_subject = bus::SubjectFor("file.>");
+  ASSIGN_OR_RETURN(consumer_, bus.ConsumeDurable(files, handle));
+  bus::ConsumerConfig users = files;
+  users.durable = durable + "-users";
+  users.filter_subject = bus::SubjectFor("auth.user.>");
+  ASSIGN_OR_RETURN(user_updates_, bus.ConsumeDurable(users, handle));
   return absl::OkStatus();
 }
 
@@ -65,7 +60,12 @@ absl::Status QuotaEventConsumer::Handle(const events::v1::Event& event) {
     const events::v1::UserUpdated& e = event.user_updated();
     malformed = ValidateId("user_id", e.user_id());
     if (malformed.ok()) malformed = ValidateTierName(e.tier());
-    if (malformed.ok()) return store_.RememberTier(e.user_id(), e.tier());
+    if (malformed.ok()) {
+      const absl::Time as_of = event.has_time() ? absl::FromUnixSeconds(event.time().seconds()) +
+                                                      absl::Nanoseconds(event.time().nanos())
+                                                : clock_();
+      return store_.RememberTier(e.user_id(), e.tier(), as_of);
+    }
   }
   if (!malformed.ok()) {
     log::Warn("event ignored",

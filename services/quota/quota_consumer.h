@@ -4,10 +4,11 @@
 //    DM_EVENTS (filter dm.v1.file.>). Each is applied in one PostgreSQL transaction together
 //    with the insert of its event id into quota.processed_events, so a redelivery, a replay or a
 //    restart changes nothing twice (QuotaStore::ApplyFile*).
-//  * auth.user.updated tells the tier of each user, remembered for billing and GetLimits.
-//    DM_EVENTS does not capture dm.v1.auth.>, so this is a core NATS subscription (queue group
-//    "quota"): a missed update is corrected by the next Reserve, which remembers the tier the
-//    caller passed.
+//  * auth.user.updated tells the tier of each user, remembered for billing and GetLimits. It
+//    arrives through a second durable consumer "<durable>-users" (filter dm.v1.auth.user.>), so
+//    a tier change made while quota is down is applied when it returns. Remembering is
+//    idempotent and ordered by the event's time: a late redelivery of an older change never
+//    overwrites a newer one.
 //
 // Handle() is the whole decision and may be called directly (tests). Not owned: store and bus
 // must outlive the consumer. Thread-safe.
@@ -30,7 +31,7 @@ class QuotaEventConsumer {
       : store_(store), clock_(std::move(clock)) {}
   ~QuotaEventConsumer() { Stop(); }
 
-  // Declares DM_EVENTS, starts the durable consumer and the user.updated subscription.
+  // Declares DM_EVENTS and starts both durable consumers ("<durable>" and "<durable>-users").
   [[nodiscard]] absl::Status Start(bus::Bus& bus, const std::string& durable = "quota");
   // Stops deliveries; the durable position stays on the server. Idempotent.
   void Stop();
@@ -43,7 +44,7 @@ class QuotaEventConsumer {
   QuotaStore& store_;
   const std::function<absl::Time()> clock_;
   std::unique_ptr<bus::Consumer> consumer_;
-  std::unique_ptr<bus::Subscription> user_updates_;
+  std::unique_ptr<bus::Consumer> user_updates_;
 };
 
 }  // namespace datamesh::quota

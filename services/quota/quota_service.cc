@@ -85,7 +85,7 @@ absl::StatusOr<ReserveResponse> QuotaServiceImpl::DoReserve(const ReserveRequest
     PublishExceeded(req.user_id(), tier.name, "storage", out.limit, out.used, req.bytes());
     return absl::ResourceExhaustedError("storage quota exceeded");
   }
-  if (absl::Status s = store_.RememberTier(req.user_id(), tier.name); !s.ok()) {
+  if (absl::Status s = store_.RememberTier(req.user_id(), tier.name, now); !s.ok()) {
     log::Warn("could not remember tier", {{"error", s.ToString()}});
   }
   ReserveResponse resp;

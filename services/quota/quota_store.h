@@ -76,7 +76,10 @@ class QuotaStore {
   absl::StatusOr<std::vector<TierDef>> ListTiers();
   absl::StatusOr<TierDef> GetTier(const std::string& name);
   absl::StatusOr<TierDef> PutTier(const TierDef& tier, bool create, const std::string& actor);
-  [[nodiscard]] absl::Status RememberTier(const std::string& user, const std::string& tier);
+  // Remembers `tier` for `user` as of `as_of`; a value remembered as of a later time wins, so
+  // out-of-order deliveries cannot undo a newer change.
+  [[nodiscard]] absl::Status RememberTier(const std::string& user, const std::string& tier,
+                                          absl::Time as_of);
   // The remembered tier, or nullopt when none was learned.
   absl::StatusOr<std::optional<std::string>> RememberedTier(const std::string& user);
 

@@ -1,85 +1,50 @@
 // The auth binary over gRPC, against real NATS, PostgreSQL and Redis: start-up with a generated
 // first-admin password (printed once), a user's whole journey, rate-limit metadata, and a
 // restart that keeps the admin and prints nothing again.
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "datamesh/auth/v1/auth.grpc.pb.h"
 #include "shared/crypto/x25519.h"
-#include "shared/server/health_client.h"
+#include "shared/testing/service_process.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/with_test_stack.h"
 
 namespace datamesh {
 namespace {
 
-using ::datamesh::testing::RunCommand;
-using ::datamesh::testing::TestStack;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using ::datamesh::testing::ServiceProcess;
 
 class AuthBinaryTest : public datamesh::testing::WithTestStack {
  protected:
-  // Starts bin/auth in the background with its stderr in `log`; returns its pid.
-  int StartAuth(const std::string& log) {
-    addr_ = "127.0.0.1:" + std::to_string(FreePort());
-    std::string cmd = "cd " + stack_->dir() + " && env -u DM_ADMIN_PASSWORD DM_NATS_URL='" +
-                      stack_->nats_url() + "' DM_PG_URL='" + stack_->pg_url() + "' DM_REDIS_URL='" +
-                      stack_->redis_url() + "' " + TestStack::BinaryDir() +
-                      "/bin/auth --grpc-addr=" + addr_ +
-                      " --metrics-addr=127.0.0.1:" + std::to_string(FreePort()) +
-                      " --scrypt-log2-n=10 --login-max-failures=2 > " + log + " 2>&1 & echo $!";
-    auto out = RunCommand(cmd);
-    EXPECT_OK(out);
-    int pid = out.ok() ? std::stoi(*out) : 0;
-    EXPECT_OK(server::HealthClient(addr_).WaitUntilServing("", absl::Seconds(60))) << ReadFile(log);
+  // Starts bin/auth with no DM_ADMIN_PASSWORD, so a first start generates one.
+  void StartAuth() {
+    auto process = ServiceProcess::Start(
+        *stack_, {.binary = "auth",
+                  .args = {"--scrypt-log2-n=10", "--login-max-failures=2"},
+                  .env = {{"DM_ADMIN_PASSWORD", ""}}});
+    ASSERT_OK(process);
+    auth_ = std::move(*process);
     stub_ = auth::v1::AuthService::NewStub(
-        grpc::CreateChannel(addr_, grpc::InsecureChannelCredentials()));
-    return pid;
+        grpc::CreateChannel(auth_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
 
-  void StopAuth(int pid) {
-    ASSERT_EQ(kill(pid, SIGTERM), 0);
-    for (int i = 0; i < 600 && kill(pid, 0) == 0; ++i) absl::SleepFor(absl::Milliseconds(50));
-    EXPECT_NE(kill(pid, 0), 0) << "auth did not exit on SIGTERM";
+  void StopAuth() {
+    auto exit_code = auth_->Stop();
+    ASSERT_OK(exit_code);
+    EXPECT_EQ(*exit_code, 0) << auth_->ReadLog();
   }
 
-  std::string addr_;
+  std::unique_ptr<ServiceProcess> auth_;
   std::unique_ptr<auth::v1::AuthService::Stub> stub_;
 };
 
 TEST_F(AuthBinaryTest, ServesTheWholeJourneyOverGrpc) {
-  const std::string log1 = stack_->dir() + "/auth-1.log";
-  int pid = StartAuth(log1);
+  ASSERT_NO_FATAL_FAILURE(StartAuth());
   std::smatch m;
-  std::string out1 = ReadFile(log1);
+  std::string out1 = auth_->ReadLog();
   ASSERT_TRUE(std::regex_search(out1, m, std::regex("password \"([A-Za-z0-9_-]+)\""))) << out1;
   const std::string admin_password = m[1];
 
@@ -148,12 +113,11 @@ TEST_F(AuthBinaryTest, ServesTheWholeJourneyOverGrpc) {
             0);
   EXPECT_EQ(trailers.count("dm-error-code"), 1u);
 
-  StopAuth(pid);
+  StopAuth();
 
   // Restart: nothing printed again, the same admin password still works.
-  const std::string log2 = stack_->dir() + "/auth-2.log";
-  pid = StartAuth(log2);
-  EXPECT_EQ(ReadFile(log2).find("first admin created"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(StartAuth());
+  EXPECT_EQ(auth_->ReadLog().find("first admin created"), std::string::npos);
   auth::v1::LoginRequest admin;
   admin.set_username("admin");
   admin.set_password(admin_password);
@@ -173,7 +137,7 @@ TEST_F(AuthBinaryTest, ServesTheWholeJourneyOverGrpc) {
   grpc::ClientContext c12;
   ASSERT_TRUE(stub_->QueryAudit(&c12, qa, &qar).ok());
   EXPECT_GE(qar.records_size(), 4);
-  StopAuth(pid);
+  StopAuth();
 }
 
 }  // namespace

@@ -1,70 +1,38 @@
 // The real quota binary over gRPC against real NATS, PostgreSQL and Redis: limits answered
 // with RESOURCE_EXHAUSTED + dm-error-code, file.stored counted from JetStream, malformed
 // input refused, and usage that survives a SIGTERM and restart without counting twice.
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <thread>
 
 #include "datamesh/quota/v1/quota.grpc.pb.h"
 #include "shared/bus/bus.h"
-#include "shared/server/health_client.h"
+#include "shared/testing/service_process.h"
+#include "shared/testing/status_matchers.h"
 #include "shared/testing/with_test_stack.h"
-
-extern char** environ;
 
 namespace datamesh::quota {
 namespace {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using ::datamesh::testing::ServiceProcess;
 
 class QuotaBinaryTest : public testing::WithTestStack {
  protected:
   void StartQuota() {
-    grpc_addr_ = "127.0.0.1:" + std::to_string(FreePort());
-    const std::string bin = testing::TestStack::BinaryDir() + "/bin/quota";
-    std::vector<std::string> env = {"DM_NATS_URL=" + stack_->nats_url(),
-                                    "DM_PG_URL=" + stack_->pg_url(),
-                                    "DM_REDIS_URL=" + stack_->redis_url(),
-                                    "DM_GRPC_ADDR=" + grpc_addr_,
-                                    "DM_METRICS_ADDR=127.0.0.1:" + std::to_string(FreePort()),
-                                    "DM_LOG_LEVEL=warn"};
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    char* argv[] = {const_cast<char*>(bin.c_str()), nullptr};
-    ASSERT_EQ(posix_spawn(&pid_, bin.c_str(), nullptr, nullptr, argv, envp.data()), 0);
-    ASSERT_OK(server::HealthClient(grpc_addr_).WaitUntilServing("", absl::Seconds(30)));
+    auto process = ServiceProcess::Start(*stack_, {.binary = "quota",
+                                                   .env = {{"DM_LOG_LEVEL", "warn"}}});
+    ASSERT_OK(process);
+    quota_ = std::move(*process);
     stub_ = quota::v1::QuotaService::NewStub(
-        grpc::CreateChannel(grpc_addr_, grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(quota_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
   void StopQuota() {
-    ASSERT_GT(pid_, 0);
-    kill(pid_, SIGTERM);
-    int status = 0;
-    ASSERT_EQ(waitpid(pid_, &status, 0), pid_);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-    pid_ = -1;
-  }
-  void TearDown() override {
-    if (pid_ > 0) StopQuota();
+    ASSERT_NE(quota_, nullptr);
+    auto exit_code = quota_->Stop();
+    ASSERT_OK(exit_code);
+    EXPECT_EQ(*exit_code, 0) << quota_->ReadLog();
+    quota_.reset();
   }
   uint64_t WaitForStorage(const std::string& user, uint64_t want) {
     quota::v1::GetUsageResponse resp;
@@ -85,8 +53,7 @@ class QuotaBinaryTest : public testing::WithTestStack {
     ASSERT_OK(bus.PublishDurable(e));
   }
 
-  pid_t pid_ = -1;
-  std::string grpc_addr_;
+  std::unique_ptr<ServiceProcess> quota_;
   std::unique_ptr<quota::v1::QuotaService::Stub> stub_;
 };
 

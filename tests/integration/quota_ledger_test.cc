@@ -61,15 +61,11 @@ class QuotaLedgerTest : public QuotaFixture {
     p->set_size(size);
     return e;
   }
-  // Waits until `durable` acknowledged everything in DM_EVENTS.
+  // Waits until `durable` acknowledged every event of DM_EVENTS its filter matches.
   void WaitConsumed(const std::string& durable) {
     for (int i = 0; i < 400; ++i) {
-      auto stream = bus_->GetStreamState(bus::kDurableEventsStreamName);
       auto consumer = bus_->GetConsumerState(bus::kDurableEventsStreamName, durable);
-      if (stream.ok() && consumer.ok() &&
-          consumer->ack_floor_stream_sequence >= stream->last_sequence) {
-        return;
-      }
+      if (consumer.ok() && consumer->pending == 0 && consumer->ack_pending == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     FAIL() << "consumer " << durable << " did not catch up";
@@ -233,6 +229,35 @@ TEST_F(QuotaLedgerTest, UsageSurvivesARestartAndRedeliveryAfterIt) {
   auto u = Usage(user);
   EXPECT_EQ(u.usage().storage_bytes(), 1057u);
   EXPECT_EQ(u.reserved_bytes(), 50u);
+}
+
+TEST_F(QuotaLedgerTest, TierChangesArriveDurablyAndAnOlderOneNeverWins) {
+  const std::string user = NewUser();
+  const absl::Time t0 = absl::Now();
+  auto tier_change = [&](const std::string& tier, absl::Time at) {
+    events::v1::Event e = bus::NewEvent("auth.user.updated", "auth/test");
+    e.mutable_time()->set_seconds(absl::ToUnixSeconds(at));
+    e.mutable_user_updated()->set_user_id(user);
+    e.mutable_user_updated()->set_tier(tier);
+    return e;
+  };
+  quota::v1::GetLimitsRequest limits;
+  limits.set_user_id(user);
+  ASSERT_EQ(service_->DoGetLimits(limits)->tier(), "free");
+
+  // Published while no quota process runs: the durable consumer applies it when one starts.
+  ASSERT_OK(bus_->EnsureStream(bus::DurableEventsStream()));
+  ASSERT_OK(bus_->PublishDurable(tier_change("premium", t0 + absl::Seconds(10))));
+  ASSERT_OK(consumer_->Start(*bus_, "quota-tiers"));
+  WaitConsumed("quota-tiers-users");
+  EXPECT_EQ(service_->DoGetLimits(limits)->tier(), "premium");
+
+  // A late delivery of an older change leaves the newer tier in place.
+  ASSERT_OK(bus_->PublishDurable(tier_change("enterprise", t0)));
+  WaitConsumed("quota-tiers-users");
+  EXPECT_EQ(service_->DoGetLimits(limits)->tier(), "premium");
+  ASSERT_OK(consumer_->Handle(tier_change("enterprise", t0 + absl::Seconds(20))));
+  EXPECT_EQ(service_->DoGetLimits(limits)->tier(), "enterprise");
 }
 
 }  // namespace

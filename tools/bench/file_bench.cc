@@ -31,6 +31,7 @@
 #include "shared/config/flags.h"
 #include "shared/crypto/random.h"
 #include "shared/crypto/x25519.h"
+#include "tools/bench/bench_report.h"
 
 namespace datamesh::bench {
 namespace {
@@ -214,39 +215,6 @@ absl::StatusOr<double> RunParallel(uint64_t count, int64_t inflight,
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!first_error.ok()) return first_error;
   return seconds;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(idx, v.size() - 1)];
-}
-
-std::string SizeText(uint64_t n) {
-  if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0)
-    return absl::StrCat(n >> 30, " GiB");
-  if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0)
-    return absl::StrCat(n >> 20, " MiB");
-  if (n >= 1024 && n % 1024 == 0) return absl::StrCat(n >> 10, " KiB");
-  return absl::StrCat(n, " B");
-}
-
-void Row(const std::string& name, const std::string& figure) {
-  std::printf("| %-48s | %12s |\n", name.c_str(), figure.c_str());
-  std::fflush(stdout);
-}
-
-std::string Fixed(double v, const char* unit) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.1f %s", v, unit);
-  return buf;
-}
-
-std::string Pair(double p50_ms, double p99_ms) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.1f / %.1f ms", p50_ms, p99_ms);
-  return buf;
 }
 
 struct Options {

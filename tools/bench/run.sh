@@ -32,7 +32,7 @@ echo "|--------------------------------------------------|--------------|"
 run_micro "$BUILD/shared/erasure/erasure_bench" 'BM_Encode|BM_DecodeTwoLostData'
 run_micro "$BUILD/shared/crypto/crypto_bench" 'BM_Sha256Hasher|BM_AesGcmSealInto'
 
-# FileService end to end: a local stack (all services, six chunk-stores) and dm-file-bench.
+# End to end on a local stack (all services, six chunk-stores): dm-file-bench, dm-auth-bench.
 # The stack is always stopped and its folder removed, whatever happens.
 STACK_DIR=""
 DEVSTACK=""
@@ -43,7 +43,7 @@ stop_stack() {
   fi
 }
 
-run_file_bench() {
+run_stack_benches() {
   local services_bin="${DM_BENCH_SERVICES_BIN:-$BUILD/bin}"
   local client="$BUILD/bin/dm-file-bench"
   local here scale stack
@@ -64,9 +64,12 @@ run_file_bench() {
     --mid-count "$(awk -v s="$scale" 'BEGIN { n = int(500 * s); print n < 1 ? 1 : n }')" \
     --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
     ${DM_FILE_BENCH_ARGS:-}
+  echo "| auth over gRPC, same stack                       |              |"
+  "$BUILD/bin/dm-auth-bench" --addr "$(grep '^DM_AUTH_GRPC_ADDR=' "$stack/env" | cut -d= -f2-)" \
+    --calls "$(awk -v s="$scale" 'BEGIN { n = int(20000 * s); print n < 100 ? 100 : n }')"
 }
 
 if [ "${DM_BENCH_SKIP_STACK:-0}" != 1 ]; then
   echo "| FileService over gRPC, local stack (6 chunk-stores) |              |"
-  run_file_bench
+  run_stack_benches
 fi
