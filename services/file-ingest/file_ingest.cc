@@ -2,8 +2,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "services/dht/node_events_stream.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/grpc_backends.h"
+#include "services/file-ingest/grpc_node_admin.h"
+#include "services/file-ingest/maintenance.h"
+#include "services/file-ingest/shard_intents.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
 #include "shared/server/periodic_task.h"
@@ -20,15 +24,70 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<GrpcPlacement> placement;
   std::unique_ptr<GrpcShardStore> shards;
   std::unique_ptr<quota::v1::QuotaService::Stub> quota;
+  std::unique_ptr<ShardIntents> intents;
+  std::unique_ptr<GrpcNodeAdmin> admin;
+  std::unique_ptr<MaintenanceStore> maintenance_store;
+  std::unique_ptr<MaintenanceRunner> maintenance;
   std::unique_ptr<FileServiceImpl> service;
   std::unique_ptr<server::PeriodicTask> outbox_worker;
   std::unique_ptr<server::PeriodicTask> deletion_worker;
+  std::unique_ptr<server::PeriodicTask> repair_timer;
+  std::unique_ptr<server::PeriodicTask> scrub_timer;
+  std::unique_ptr<bus::Consumer> node_down_consumer;
 
   void Stop() override {
-    if (outbox_worker) outbox_worker->Stop();
-    if (deletion_worker) deletion_worker->Stop();
+    node_down_consumer.reset();
+    for (auto* task : {&outbox_worker, &deletion_worker, &repair_timer, &scrub_timer}) {
+      if (*task) (*task)->Stop();
+    }
+    if (maintenance) maintenance->Stop();
   }
 };
+
+// How long a shard intent lives without its instance refreshing it (refreshes run every
+// worker interval).
+absl::Duration IntentTtl(const FileIngestOptions& o) {
+  return std::max(absl::Seconds(3), 3 * o.worker_interval);
+}
+
+// The periodic scrub skips the run PeriodicTask makes at start: every restart would otherwise
+// re-read every disk.
+std::function<void()> SkipFirst(std::function<void()> fn) {
+  return [fn = std::move(fn), first = true]() mutable {
+    if (!std::exchange(first, false)) fn();
+  };
+}
+
+absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, Parts& parts) {
+  parts.admin = std::make_unique<GrpcNodeAdmin>(o.dht_addr, o.shard_timeout);
+  parts.maintenance_store = std::make_unique<MaintenanceStore>(*rt.pg(), IntentTtl(o));
+  MaintenanceDeps deps{
+      parts.maintenance_store.get(), parts.placement.get(), parts.shards.get(), parts.admin.get(),
+      parts.intents.get(),           &rt.metrics()};
+  MaintenanceOptions mo;
+  mo.pg_url = rt.options().pg_url;
+  mo.instance_id = rt.instance_id();
+  mo.gc_grace = o.gc_grace;
+  parts.maintenance = std::make_unique<MaintenanceRunner>(deps, mo);
+  MaintenanceRunner* runner = parts.maintenance.get();
+  parts.repair_timer = std::make_unique<server::PeriodicTask>(
+      o.repair_interval, [runner] { runner->RequestRepair("periodic"); });
+  parts.scrub_timer = std::make_unique<server::PeriodicTask>(
+      o.scrub_interval, SkipFirst([runner] { (void)runner->Start("scrub", "periodic"); }));
+  RETURN_IF_ERROR(rt.bus()->EnsureStream(dht::NodeEventsStream()));
+  bus::ConsumerConfig cc;
+  cc.stream = dht::kNodeEventsStreamName;
+  cc.durable = "file-ingest-repair";
+  cc.filter_subject = "dm.v1.node.down";
+  cc.deliver_new_only = true;
+  ASSIGN_OR_RETURN(parts.node_down_consumer,
+                   rt.bus()->ConsumeDurable(cc, [runner](const events::v1::Event& e) {
+                     log::Info("node down: repair requested", {{"node", e.node_down().node_id()}});
+                     runner->RequestRepair("node.down");
+                     return absl::OkStatus();
+                   }));
+  return absl::OkStatus();
+}
 
 void DrainOutbox(ManifestStore& store, bus::Bus& bus) {
   auto n = store.DrainOutbox(kWorkerBatch, [&](const std::string& bytes) {
@@ -62,7 +121,12 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
            "Segments a download reads ahead of the one it sends");
   f.AddDuration("shard-timeout", &o.shard_timeout, "Deadline of one shard read or write");
   f.AddDuration("worker-interval", &o.worker_interval,
-                "Period of the outbox and shard-deletion workers");
+                "Period of the outbox, shard-deletion and intent-refresh workers");
+  f.AddDuration("repair-interval", &o.repair_interval,
+                "Period of the repair pass (it also runs on every node.down)");
+  f.AddDuration("scrub-interval", &o.scrub_interval, "Period of the scrub of every node");
+  f.AddDuration("gc-grace", &o.gc_grace,
+                "Garbage collection leaves shards younger than this alone");
 }
 
 absl::Status ValidateOptions(const FileIngestOptions& o) {
@@ -80,6 +144,10 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
   if (o.data_shards < 1 || o.parity_shards < 0 || o.data_shards + o.parity_shards > 64) {
     return absl::InvalidArgumentError("k + m must be at most 64 (dht places up to 64 nodes)");
   }
+  if (o.repair_interval <= absl::ZeroDuration() || o.scrub_interval <= absl::ZeroDuration() ||
+      o.worker_interval <= absl::ZeroDuration() || o.gc_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("intervals must be positive and --gc-grace not negative");
+  }
   return absl::OkStatus();
 }
 
@@ -91,7 +159,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
                    erasure::MakeCodec(erasure::Backend::kJerasure, static_cast<int>(o.data_shards),
                                       static_cast<int>(o.parity_shards)));
   RETURN_IF_ERROR(rt.bus()->EnsureStream(bus::DurableEventsStream()));
-  parts->store = std::make_unique<ManifestStore>(*rt.pg());
+  parts->store = std::make_unique<ManifestStore>(*rt.pg(), IntentTtl(o));
+  parts->intents = std::make_unique<ShardIntents>(*rt.pg(), rt.instance_id(), IntentTtl(o));
+  RETURN_IF_ERROR(parts->intents->ForgetEarlierRun());
   parts->placement = std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout);
   parts->shards = std::make_unique<GrpcShardStore>(o.shard_timeout);
   if (!o.quota_addr.empty()) {
@@ -111,6 +181,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.quota = parts->quota.get();
   deps.source = rt.source();
   deps.metrics = &rt.metrics();
+  deps.intents = parts->intents.get();
+  RETURN_IF_ERROR(StartMaintenance(rt, o, *parts));
+  deps.maintenance = parts->maintenance.get();
   parts->service = std::make_unique<FileServiceImpl>(std::move(deps));
   rt.AddGrpcService(parts->service.get());
   ManifestStore* store = parts->store.get();
@@ -119,7 +192,12 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   parts->outbox_worker = std::make_unique<server::PeriodicTask>(
       o.worker_interval, [store, bus] { DrainOutbox(*store, *bus); });
   parts->deletion_worker = std::make_unique<server::PeriodicTask>(
-      o.worker_interval, [store, shards] { DrainDeletions(*store, *shards); });
+      o.worker_interval, [store, shards, intents = parts->intents.get()] {
+        if (auto s = intents->Refresh(); !s.ok()) {
+          log::Warn("shard intent refresh failed", {{"error", s.ToString()}});
+        }
+        DrainDeletions(*store, *shards);
+      });
   return parts;
 }
 

@@ -1,9 +1,12 @@
 // The file-ingest service's flags and its build function (what main.cc wires in).
 //
 // Build connects the dht, chunk-store and quota clients, ensures the durable event stream,
-// registers FileService and starts two background workers: the outbox publisher (events a
-// crash or a NATS outage left unpublished after their commit) and the shard-deletion drainer
-// (shards of deleted files and of uploads that never committed).
+// registers FileService and starts the background workers: the outbox publisher (events a
+// crash or a NATS outage left unpublished after their commit), the shard-deletion drainer
+// (shards of deleted files and of uploads that never committed, which also refreshes this
+// instance's shard intents), and maintenance (maintenance.h): repair on every dht node.down
+// (durable consumer "file-ingest-repair" on stream DM_NODES) and every --repair-interval,
+// scrub every --scrub-interval, and jobs started by RunMaintenance.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,9 @@ struct FileIngestOptions {
   int64_t prefetch_segments = 2;
   absl::Duration shard_timeout = absl::Seconds(10);
   absl::Duration worker_interval = absl::Seconds(5);
+  absl::Duration repair_interval = absl::Minutes(5);
+  absl::Duration scrub_interval = absl::Hours(24);
+  absl::Duration gc_grace = absl::Hours(1);
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

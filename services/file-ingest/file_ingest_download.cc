@@ -5,7 +5,10 @@
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/validation.h"
+#include "shared/bus/bus.h"
+#include "shared/bus/event.h"
 #include "shared/crypto/ecies.h"
+#include "shared/crypto/random.h"
 #include "shared/crypto/x25519.h"
 #include "shared/log/log.h"
 #include "shared/status/grpc_status.h"
@@ -30,6 +33,15 @@ absl::StatusOr<crypto::SecretBytes> UnwrapKey(const ContentRecord& content,
     return absl::PermissionDeniedError("the private key does not unwrap the file's key");
   }
   return std::move(*data_key);
+}
+
+// The caller's request id (x-request-id metadata, set by the gateway), else a fresh one.
+std::string DownloadId(const grpc::ServerContext& ctx) {
+  auto it = ctx.client_metadata().find("x-request-id");
+  if (it != ctx.client_metadata().end() && !it->second.empty() && it->second.size() <= 128) {
+    return std::string(it->second.data(), it->second.size());
+  }
+  return crypto::NewUuid().value_or("");
 }
 
 }  // namespace
@@ -64,12 +76,19 @@ absl::Status FileServiceImpl::DoDownload(grpc::ServerContext* ctx,
   first.mutable_header()->set_offset(req.offset());
   first.mutable_header()->set_length(length);
   bool header_sent = false;
+  const std::string download_id = DownloadId(*ctx);
+  ProgressThrottle throttle;
+  uint64_t sent = 0;
   auto sink = [&](std::string_view chunk) -> absl::Status {
     file::v1::DownloadResponse msg = header_sent ? file::v1::DownloadResponse() : first;
     msg.set_chunk(chunk.data(), chunk.size());
     header_sent = true;
     if (!writer->Write(msg)) return absl::CancelledError("the client went away");
     if (downloaded_bytes_ != nullptr) downloaded_bytes_->Increment(chunk.size());
+    sent += chunk.size();
+    if (sent < length && throttle.ShouldPublish(sent, absl::Now())) {
+      PublishDownloadProgress(download_id, file, sent, length);
+    }
     return absl::OkStatus();
   };
 
@@ -97,7 +116,23 @@ absl::Status FileServiceImpl::DoDownload(grpc::ServerContext* ctx,
   if (!header_sent && !writer->Write(first)) {
     return absl::CancelledError("the client went away");
   }
+  PublishDownloadProgress(download_id, file, sent, length);
   return absl::OkStatus();
+}
+
+void FileServiceImpl::PublishDownloadProgress(const std::string& download_id,
+                                              const FileRecord& file, uint64_t sent,
+                                              uint64_t total) {
+  if (deps_.bus == nullptr) return;
+  events::v1::Event event = bus::NewEvent("download.progress", deps_.source);
+  event.set_subject_user(file.owner_id);
+  auto* p = event.mutable_download_progress();
+  p->set_download_id(download_id);
+  p->set_file_id(file.id);
+  p->set_owner_id(file.owner_id);
+  p->set_bytes_sent(sent);
+  p->set_total_bytes(total);
+  (void)deps_.bus->PublishEvent(event);  // buffered by libnats; never waits for the network
 }
 
 }  // namespace datamesh::file_ingest

@@ -5,7 +5,10 @@
 // to the owner's public key, commits the manifest (with its file.stored event in the outbox)
 // and then publishes the event and commits the quota reservation. An upload that fails or is
 // cancelled commits nothing; the shards it wrote are queued for deletion and the reservation
-// released. RunMaintenance and GetMaintenanceJob are not built yet (UNIMPLEMENTED).
+// released. Every shard an upload writes is recorded as an intent first (shard_intents.h), so
+// garbage collection leaves it alone until the commit. Uploads and downloads publish
+// upload.progress / download.progress on core NATS (a few per second, and a final one).
+// RunMaintenance and GetMaintenanceJob hand over to the MaintenanceRunner.
 //
 // Thread-safe: gRPC calls handlers concurrently; all members are thread-safe or immutable.
 #pragma once
@@ -18,7 +21,10 @@
 #include "datamesh/quota/v1/quota.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "services/file-ingest/maintenance.h"
 #include "services/file-ingest/manifest_store.h"
+#include "services/file-ingest/progress.h"
+#include "services/file-ingest/shard_intents.h"
 #include "services/file-ingest/upload_pipeline.h"
 
 namespace datamesh::bus {
@@ -40,6 +46,9 @@ struct ServiceDeps {
   absl::Duration rpc_timeout = absl::Seconds(10);
   std::string source = "file-ingest/test";
   prometheus::Registry* metrics = nullptr;
+  // Null: shard writes are not recorded as intents / maintenance RPCs answer UNIMPLEMENTED.
+  ShardIntents* intents = nullptr;
+  MaintenanceRunner* maintenance = nullptr;
 };
 
 class FileServiceImpl final : public file::v1::FileService::Service {
@@ -63,6 +72,11 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   grpc::Status GetUsageSummary(grpc::ServerContext* ctx,
                                const file::v1::GetUsageSummaryRequest* req,
                                file::v1::GetUsageSummaryResponse* resp) override;
+  grpc::Status RunMaintenance(grpc::ServerContext* ctx, const file::v1::RunMaintenanceRequest* req,
+                              file::v1::RunMaintenanceResponse* resp) override;
+  grpc::Status GetMaintenanceJob(grpc::ServerContext* ctx,
+                                 const file::v1::GetMaintenanceJobRequest* req,
+                                 file::v1::GetMaintenanceJobResponse* resp) override;
 
   // Publishes one outbox event and removes it (best effort: the outbox worker retries).
   void PublishCommitted(const std::string& event_bytes, int64_t outbox_id);
@@ -79,11 +93,16 @@ class FileServiceImpl final : public file::v1::FileService::Service {
                            UploadPipeline& pipeline);
   absl::StatusOr<CommitResult> CommitUpload(const UploadPlan& plan, UploadOutcome outcome,
                                             std::string* event_bytes);
+  void ClearIntents(const std::string& writer_id);
   void FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,
                    const std::string& file_id);
   absl::Status DoDownload(grpc::ServerContext* ctx, const file::v1::DownloadRequest& req,
                           grpc::ServerWriter<file::v1::DownloadResponse>* writer);
   void ToProto(const FileRecord& rec, file::v1::File* out) const;
+  // Core NATS, best effort: a lost progress event is superseded by the next.
+  void PublishUploadProgress(const UploadPlan& plan, uint64_t received, uint64_t stored);
+  void PublishDownloadProgress(const std::string& download_id, const FileRecord& file,
+                               uint64_t sent, uint64_t total);
 
   const ServiceDeps deps_;
   prometheus::Counter* uploaded_bytes_ = nullptr;

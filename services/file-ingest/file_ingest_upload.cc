@@ -5,6 +5,7 @@
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/validation.h"
+#include "shared/bus/bus.h"
 #include "shared/bus/event.h"
 #include "shared/crypto/ecies.h"
 #include "shared/crypto/random.h"
@@ -21,6 +22,7 @@ struct FileServiceImpl::UploadPlan {
   crypto::SecretBytes data_key;
   std::optional<std::string> expected_sha256;
   bool link_only = false;  // the owner already stores content with expected_sha256
+  std::string upload_id;   // from the header, else the file id (correlates progress events)
 };
 
 grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
@@ -41,7 +43,9 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     return absl::InvalidArgumentError("the first message must carry the header");
   }
   ASSIGN_OR_RETURN(UploadPlan plan, PrepareUpload(first.header()));
-  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, *deps_.shards,
+  // Each shard write is recorded first, so GC cannot take it before the commit.
+  IntentShardStore tracked(*deps_.shards, deps_.intents, plan.file.id);
+  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, tracked,
                           {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key},
                           plan.link_only);
   absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
@@ -55,9 +59,12 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     // Nothing became visible: the shards written so far are orphans.
     absl::Status queued = deps_.store->EnqueueShardDeletions(pipeline.WrittenShards());
     if (!queued.ok()) log::Warn("could not queue orphan shards", {{"error", queued.ToString()}});
+    ClearIntents(plan.file.id);
     FinishQuota(plan, false, 0, plan.file.id);
     return commit.status();
   }
+  ClearIntents(plan.file.id);
+  PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size);
   PublishCommitted(event, commit->outbox_id);
   FinishQuota(plan, true, commit->file.content.size, commit->file.id);
   if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);
@@ -84,6 +91,7 @@ absl::StatusOr<FileServiceImpl::UploadPlan> FileServiceImpl::PrepareUpload(
   ASSIGN_OR_RETURN(plan.data_key, crypto::SecretBytes::Random(crypto::kAesGcmKeySize));
   FileRecord& f = plan.file;
   f.id = id;
+  plan.upload_id = h.upload_id().empty() ? id : h.upload_id();
   f.owner_id = h.owner_id();
   f.name = h.name();
   f.content_type = h.content_type().empty() ? "application/octet-stream" : h.content_type();
@@ -120,6 +128,12 @@ absl::Status FileServiceImpl::ReceiveBody(grpc::ServerContext* ctx,
     }
     return absl::OkStatus();
   };
+  ProgressThrottle throttle;
+  auto progress = [&] {
+    if (throttle.ShouldPublish(pipeline.bytes_received(), absl::Now())) {
+      PublishUploadProgress(plan, pipeline.bytes_received(), pipeline.bytes_stored());
+    }
+  };
   RETURN_IF_ERROR(pipeline.Write(first.chunk()));
   RETURN_IF_ERROR(check_size());
   file::v1::UploadRequest msg;
@@ -127,6 +141,7 @@ absl::Status FileServiceImpl::ReceiveBody(grpc::ServerContext* ctx,
     if (msg.has_header()) return absl::InvalidArgumentError("header repeated");
     RETURN_IF_ERROR(pipeline.Write(msg.chunk()));
     RETURN_IF_ERROR(check_size());
+    progress();
   }
   if (ctx->IsCancelled()) return absl::CancelledError("the client ended the upload early");
   return absl::OkStatus();
@@ -172,6 +187,28 @@ absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& pla
     return *event_bytes;
   };
   return deps_.store->CommitFile(file, outcome.segments, plan.link_only, maker);
+}
+
+void FileServiceImpl::ClearIntents(const std::string& writer_id) {
+  if (deps_.intents == nullptr) return;
+  // A leftover expires with its instance's refreshes; GC only waits longer for those shards.
+  absl::Status status = deps_.intents->Clear(writer_id);
+  if (!status.ok()) log::Warn("could not clear shard intents", {{"error", status.ToString()}});
+}
+
+void FileServiceImpl::PublishUploadProgress(const UploadPlan& plan, uint64_t received,
+                                            uint64_t stored) {
+  if (deps_.bus == nullptr) return;
+  events::v1::Event event = bus::NewEvent("upload.progress", deps_.source);
+  event.set_subject_user(plan.file.owner_id);
+  auto* p = event.mutable_upload_progress();
+  p->set_upload_id(plan.upload_id);
+  p->set_owner_id(plan.file.owner_id);
+  p->set_name(plan.file.name);
+  p->set_bytes_received(received);
+  if (plan.header.has_declared_size()) p->set_total_bytes(plan.header.declared_size());
+  p->set_bytes_stored(stored);
+  (void)deps_.bus->PublishEvent(event);  // buffered by libnats; never waits for the network
 }
 
 void FileServiceImpl::FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,

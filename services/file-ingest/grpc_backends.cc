@@ -4,7 +4,9 @@
 
 #include <cstring>
 
+#include "shared/server/channels.h"
 #include "shared/status/grpc_status.h"
+#include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
 namespace {
@@ -22,8 +24,7 @@ std::shared_ptr<chunk::v1::ChunkService::Stub> GrpcShardStore::StubFor(const std
   std::lock_guard<std::mutex> lock(mu_);
   auto& stub = stubs_[address];
   if (!stub) {
-    stub = chunk::v1::ChunkService::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    stub = chunk::v1::ChunkService::NewStub(server::ServiceChannel(address));
   }
   return stub;
 }
@@ -85,9 +86,7 @@ absl::Status GrpcShardStore::Delete(const NodeRef& node, const std::string& shar
 }
 
 GrpcPlacement::GrpcPlacement(const std::string& dht_address, absl::Duration timeout)
-    : timeout_(timeout),
-      stub_(dht::v1::DhtService::NewStub(
-          grpc::CreateChannel(dht_address, grpc::InsecureChannelCredentials()))) {}
+    : timeout_(timeout), stub_(dht::v1::DhtService::NewStub(server::ServiceChannel(dht_address))) {}
 
 absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key, int n,
                                                           uint64_t shard_size,
@@ -110,22 +109,30 @@ absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key
   return nodes;
 }
 
-absl::StatusOr<std::set<std::string>> GrpcPlacement::UpNodes() {
-  std::set<std::string> up;
+absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub& dht,
+                                                       absl::Duration timeout) {
+  std::vector<dht::v1::Node> nodes;
   std::string cursor;
   do {
     grpc::ClientContext ctx;
-    SetDeadline(ctx, timeout_);
+    SetDeadline(ctx, timeout);
     dht::v1::ListNodesRequest req;
     req.set_state(dht::v1::NODE_STATE_UP);
     req.mutable_page()->set_limit(1000);
     req.mutable_page()->set_cursor(cursor);
     dht::v1::ListNodesResponse resp;
-    absl::Status status = FromGrpcStatus(stub_->ListNodes(&ctx, req, &resp));
+    absl::Status status = FromGrpcStatus(dht.ListNodes(&ctx, req, &resp));
     if (!status.ok()) return status;
-    for (const auto& node : resp.nodes()) up.insert(node.id());
+    for (auto& node : *resp.mutable_nodes()) nodes.push_back(std::move(node));
     cursor = resp.has_next_cursor() ? resp.next_cursor() : "";
   } while (!cursor.empty());
+  return nodes;
+}
+
+absl::StatusOr<std::set<std::string>> GrpcPlacement::UpNodes() {
+  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> nodes, ListUpNodes(*stub_, timeout_));
+  std::set<std::string> up;
+  for (const auto& node : nodes) up.insert(node.id());
   return up;
 }
 

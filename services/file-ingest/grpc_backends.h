@@ -49,4 +49,8 @@ class GrpcPlacement final : public Placement {
   std::unique_ptr<dht::v1::DhtService::Stub> stub_;
 };
 
+// Every node the dht lists up, all pages.
+absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub& dht,
+                                                       absl::Duration timeout);
+
 }  // namespace datamesh::file_ingest

@@ -1,6 +1,7 @@
 // ManifestStore: the shard-deletion queue, the outbox and usage totals.
 #include "services/file-ingest/manifest_rows.h"
 #include "services/file-ingest/manifest_store.h"
+#include "services/file-ingest/shard_intents.h"
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
@@ -30,13 +31,12 @@ absl::StatusOr<int> ManifestStore::DrainShardDeletions(
       ShardDeletion d{row[0].as<int64_t>(),
                       row[1].as<std::string>(),
                       {row[2].as<std::string>(), row[3].as<std::string>()}};
-      // A manifest may reference the same shard on the same node again (shared content).
-      bool referenced = w.exec_params1(
-                             "SELECT EXISTS (SELECT 1 FROM files.shards WHERE shard_id = $1 AND "
-                             "node_id = $2)",
-                             d.shard_id, d.node.id)[0]
-                            .as<bool>();
-      if (referenced || fn(d).ok()) {
+      // Re-checked under the shard's lock: a manifest (shared or deduplicated content) or an
+      // uncommitted writer may rely on the same shard on the same node again.
+      internal::ShardUse use =
+          internal::LockShardForDeletion(w, d.shard_id, d.node.id, intent_ttl_);
+      if (use.intended && !use.referenced) continue;  // a writer owns it for now; retry later
+      if (use.referenced || fn(d).ok()) {
         w.exec_params("DELETE FROM files.shard_deletions WHERE id = $1", d.id);
         ++done;
       } else {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/file-ingest/manifest.h"
 #include "shared/pg/pool.h"
 
@@ -44,7 +45,9 @@ struct UsageTotals {
 
 class ManifestStore {
  public:
-  explicit ManifestStore(pg::Pool& pool) : pool_(pool) {}
+  // `intent_ttl`: how long a shard intent stays live without a refresh (shard_intents.h).
+  explicit ManifestStore(pg::Pool& pool, absl::Duration intent_ttl = absl::Seconds(30))
+      : pool_(pool), intent_ttl_(intent_ttl) {}
 
   // Commits `file` with its content's `segments` in one transaction. When the owner already
   // has a content with the same SHA-256 and size, the file links to that one instead
@@ -87,7 +90,9 @@ class ManifestStore {
   [[nodiscard]] absl::Status EnqueueShardDeletions(const std::vector<ShardRecord>& shards);
 
   // Hands up to `limit` queued deletions to `fn`; those it deletes (OK) and those a manifest
-  // references again leave the queue; failures stay with attempts + 1. Returns how many left.
+  // references again leave the queue; failures stay with attempts + 1; those a live shard
+  // intent names stay untouched until the writer is done. Each is re-checked under its
+  // per-(shard, node) lock (shard_intents.h). Returns how many left.
   [[nodiscard]] absl::StatusOr<int> DrainShardDeletions(
       int limit, const std::function<absl::Status(const ShardDeletion&)>& fn);
 
@@ -102,6 +107,7 @@ class ManifestStore {
 
  private:
   pg::Pool& pool_;
+  const absl::Duration intent_ttl_;
 };
 
 }  // namespace datamesh::file_ingest

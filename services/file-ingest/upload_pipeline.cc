@@ -79,6 +79,7 @@ absl::Status UploadPipeline::CollectOldest() {
   in_flight_.pop_front();
   if (!seg.ok()) return seg.status();
   outcome_.stored_bytes += seg->shard_size * seg->shards.size();
+  stored_plain_ += seg->plain_size;
   outcome_.segments.push_back(std::move(*seg));
   return absl::OkStatus();
 }

@@ -74,6 +74,8 @@ class UploadPipeline {
   [[nodiscard]] absl::StatusOr<UploadOutcome> Finish();
 
   uint64_t bytes_received() const { return received_; }
+  // Plaintext bytes whose segments are durable on their nodes (collected so far).
+  uint64_t bytes_stored() const { return stored_plain_; }
   // Every shard acknowledged so far (for clean-up when the upload does not commit). Waits for
   // running jobs first.
   std::vector<ShardRecord> WrittenShards();
@@ -95,6 +97,7 @@ class UploadPipeline {
   Segmenter segmenter_;
   crypto::Sha256Hasher hasher_;
   uint64_t received_ = 0;
+  uint64_t stored_plain_ = 0;
   std::deque<std::future<absl::StatusOr<SegmentRecord>>> in_flight_;
   UploadOutcome outcome_;
   std::mutex written_mu_;

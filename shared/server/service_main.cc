@@ -18,6 +18,7 @@
 #include "shared/redis/redis_pool.h"
 #include "shared/server/heartbeat.h"
 #include "shared/server/periodic_task.h"
+#include "shared/server/request_id.h"
 #include "shared/server/rpc_metrics.h"
 #include "shared/server/signals.h"
 #include "shared/status/status.h"
@@ -160,6 +161,7 @@ absl::Status ServiceRunner::StartServing() {
   builder.AddListeningPort(options_.grpc_addr, grpc::InsecureServerCredentials(), &port);
   for (grpc::Service* s : runtime_->grpc_services()) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeRequestIdInterceptor());
   interceptors.push_back(MakeRpcMetricsInterceptor(*registry_, def_.name));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();

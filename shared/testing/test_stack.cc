@@ -72,8 +72,13 @@ TestStack::~TestStack() {
 }
 
 absl::StatusOr<std::string> TestStack::Devstack(const std::string& args) const {
+  // "--dir" goes right after the command word: anything after a "--" in `args` belongs to the
+  // service being started, not to devstack.
+  const size_t space = args.find(' ');
+  const std::string command = args.substr(0, space);
+  const std::string rest = space == std::string::npos ? "" : args.substr(space);
   return RunCommand(
-      absl::StrCat(SourceDir(), "/tools/devstack/devstack ", args, " --dir '", dir_, "'"));
+      absl::StrCat(SourceDir(), "/tools/devstack/devstack ", command, " --dir '", dir_, "'", rest));
 }
 
 std::map<std::string, std::string> TestStack::AllEnv() const {

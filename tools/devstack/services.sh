@@ -89,6 +89,9 @@ services_up() {
   for name in "${instances[@]}"; do
     wait_serving "$dir" "$bin" "$name"
   done
+  # Files can be placed only once the dht has heard every chunk-store's heartbeat.
+  "$bin/dm-health" --addr "$(env_get "$dir" DM_DHT_GRPC_ADDR)" --wait 60s --up-nodes "$chunk_stores" \
+    || die "the dht did not see $chunk_stores chunk-stores up"
   wait_for 30 curl -sf "http://127.0.0.1:$http_port/readyz" \
     || { tail -n 20 "$dir/logs/gateway.log" >&2; die "gateway /readyz did not answer 200"; }
 }

@@ -1,0 +1,111 @@
+// MaintenanceRunner: the repair, scrub and garbage-collection jobs.
+//
+// Start(action) records a job in files.maintenance_jobs (at most one queued or running job per
+// action across all replicas: a second request gets the running job's id) and runs it on its
+// own thread. A job first takes the cluster-wide worker lock (WorkerLock: one maintenance job
+// at a time across replicas, since all of them move or delete shards), waiting as "queued".
+//
+//  * repair: every segment with a shard on a node that is not up, or missing from its node
+//    (HasShards), gets the lost shards rebuilt and re-placed (repair.h), fewest healthy shards
+//    first; the manifest rows move in one transaction per segment.
+//  * scrub: every live node re-hashes its shards and deletes corrupt ones; then a repair pass
+//    rebuilds them. `fixed` counts corrupt shards replaced.
+//  * gc: shards on live nodes older than the grace period that no manifest references and no
+//    live intent names (shard_intents.h) are deleted, each re-checked under its deletion lock.
+//    Intents make this correct for uploads still running however long they take; the grace
+//    period (on the node's file time) only spares fresh shards the checks and absorbs clock
+//    skew between nodes and PostgreSQL.
+//
+// Thread-safe. Stop() (or the destructor) ends running jobs between items and joins them.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "services/file-ingest/maintenance_store.h"
+#include "services/file-ingest/node_admin.h"
+#include "services/file-ingest/repair.h"
+#include "services/file-ingest/shard_intents.h"
+
+namespace datamesh::file_ingest {
+
+struct MaintenanceDeps {
+  MaintenanceStore* store = nullptr;
+  Placement* placement = nullptr;
+  ShardStore* shards = nullptr;
+  NodeAdmin* admin = nullptr;
+  ShardIntents* intents = nullptr;          // may be null (tests)
+  prometheus::Registry* metrics = nullptr;  // may be null
+};
+
+struct MaintenanceOptions {
+  std::string pg_url;  // for the worker lock's own connection
+  std::string instance_id;
+  absl::Duration gc_grace = absl::Hours(1);
+  // A queued or running job not updated for this long is taken as abandoned.
+  absl::Duration stale_job = absl::Minutes(2);
+};
+
+// "repair", "scrub", "gc".
+bool IsMaintenanceAction(const std::string& action);
+
+class MaintenanceRunner {
+ public:
+  MaintenanceRunner(MaintenanceDeps deps, MaintenanceOptions options);
+  ~MaintenanceRunner();
+  MaintenanceRunner(const MaintenanceRunner&) = delete;
+  MaintenanceRunner& operator=(const MaintenanceRunner&) = delete;
+
+  // The job's id: a new one, or the one already queued or running for `action`.
+  // INVALID_ARGUMENT: unknown action.
+  [[nodiscard]] absl::StatusOr<std::string> Start(const std::string& action,
+                                                  const std::string& actor_id);
+  // As Start("repair"), and when a repair is already running, another one follows it (the
+  // running pass may have listed node states before the change that triggered this).
+  void RequestRepair(const std::string& reason);
+  [[nodiscard]] absl::StatusOr<JobRecord> Get(const std::string& job_id);
+  void Stop();
+
+ private:
+  struct Progress;
+  void Run(const std::string& job_id, const std::string& action);
+  absl::Status Execute(const std::string& action, Progress& progress);
+  absl::Status RepairPass(Progress& progress, const MissingShards& seed, bool count_seed_only);
+  absl::Status CheckPresence(const std::vector<SegmentLayout>& layouts,
+                             const std::set<std::string>& up, MissingShards* missing);
+  absl::Status RepairAll(std::vector<RepairTask> tasks, Progress& progress,
+                         const MissingShards& seed, bool count_seed_only);
+  absl::Status Scrub(Progress& progress);
+  absl::Status CollectGarbage(Progress& progress);
+
+  const MaintenanceDeps deps_;
+  const MaintenanceOptions options_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> repair_again_{false};
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::mutex mu_;
+  std::vector<Worker> workers_;  // finished ones are joined when the next job starts
+
+  prometheus::Counter* segments_checked_ = nullptr;
+  prometheus::Counter* segments_repaired_ = nullptr;
+  prometheus::Counter* segments_failed_ = nullptr;
+  prometheus::Counter* shards_rebuilt_ = nullptr;
+  prometheus::Gauge* backlog_ = nullptr;
+  prometheus::Counter* scrub_scanned_ = nullptr;
+  prometheus::Counter* scrub_corrupt_ = nullptr;
+  prometheus::Counter* gc_deleted_ = nullptr;
+};
+
+}  // namespace datamesh::file_ingest

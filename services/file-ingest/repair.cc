@@ -1,0 +1,122 @@
+#include "services/file-ingest/repair.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "services/file-ingest/segment_codec.h"
+#include "shared/crypto/encoding.h"
+#include "shared/crypto/hash.h"
+#include "shared/status/status.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+bool HashMatches(std::string_view bytes, const std::string& shard_id) {
+  auto hash = crypto::Sha256(bytes);
+  return hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == shard_id;
+}
+
+}  // namespace
+
+std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
+                                    const std::set<std::string>& up_nodes,
+                                    const MissingShards& missing) {
+  std::vector<RepairTask> tasks;
+  for (SegmentLayout& seg : segments) {
+    std::sort(seg.shards.begin(), seg.shards.end(),
+              [](const ShardRecord& a, const ShardRecord& b) { return a.index < b.index; });
+    RepairTask task;
+    for (int i = 0; i < static_cast<int>(seg.shards.size()); ++i) {
+      const ShardRecord& s = seg.shards[i];
+      const bool lost = up_nodes.count(s.node.id) == 0 || missing.count({s.node.id, s.shard_id});
+      (lost ? task.lost : task.healthy).push_back(i);
+    }
+    if (task.lost.empty()) continue;
+    task.segment = std::move(seg);
+    tasks.push_back(std::move(task));
+  }
+  std::stable_sort(tasks.begin(), tasks.end(), [](const RepairTask& a, const RepairTask& b) {
+    return std::forward_as_tuple(a.healthy.size(), a.segment.content_id, a.segment.segment_index) <
+           std::forward_as_tuple(b.healthy.size(), b.segment.content_id, b.segment.segment_index);
+  });
+  return tasks;
+}
+
+absl::StatusOr<const erasure::ErasureCodec*> SegmentRepairer::CodecFor(const SegmentLayout& seg) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& codec = codecs_[{seg.data_shards, seg.parity_shards}];
+  if (!codec) {
+    ASSIGN_OR_RETURN(
+        codec, erasure::MakeCodec(erasure::Backend::kJerasure, seg.data_shards, seg.parity_shards));
+  }
+  if (codec->id() != seg.codec_id) {
+    return absl::FailedPreconditionError("segment written with another erasure codec");
+  }
+  return codec.get();
+}
+
+// Away from every node the segment uses (healthy or not), so it keeps its spread. When the
+// network has too few other nodes (e.g. exactly k + m nodes with one down), dht places without
+// exclusions: a rebuilt shard may then sit beside a healthy one of its segment, or go back to
+// the node that lost it -- k + m shards on live nodes beat waiting for a new node.
+absl::StatusOr<std::vector<NodeRef>> SegmentRepairer::PlaceLost(const RepairTask& task) {
+  const SegmentLayout& seg = task.segment;
+  std::vector<std::string> exclude;
+  for (const ShardRecord& s : seg.shards) exclude.push_back(s.node.id);
+  const int n = static_cast<int>(task.lost.size());
+  const std::string& key = seg.shards.front().shard_id;
+  auto nodes = placement_.Place(key, n, seg.shard_size, exclude);
+  if (!nodes.ok() &&
+      (absl::IsUnavailable(nodes.status()) || absl::IsFailedPrecondition(nodes.status()))) {
+    nodes = placement_.Place(key, n, seg.shard_size, {});
+  }
+  if (nodes.ok() && static_cast<int>(nodes->size()) != n) {
+    return absl::UnavailableError("too few storage nodes to place rebuilt shards");
+  }
+  return nodes;
+}
+
+absl::StatusOr<std::vector<ShardRecord>> SegmentRepairer::Rebuild(const RepairTask& task) {
+  const SegmentLayout& seg = task.segment;
+  ASSIGN_OR_RETURN(const erasure::ErasureCodec* codec, CodecFor(seg));
+  const int n = codec->total_shards();
+  if (static_cast<int>(seg.shards.size()) != n) {
+    return absl::FailedPreconditionError("segment does not list k + m shards");
+  }
+  ShardBlock block(n, seg.shard_size);
+  std::vector<bool> present(n, false);
+  int have = 0;
+  for (int pos : task.healthy) {  // ascending shard index: data shards first
+    if (have == codec->data_shards()) break;
+    const ShardRecord& s = seg.shards[pos];
+    std::span<uint8_t> out(block.shard(s.index), seg.shard_size);
+    if (!shards_.GetInto(s.node, s.shard_id, out).ok()) continue;
+    if (!HashMatches(block.shard_view(s.index), s.shard_id)) continue;
+    present[s.index] = true;
+    ++have;
+  }
+  if (have < codec->data_shards()) {
+    return absl::DataLossError("fewer than k healthy shards are readable");
+  }
+  std::vector<uint8_t*> ptrs(n);
+  for (int i = 0; i < n; ++i) ptrs[i] = block.shard(i);
+  std::unique_ptr<bool[]> flags(new bool[n]);
+  for (int i = 0; i < n; ++i) flags[i] = present[i];
+  RETURN_IF_ERROR(codec->Decode(ptrs, std::span<const bool>(flags.get(), n), seg.shard_size));
+  ASSIGN_OR_RETURN(std::vector<NodeRef> nodes, PlaceLost(task));
+  std::vector<ShardRecord> rebuilt;
+  for (size_t i = 0; i < task.lost.size(); ++i) {
+    const ShardRecord& old = seg.shards[task.lost[i]];
+    std::string_view bytes = block.shard_view(old.index);
+    if (!HashMatches(bytes, old.shard_id)) {
+      return absl::InternalError(absl::StrCat("rebuilt shard ", old.index, " does not match"));
+    }
+    ShardRecord rec{old.index, old.shard_id, nodes[i]};
+    RETURN_IF_ERROR(shards_.Put(rec.node, rec.shard_id, bytes));
+    rebuilt.push_back(std::move(rec));
+  }
+  return rebuilt;
+}
+
+}  // namespace datamesh::file_ingest

@@ -1,0 +1,79 @@
+// Repair: which segments lack shards, in which order to fix them, and how one segment's
+// missing shards are rebuilt.
+//
+// A shard is lost when its node is not up (dht membership) or the node no longer holds it
+// (HasShards, or a scrub found it corrupt and deleted it). PlanRepairs is pure: it keeps the
+// segments with a lost shard and orders them nearest-to-loss first (fewest healthy shards,
+// then content id and index, so the order is deterministic). SegmentRepairer rebuilds the lost
+// shards of one segment from any k verified healthy ones (data shards first) with the erasure
+// codec's in-place Decode -- no decryption: shards are rebuilt as the bytes they were -- checks
+// each rebuilt shard against its id, has dht place them away from the nodes the segment
+// uses (see PlaceLost), and writes them.
+//
+// Thread-safe: PlanRepairs is a free function; a SegmentRepairer may be shared (its codec
+// cache is guarded).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/file-ingest/manifest.h"
+#include "services/file-ingest/shard_backend.h"
+#include "shared/erasure/erasure_codec.h"
+
+namespace datamesh::file_ingest {
+
+// One segment's shard layout from the manifest.
+struct SegmentLayout {
+  std::string content_id;
+  uint64_t segment_index = 0;
+  uint64_t shard_size = 0;
+  int data_shards = 0;
+  int parity_shards = 0;
+  std::string codec_id;
+  std::vector<ShardRecord> shards;  // as the manifest lists them
+};
+
+struct RepairTask {
+  SegmentLayout segment;
+  std::vector<int> healthy;  // positions in segment.shards, by shard index
+  std::vector<int> lost;     // positions in segment.shards, by shard index
+};
+
+// (node id, shard id) pairs known to be gone from a node that is up.
+using MissingShards = std::set<std::pair<std::string, std::string>>;
+
+// The segments with at least one lost shard, fewest healthy shards first.
+std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
+                                    const std::set<std::string>& up_nodes,
+                                    const MissingShards& missing);
+
+class SegmentRepairer {
+ public:
+  // `shards` should record intents (IntentShardStore) so GC leaves the new shards alone until
+  // the manifest points at them. Both must outlive the repairer.
+  SegmentRepairer(Placement& placement, ShardStore& shards)
+      : placement_(placement), shards_(shards) {}
+
+  // The new records of the task's lost shards, in the order of task.lost, written to their
+  // new nodes. DATA_LOSS when fewer than k healthy shards are readable and verified;
+  // UNAVAILABLE when no node can take a shard.
+  [[nodiscard]] absl::StatusOr<std::vector<ShardRecord>> Rebuild(const RepairTask& task);
+
+ private:
+  absl::StatusOr<const erasure::ErasureCodec*> CodecFor(const SegmentLayout& segment);
+  absl::StatusOr<std::vector<NodeRef>> PlaceLost(const RepairTask& task);
+
+  Placement& placement_;
+  ShardStore& shards_;
+  std::mutex mu_;
+  std::map<std::pair<int, int>, std::unique_ptr<erasure::ErasureCodec>> codecs_;
+};
+
+}  // namespace datamesh::file_ingest
