@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "absl/time/time.h"
 #include "services/gateway/api_call_limiter.h"
@@ -13,6 +14,8 @@
 #include "services/gateway/caller.h"
 #include "services/gateway/http/request.h"
 #include "services/gateway/json_body.h"
+#include "services/gateway/service_directory.h"
+#include "services/gateway/static_files.h"
 #include "services/gateway/upstream_clients.h"
 
 namespace datamesh::gateway {
@@ -26,6 +29,15 @@ struct ApiContext {
   // Deadline of unary calls; streams (upload, download) have none (the HTTP side times out a
   // stalled client, which cancels the stream).
   absl::Duration rpc_timeout = absl::Seconds(30);
+  // For GET /admin/system: the instances heard from (null without a bus), how recent a
+  // heartbeat must be to count, and this gateway's own identity.
+  ServiceDirectory* services = nullptr;
+  absl::Duration heartbeat_window = absl::Seconds(15);
+  std::string version;
+  std::string instance_id;
+  absl::Time started_at = absl::UnixEpoch();
+  // The folder served at "/" (null: no static files, "/" answers 404).
+  const StaticFiles* static_files = nullptr;
 };
 
 using AuthedHandler = std::function<void(const Caller&, const http::Request&, http::BodyReader&,

@@ -78,7 +78,13 @@ void CreateKey(const ApiContext& ctx, const Caller& caller, const Request& r, Bo
   req.set_user_id(caller.user_id);
   req.set_source_ip(SourceIp(r));
   av1::CreateApiKeyResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().CreateApiKey(&c, req, &resp); })) {
+  // auth seals the caller's private key under the new key, which needs the caller's own live
+  // secret to unseal it first; Authed() already validated the header, so the secret is there.
+  const std::string bearer = "Bearer " + BearerToken(r).value_or("");
+  if (Unary(ctx, r, w, [&](auto& c) {
+        c.AddMetadata("authorization", bearer);
+        return ctx.clients->auth().CreateApiKey(&c, req, &resp);
+      })) {
     WriteJson(w, 201, resp);
   }
 }

@@ -10,8 +10,6 @@
 namespace datamesh::gateway {
 namespace {
 
-constexpr size_t kMaxSecretLength = 4096;
-
 Caller CallerFrom(const auth::v1::ValidateTokenResponse& r) {
   Caller c;
   c.user_id = r.user_id();
@@ -26,30 +24,6 @@ Caller CallerFrom(const auth::v1::ValidateTokenResponse& r) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> BearerToken(const http::Request& request) {
-  std::optional<std::string_view> header = request.header("Authorization");
-  if (!header) return absl::UnauthenticatedError("missing bearer token");
-  std::string_view value = *header;
-  constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(absl::string_view(value.data(), kScheme.size()),
-                              absl::string_view(kScheme.data(), kScheme.size()))) {
-    return absl::UnauthenticatedError("expected an Authorization: Bearer token");
-  }
-  absl::string_view secret = absl::StripAsciiWhitespace(
-      absl::string_view(value.data() + kScheme.size(), value.size() - kScheme.size()));
-  if (secret.empty() || secret.size() > kMaxSecretLength) {
-    return absl::UnauthenticatedError("invalid bearer token");
-  }
-  return std::string(secret);
-}
-
-std::string TokenHash(std::string_view secret) {
-  absl::StatusOr<std::string> hex = crypto::Sha256Hex(secret);
-  // SHA-256 only fails when OpenSSL cannot allocate; an empty key then matches nothing cached.
-  return hex.ok() ? *hex : std::string();
-}
 
 Authenticator::Authenticator(UpstreamClients& clients, TokenCache::Options cache_options,
                              absl::Duration rpc_timeout)
@@ -93,7 +67,16 @@ absl::Status Authenticator::SubscribeRevocations(bus::Bus& bus) {
                                  });
   if (!sub.ok()) return sub.status();
   revocations_ = *std::move(sub);
+  auto updates = bus.SubscribeEvents(bus::SubjectFor("auth.user.updated"), "",
+                                     [this](const events::v1::Event& event) {
+                                       if (!event.has_user_updated()) return;
+                                       cache_.EraseUser(event.user_updated().user_id());
+                                     });
+  if (!updates.ok()) return updates.status();
+  user_updates_ = *std::move(updates);
   return absl::OkStatus();
 }
+
+void Authenticator::ForgetUser(const std::string& user_id) { cache_.EraseUser(user_id); }
 
 }  // namespace datamesh::gateway

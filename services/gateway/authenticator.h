@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/gateway/bearer_token.h"
 #include "services/gateway/caller.h"
 #include "services/gateway/http/request.h"
 #include "services/gateway/token_cache.h"
@@ -20,14 +21,6 @@
 #include "shared/bus/bus.h"
 
 namespace datamesh::gateway {
-
-// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
-// UNAUTHENTICATED when the header is absent, of another scheme, or the secret is empty or over
-// 4096 characters.
-absl::StatusOr<std::string> BearerToken(const http::Request& request);
-
-// SHA-256 of `secret` as 64 lowercase hex characters: the cache key and the revocation key.
-std::string TokenHash(std::string_view secret);
 
 class Authenticator {
  public:
@@ -41,7 +34,11 @@ class Authenticator {
   // Forgets a secret (after logout, so the token stops working at once on this gateway).
   void Forget(std::string_view token_hash);
 
-  // Subscribes to auth.credential.revoked. The subscription lives as long as this object.
+  // Forgets every cached secret of `user_id` (its role or tier changed).
+  void ForgetUser(const std::string& user_id);
+
+  // Subscribes to auth.credential.revoked (drops the secret) and auth.user.updated (drops the
+  // user's cached role and tier). The subscriptions live as long as this object.
   [[nodiscard]] absl::Status SubscribeRevocations(bus::Bus& bus);
 
  private:
@@ -49,6 +46,7 @@ class Authenticator {
   TokenCache cache_;
   const absl::Duration rpc_timeout_;
   std::unique_ptr<bus::Subscription> revocations_;
+  std::unique_ptr<bus::Subscription> user_updates_;
 };
 
 }  // namespace datamesh::gateway

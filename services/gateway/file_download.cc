@@ -7,6 +7,7 @@
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/rpc_status.h"
 #include "services/gateway/unary_call.h"
+#include "shared/log/log.h"
 
 namespace datamesh::gateway {
 namespace {
@@ -25,9 +26,10 @@ void SetFileHeaders(const fv1::File& file, http::ResponseWriter& w) {
   w.SetHeader("Accept-Ranges", "bytes");
 }
 
-// Streams the Download of [offset, offset + length) to `w`, after the headers.
-void Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
-            const RangeRequest& range, uint64_t size, http::ResponseWriter& w) {
+// Streams the Download of [offset, offset + length) to `w`, after the headers. Returns the
+// bytes of body handed to the socket.
+uint64_t Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                const RangeRequest& range, uint64_t size, http::ResponseWriter& w) {
   grpc::ClientContext context;
   PrepareContext(context, r.request_id(), absl::InfiniteDuration());
   fv1::DownloadRequest req;
@@ -40,7 +42,8 @@ void Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
   auto stream = ctx.clients->file().Download(&context, req);
   fv1::DownloadResponse message;
   if (!stream->Read(&message)) {
-    return WriteApiError(w, StatusFromRpc(stream->Finish(), context));
+    WriteApiError(w, StatusFromRpc(stream->Finish(), context));
+    return 0;
   }
   const uint64_t length = message.header().length();
   if (partial) {
@@ -49,15 +52,65 @@ void Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
                                               message.header().offset() + length - 1, "/", size));
   }
   SetFileHeaders(message.header().file(), w);
-  if (!w.BeginStream(length).ok()) return context.TryCancel();
+  uint64_t sent = 0;
+  if (!w.BeginStream(length).ok()) {
+    context.TryCancel();
+    return sent;
+  }
   do {
     if (!message.chunk().empty() && !w.Write(message.chunk()).ok()) {
-      return context.TryCancel();  // the client went away or the length was exceeded
+      context.TryCancel();  // the client went away or the length was exceeded
+      return sent;
     }
+    sent += message.chunk().size();
   } while (stream->Read(&message));
   // On a failed stream Finish() on the writer closes the short response.
   (void)stream->Finish();
   (void)w.Finish();
+  return sent;
+}
+
+// Admission of `bytes` against the caller's monthly bandwidth. A quota service that cannot be
+// reached does not block downloads (logged); a refusal is 403 QUOTA_EXCEEDED.
+absl::Status CheckBandwidth(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                            uint64_t bytes) {
+  if (bytes == 0) return absl::OkStatus();
+  grpc::ClientContext context;
+  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
+  quota::v1::CheckBandwidthRequest req;
+  req.set_user_id(caller.user_id);
+  req.set_tier(caller.tier);
+  req.set_bytes(bytes);
+  quota::v1::CheckBandwidthResponse resp;
+  grpc::Status rpc = ctx.clients->quota().CheckBandwidth(&context, req, &resp);
+  if (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      rpc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    log::Warn("bandwidth check unavailable; download admitted", {{"error", rpc.error_message()}});
+    return absl::OkStatus();
+  }
+  if (!rpc.ok()) return StatusFromRpc(rpc, context);
+  if (resp.allowed()) return absl::OkStatus();
+  return http::WithHttpError(
+      absl::ResourceExhaustedError("monthly download bandwidth limit reached"), 403,
+      "QUOTA_EXCEEDED");
+}
+
+// Adds the bytes sent to the caller's month. The record id is random, not the request id: a
+// client may repeat its X-Request-Id, which must not make later downloads free.
+void RecordBandwidth(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                     uint64_t bytes) {
+  if (bytes == 0) return;
+  grpc::ClientContext context;
+  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
+  quota::v1::RecordBandwidthRequest req;
+  req.set_user_id(caller.user_id);
+  req.set_bytes(bytes);
+  req.set_record_id(http::NewRequestId());
+  quota::v1::RecordBandwidthResponse resp;
+  grpc::Status rpc = ctx.clients->quota().RecordBandwidth(&context, req, &resp);
+  if (!rpc.ok()) {
+    log::Warn("bandwidth not recorded", {{"bytes", bytes}, {"error", rpc.error_message()}});
+  }
 }
 
 }  // namespace
@@ -102,12 +155,15 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
                                                 range.offset + range.length - 1, "/", size));
     }
     SetFileHeaders(stat.file(), w);
-    // Headers only: the server sends no body for HEAD. It closes the connection afterwards,
-    // as the declared length was not written.
+    // Headers only: the server sends no body for HEAD and keeps the connection.
     (void)w.BeginStream(partial ? range.length : size);
     return;
   }
-  Stream(ctx, caller, r, range, size, w);
+  const uint64_t to_send = range.kind == RangeRequest::Kind::kPartial ? range.length : size;
+  if (absl::Status s = CheckBandwidth(ctx, caller, r, to_send); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  RecordBandwidth(ctx, caller, r, Stream(ctx, caller, r, range, size, w));
 }
 
 }  // namespace datamesh::gateway

@@ -4,6 +4,10 @@
 // 206 with Content-Range; an unsatisfiable one is 416 (see byte_range.h). An error after the
 // headers went out cuts the response short (the connection closes), so a client never takes a
 // truncated body for a whole one.
+//
+// Bandwidth: before a GET body starts, QuotaService.CheckBandwidth admits the bytes to send
+// (403 QUOTA_EXCEEDED, nothing sent, when refused); afterwards RecordBandwidth counts the bytes
+// actually sent. HEAD sends no body and counts nothing.
 #pragma once
 
 #include <string>

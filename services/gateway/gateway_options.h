@@ -26,6 +26,8 @@ struct GatewayOptions {
   absl::Duration rpc_timeout = absl::Seconds(30);
   // How long a validated bearer secret is trusted without asking auth again.
   absl::Duration token_cache_ttl = absl::Seconds(3);
+  // Folder served at "/" (the web UI); empty: none, "/" answers 404.
+  std::string static_dir;
 };
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& options);

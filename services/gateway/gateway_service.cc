@@ -1,11 +1,17 @@
 #include "services/gateway/gateway_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/gateway/access_log.h"
+#include "services/gateway/admin_routes.h"
 #include "services/gateway/auth_routes.h"
 #include "services/gateway/file_routes.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/http_server.h"
+#include "services/gateway/live/live_feed.h"
+#include "services/gateway/openapi.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway {
@@ -22,7 +28,10 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<UpstreamClients> clients;
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<ApiCallLimiter> limiter;
+  std::unique_ptr<ServiceDirectory> services;
+  std::unique_ptr<StaticFiles> static_files;
   ApiContext api;
+  std::unique_ptr<live::LiveFeed> live;  // GET /api/v1/ws
   // Last: stopped and destroyed first, while what its handlers use still exists.
   std::unique_ptr<http::HttpServer> http;
   std::chrono::milliseconds grace{0};
@@ -47,9 +56,30 @@ void WriteReadiness(const server::Runtime& runtime, const Upstreams& upstreams,
   (void)w.WriteWhole(std::move(body), "application/json");
 }
 
+// What GET /admin/system and the static folder need.
+absl::Status BuildAdmin(server::Runtime& runtime, const GatewayOptions& options, Parts& parts) {
+  if (runtime.bus() != nullptr) {
+    parts.services = std::make_unique<ServiceDirectory>();
+    if (absl::Status s = parts.services->Subscribe(*runtime.bus()); !s.ok()) return s;
+    parts.api.services = parts.services.get();
+  }
+  // An instance counts as present while one of its last few heartbeats is recent.
+  parts.api.heartbeat_window = std::max(3 * runtime.options().heartbeat_interval, absl::Seconds(5));
+  parts.api.version = runtime.version();
+  parts.api.instance_id = runtime.instance_id();
+  parts.api.started_at = absl::Now();
+  if (!options.static_dir.empty()) {
+    absl::StatusOr<StaticFiles> files = StaticFiles::Open(options.static_dir);
+    if (!files.ok()) return files.status();
+    parts.static_files = std::make_unique<StaticFiles>(*std::move(files));
+    parts.api.static_files = parts.static_files.get();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, Parts& parts) {
-  parts.clients = std::make_unique<UpstreamClients>(
-      UpstreamClients::Addresses{options.auth_addr, options.quota_addr, options.file_ingest_addr});
+  parts.clients = std::make_unique<UpstreamClients>(UpstreamClients::Addresses{
+      options.auth_addr, options.quota_addr, options.file_ingest_addr, options.dht_addr});
   parts.authenticator = std::make_unique<Authenticator>(
       *parts.clients, TokenCache::Options{.ttl = options.token_cache_ttl}, options.rpc_timeout);
   if (runtime.bus() != nullptr) {
@@ -67,7 +97,7 @@ absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, P
   parts.api.json.max_bytes = static_cast<size_t>(options.max_json_bytes);
   parts.api.max_upload_bytes = static_cast<uint64_t>(options.max_upload_bytes);
   parts.api.rpc_timeout = options.rpc_timeout;
-  return absl::OkStatus();
+  return BuildAdmin(runtime, options, parts);
 }
 
 }  // namespace
@@ -75,6 +105,8 @@ absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, P
 void AddApiRoutes(http::Router& router, const ApiContext& api) {
   AddAuthRoutes(router, api);
   AddFileRoutes(router, api);
+  AddAdminRoutes(router, api);
+  if (api.static_files != nullptr) StaticFiles::AddRoutes(router, *api.static_files);
 }
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
@@ -90,6 +122,7 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddDuration("rpc-timeout", &o.rpc_timeout, "deadline of unary calls to the services");
   flags.AddDuration("token-cache-ttl", &o.token_cache_ttl,
                     "how long a validated bearer token is trusted before asking auth again");
+  flags.AddString("static-dir", &o.static_dir, "folder served at / (empty: none)");
 }
 
 http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
@@ -100,6 +133,10 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
                 [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
                   (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
                 });
+  router.Handle("GET", "/api/v1/openapi.json",
+                WithAccessLog([](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
+                  (void)w.WriteWhole(std::string(OpenApiJson()), "application/json");
+                }));
   router.Handle(
       "GET", "/readyz",
       [&runtime, &upstreams](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
@@ -134,8 +171,15 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
 
   http::HttpServer::Options http_options;
   http_options.bind_address = options.http_addr;
-  parts->http = std::make_unique<http::HttpServer>(
-      http_options, MakeRouter(runtime, *parts->upstreams, &parts->api));
+  http::Router router = MakeRouter(runtime, *parts->upstreams, &parts->api);
+  auto feed = live::LiveFeed::Start(runtime.bus(), {}, &runtime.metrics());
+  if (!feed.ok()) return feed.status();
+  parts->live = *std::move(feed);
+  auto authenticate = [&api = parts->api](const http::Request& r) {
+    return api.authenticator->Authenticate(r);
+  };
+  router.HandleWebSocket("/api/v1/ws", parts->live->Handler(authenticate));
+  parts->http = std::make_unique<http::HttpServer>(http_options, std::move(router));
   if (absl::Status s = parts->http->Start(); !s.ok()) return s;
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
   return parts;

@@ -1,10 +1,13 @@
 // The gateway: the public edge. It serves the probes — GET /healthz (the process is up) and
-// GET /readyz (its dependencies are reachable) — the /api/v1/auth and /api/v1/files routes of
-// docs/API.md over AuthService, QuotaService and FileService, and answers every other /api/v1
-// route with 501 in API.md's error shape until it is built: never a made-up success.
+// GET /readyz (its dependencies are reachable) — the /api/v1/auth, /api/v1/files and
+// /api/v1/admin routes of docs/API.md over AuthService, QuotaService, FileService and
+// DhtService, the OpenAPI document at /api/v1/openapi.json, an optional static folder at "/"
+// (--static-dir), and answers every other /api/v1 route with 501 in API.md's error shape until
+// it is built: never a made-up success.
 //
-// Build() wires the HTTP server, the upstream clients, authentication (with revocations from
-// NATS), the edge rate limit, the upstream health watcher and the gateway's readiness.
+// Build() wires the HTTP server, the upstream clients, authentication (with revocations and
+// role changes from NATS), the edge rate limit, the upstream health watcher, the directory of
+// service instances (heartbeats) and the gateway's readiness.
 #pragma once
 
 #include <memory>
@@ -18,7 +21,8 @@
 
 namespace datamesh::gateway {
 
-// The /api/v1 routes that are built (auth, files); `api` must outlive the router.
+// The /api/v1 routes that are built (auth, files, admin) and the static folder when
+// `api.static_files` is set; `api` must outlive the router.
 void AddApiRoutes(http::Router& router, const ApiContext& api);
 
 // The probe routes, the API routes when `api` is set, and the 501 fallback of every other

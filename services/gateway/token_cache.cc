@@ -30,6 +30,11 @@ void TokenCache::Erase(const std::string& token_hash) {
   entries_.erase(token_hash);
 }
 
+void TokenCache::EraseUser(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(entries_, [&](const auto& kv) { return kv.second.caller.user_id == user_id; });
+}
+
 size_t TokenCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return entries_.size();

@@ -36,6 +36,8 @@ class TokenCache {
   std::optional<Caller> Get(const std::string& token_hash);
   void Put(const std::string& token_hash, Caller caller);
   void Erase(const std::string& token_hash);
+  // Drops every entry of `user_id` (its role or tier changed).
+  void EraseUser(const std::string& user_id);
   size_t size() const;
 
  private:

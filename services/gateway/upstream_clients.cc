@@ -1,23 +1,14 @@
 #include "services/gateway/upstream_clients.h"
 
+#include "shared/server/channels.h"
+
 namespace datamesh::gateway {
-namespace {
-
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  // Uploads send up to 1 MiB per message; downloads receive as much. The default 4 MiB receive
-  // limit leaves room, but say so explicitly rather than rely on it.
-  args.SetMaxReceiveMessageSize(8 << 20);
-  args.SetMaxSendMessageSize(8 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
-}  // namespace
 
 UpstreamClients::UpstreamClients(const Addresses& addresses)
-    : auth_(auth::v1::AuthService::NewStub(MakeChannel(addresses.auth))),
-      quota_(quota::v1::QuotaService::NewStub(MakeChannel(addresses.quota))),
-      file_(file::v1::FileService::NewStub(MakeChannel(addresses.file_ingest))) {}
+    : auth_(auth::v1::AuthService::NewStub(server::ServiceChannel(addresses.auth))),
+      quota_(quota::v1::QuotaService::NewStub(server::ServiceChannel(addresses.quota))),
+      file_(file::v1::FileService::NewStub(server::ServiceChannel(addresses.file_ingest))),
+      dht_(dht::v1::DhtService::NewStub(server::ServiceChannel(addresses.dht))) {}
 
 void PrepareContext(grpc::ClientContext& context, std::string_view request_id,
                     absl::Duration timeout) {

@@ -1,5 +1,5 @@
 // UpstreamClients: one gRPC channel and stub per service behind the gateway (auth, quota,
-// file-ingest), and the client contexts of calls made for an HTTP request: a per-call deadline
+// file-ingest, dht), and the client contexts of calls made for an HTTP request: a per-call deadline
 // and the request's id as `x-request-id` metadata, so every service logs the same id.
 //
 // Channels connect lazily and reconnect on their own; creating them never fails.
@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "datamesh/auth/v1/auth.grpc.pb.h"
+#include "datamesh/dht/v1/dht.grpc.pb.h"
 #include "datamesh/file/v1/file.grpc.pb.h"
 #include "datamesh/quota/v1/quota.grpc.pb.h"
 
@@ -26,6 +27,7 @@ class UpstreamClients {
     std::string auth;
     std::string quota;
     std::string file_ingest;
+    std::string dht;
   };
 
   explicit UpstreamClients(const Addresses& addresses);
@@ -33,11 +35,13 @@ class UpstreamClients {
   auth::v1::AuthService::StubInterface& auth() { return *auth_; }
   quota::v1::QuotaService::StubInterface& quota() { return *quota_; }
   file::v1::FileService::StubInterface& file() { return *file_; }
+  dht::v1::DhtService::StubInterface& dht() { return *dht_; }
 
  private:
   std::unique_ptr<auth::v1::AuthService::StubInterface> auth_;
   std::unique_ptr<quota::v1::QuotaService::StubInterface> quota_;
   std::unique_ptr<file::v1::FileService::StubInterface> file_;
+  std::unique_ptr<dht::v1::DhtService::StubInterface> dht_;
 };
 
 // Prepares `context` for a call made on behalf of the HTTP request `request_id`: deadline now +

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace datamesh {
 namespace {
@@ -31,37 +32,11 @@ using ::datamesh::testing::RunCommand;
 using ::datamesh::testing::TestStack;
 namespace fs = std::filesystem;
 
-struct Reply {
-  int code = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-
-  google::protobuf::Struct Json() const {
-    google::protobuf::Struct s;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &s).ok()) << body;
-    return s;
-  }
-};
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& p, const std::string& data) {
-  std::ofstream(p, std::ios::binary) << data;
-}
-
-std::string Field(const google::protobuf::Struct& s, const std::string& key) {
-  auto it = s.fields().find(key);
-  return it == s.fields().end() ? "" : it->second.string_value();
-}
-
-const google::protobuf::Struct& Obj(const google::protobuf::Struct& s, const std::string& key) {
-  return s.fields().at(key).struct_value();
-}
+using e2e::Obj;
+using e2e::ReadFile;
+using e2e::Reply;
+using e2e::Str;
+using e2e::WriteFile;
 
 class GatewayFilesE2eTest : public ::testing::Test {
  protected:
@@ -86,28 +61,10 @@ class GatewayFilesE2eTest : public ::testing::Test {
   static Reply Curl(const std::string& method, const std::string& path,
                     const std::vector<std::string>& headers = {}, const std::string& data_file = "",
                     const std::string& token = "") {
-    const fs::path out = *dir_ / "out.bin";
-    const fs::path head = *dir_ / "head.txt";
-    std::string cmd = absl::StrCat("curl -sS -g -o '", out.string(), "' -D '", head.string(),
-                                   "' -w '%{http_code}' -X ", method);
-    if (method == "HEAD")
-      cmd = absl::StrCat("curl -sS -g -I -o '", out.string(), "' -D '", head.string(),
-                         "' -w '%{http_code}'");
-    for (const std::string& h : headers) absl::StrAppend(&cmd, " -H '", h, "'");
-    if (!token.empty()) absl::StrAppend(&cmd, " -H 'Authorization: Bearer ", token, "'");
-    if (!data_file.empty()) absl::StrAppend(&cmd, " --data-binary @'", data_file, "'");
-    absl::StrAppend(&cmd, " '", Url(path), "'");
-    auto output = RunCommand(cmd);
-    EXPECT_OK(output) << cmd;
-    Reply r;
-    if (!output.ok()) return r;
-    EXPECT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(*output), &r.code)) << *output;
-    r.body = ReadFile(out);
-    for (absl::string_view line : absl::StrSplit(ReadFile(head), "\r\n")) {
-      std::pair<std::string, std::string> kv = absl::StrSplit(line, absl::MaxSplits(": ", 1));
-      if (!kv.second.empty()) r.headers[absl::AsciiStrToLower(kv.first)] = kv.second;
-    }
-    return r;
+    std::vector<std::string> args;
+    for (const std::string& h : headers) args.push_back("-H " + e2e::Quote(h));
+    if (!data_file.empty()) args.push_back("--data-binary @" + e2e::Quote(data_file));
+    return e2e::CurlHttp(*dir_).Call(method, Url(path), args, token);
   }
 
   static Reply Json(const std::string& method, const std::string& path, const std::string& body,
@@ -127,7 +84,7 @@ class GatewayFilesE2eTest : public ::testing::Test {
         Json("POST", "/auth/login",
              absl::StrCat(R"({"username":")", name, R"(","password":"correct-horse-1"})"));
     EXPECT_EQ(login.code, 200) << login.body;
-    return login.code == 200 ? Field(login.Json(), "token") : "";
+    return login.code == 200 ? Str(login.Json(), "token") : "";
   }
 
   static Reply Upload(const std::string& token, const std::string& name, const std::string& data,
@@ -154,13 +111,13 @@ std::string RandomBytes(size_t n) {
 TEST_F(GatewayFilesE2eTest, UnauthenticatedAndUnbuiltRoutes) {
   Reply r = Curl("GET", "/files");
   EXPECT_EQ(r.code, 401);
-  EXPECT_EQ(Field(Obj(r.Json(), "error"), "code"), "UNAUTHENTICATED");
+  EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "UNAUTHENTICATED");
   EXPECT_FALSE(r.headers["x-request-id"].empty());
   r = Curl("GET", "/files", {}, "", "not-a-token");
   EXPECT_EQ(r.code, 401);
   r = Curl("GET", "/governance/proposals");
   EXPECT_EQ(r.code, 501);
-  EXPECT_EQ(Field(Obj(r.Json(), "error"), "code"), "NOT_IMPLEMENTED");
+  EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "NOT_IMPLEMENTED");
 }
 
 TEST_F(GatewayFilesE2eTest, BadJsonIsRejected) {
@@ -180,7 +137,7 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
   EXPECT_EQ(profile.code, 200) << profile.body;
   if (profile.code == 200) {
     const google::protobuf::Struct profile_json = profile.Json();
-    EXPECT_EQ(Field(Obj(profile_json, "user"), "username"), "alice");
+    EXPECT_EQ(Str(Obj(profile_json, "user"), "username"), "alice");
   }
 
   // Upload 0 B, 1 B and 5 MiB; download each byte-identical.
@@ -192,14 +149,14 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
     ASSERT_EQ(up.code, 201) << name << ": " << up.body;
     const google::protobuf::Struct up_json = up.Json();
     const auto& file = Obj(up_json, "file");
-    EXPECT_EQ(Field(file, "name"), name);
-    EXPECT_EQ(Field(file, "contentType"), "application/x-test");
-    ids[name] = Field(file, "id");
+    EXPECT_EQ(Str(file, "name"), name);
+    EXPECT_EQ(Str(file, "contentType"), "application/x-test");
+    ids[name] = Str(file, "id");
     Reply down = Curl("GET", "/files/" + ids[name], {}, "", token);
     ASSERT_EQ(down.code, 200) << down.body;
     EXPECT_TRUE(down.body == data) << name << " differs";
     EXPECT_EQ(down.headers["content-length"], std::to_string(data.size()));
-    EXPECT_EQ(down.headers["etag"], "\"" + Field(file, "sha256") + "\"");
+    EXPECT_EQ(down.headers["etag"], "\"" + Str(file, "sha256") + "\"");
     EXPECT_EQ(down.headers["content-type"], "application/x-test");
   }
 
@@ -225,7 +182,7 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
   ASSERT_EQ(page1.code, 200) << page1.body;
   auto p1 = page1.Json();
   EXPECT_EQ(p1.fields().at("files").list_value().values_size(), 2);
-  const std::string cursor = Field(p1, "nextCursor");
+  const std::string cursor = Str(p1, "nextCursor");
   ASSERT_FALSE(cursor.empty());
   Reply page2 = Curl("GET", "/files?limit=2&cursor=" + cursor, {}, "", token);
   ASSERT_EQ(page2.code, 200) << page2.body;
@@ -241,8 +198,8 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
   ASSERT_EQ(meta.code, 200) << meta.body;
   const google::protobuf::Struct meta_json = meta.Json();
   const auto& renamed = Obj(meta_json, "file");
-  EXPECT_EQ(Field(renamed, "name"), "a/renamed.bin");
-  EXPECT_EQ(Field(Obj(renamed, "tags"), "t"), "1");
+  EXPECT_EQ(Str(renamed, "name"), "a/renamed.bin");
+  EXPECT_EQ(Str(Obj(renamed, "tags"), "t"), "1");
   EXPECT_FALSE(Obj(renamed, "tags").fields().contains("color"));
 
   Reply health = Curl("GET", "/files/" + big_id + "/health", {}, "", token);

@@ -3,10 +3,12 @@
 #   tools/bench/run.sh [build-dir]
 # Environment:
 #   DM_BENCH_MIN_TIME     micro-benchmark minimum time per case, seconds (default 0.5)
-#   DM_BENCH_SCALE        fraction of the FileService sizes and counts (default 1: one 1 GiB
-#                         file, 1 MiB x 500, 4 KiB x 2,000); e.g. 0.25 for a quick run
+#   DM_BENCH_SCALE        fraction of the end-to-end sizes and counts (default 1: one 1 GiB
+#                         file, 1 MiB x 500, 4 KiB x 2,000, a 5 GiB upload for the gateway's
+#                         memory); e.g. 0.25 for a quick run
 #   DM_BENCH_SERVICES_BIN where the service binaries are (default <build-dir>/bin)
 #   DM_FILE_BENCH_ARGS    extra dm-file-bench flags, applied last (e.g. "--mid-count 200")
+#   DM_HTTP_BENCH_ARGS    extra dm-http-bench flags, applied last (e.g. "--scenario big")
 #   DM_BENCH_SKIP_STACK=1 micro-benchmarks only
 # Micro-benchmarks run pinned to one core (taskset) so figures are per core. Figures on a
 # shared or busy machine vary: repeat, and compare runs made on a quiet machine.
@@ -67,6 +69,14 @@ run_stack_benches() {
   echo "| auth over gRPC, same stack                       |              |"
   "$BUILD/bin/dm-auth-bench" --addr "$(grep '^DM_AUTH_GRPC_ADDR=' "$stack/env" | cut -d= -f2-)" \
     --calls "$(awk -v s="$scale" 'BEGIN { n = int(20000 * s); print n < 100 ? 100 : n }')"
+  echo "| REST through the gateway, same stack             |              |"
+  # shellcheck disable=SC2086  # DM_HTTP_BENCH_ARGS is a list of flags
+  "$BUILD/bin/dm-http-bench" --url "$(grep '^DM_GATEWAY_URL=' "$stack/env" | cut -d= -f2-)" \
+    --admin-password "$(cat "$stack/admin-password")" --gateway-pid "$(cat "$stack/pids/gateway.pid")" \
+    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
+    --rss-bytes "$(awk -v s="$scale" 'BEGIN { m = int(5120 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    ${DM_HTTP_BENCH_ARGS:-}
 }
 
 if [ "${DM_BENCH_SKIP_STACK:-0}" != 1 ]; then

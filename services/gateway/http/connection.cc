@@ -265,6 +265,8 @@ void Connection::HandOff(WebSocketCallbacks callbacks, std::string request_id) {
 
 void Connection::AfterRequest() {
   if (close_after_ || ctx_.stopping) return CloseGracefully();
+  // An idle keep-alive connection keeps only what a request header needs.
+  if (buffer_.size() == 0) buffer_.shrink_to_fit();
   DoReadHeader();
 }
 

@@ -31,6 +31,7 @@ absl::Status ReadError(const beast::error_code& ec, uint64_t limit) {
 }
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr size_t kBodyReadBytes = 256 << 10;
 
 }  // namespace
 
@@ -38,7 +39,12 @@ BodyReaderImpl::BodyReaderImpl(Connection& conn, bool expect_continue, uint64_t 
     : conn_(conn),
       expect_continue_(expect_continue),
       limit_(limit),
-      done_(conn.parser().is_done()) {}
+      done_(conn.parser().is_done()) {
+  // Beast reads as much as the connection buffer's spare capacity, which after a header is a
+  // few KiB: a large body would then take one socket read and one hand-off per few KiB. The
+  // connection gives the room back when the exchange ends (Connection::AfterRequest).
+  if (!done_) conn_.buffer().reserve(kBodyReadBytes);
+}
 
 absl::Status BodyReaderImpl::Fail(absl::Status status) {
   failure_ = std::move(status);
@@ -163,14 +169,16 @@ absl::Status ResponseWriterImpl::Write(std::string_view data) {
     return absl::FailedPreconditionError("Write needs an open stream (BeginStream)");
   }
   if (!broken_.ok()) return broken_;
+  // HEAD answers carry no body at all: nothing is counted, so Finish never sees a short body.
+  if (request_.is_head()) return absl::OkStatus();
   if (mode_ == Mode::kLength) {
     if (data.size() > remaining_) {
       return absl::OutOfRangeError("write exceeds the declared Content-Length");
     }
     remaining_ -= data.size();
   }
-  // An empty chunk would end a chunked body; HEAD answers carry no body at all.
-  if (data.empty() || request_.is_head()) return absl::OkStatus();
+  // An empty chunk would end a chunked body.
+  if (data.empty()) return absl::OkStatus();
   const auto timeout = conn_.ctx().options.io_timeout;
   const net::const_buffer piece(data.data(), data.size());
   return Check(conn_.Await([&](Connection& c) {
@@ -190,13 +198,14 @@ absl::Status ResponseWriterImpl::Finish() {
   if (finished_) return absl::OkStatus();
   finished_ = true;
   if (!broken_.ok()) return broken_;
+  // A HEAD answer is complete once its headers are out; the connection stays usable.
+  if (request_.is_head()) return absl::OkStatus();
   if (mode_ == Mode::kLength) {
     if (remaining_ == 0) return absl::OkStatus();
     // The client would wait for bytes that never come; closing tells it the body is short.
     conn_.MarkClose();
     return absl::FailedPreconditionError("stream ended before its declared Content-Length");
   }
-  if (request_.is_head()) return absl::OkStatus();
   const auto timeout = conn_.ctx().options.io_timeout;
   return Check(conn_.Await([&](Connection& c) {
     c.stream().expires_after(timeout);

@@ -308,6 +308,37 @@ TEST_F(HttpServerTest, HeadSendsGetHeadersWithoutBody) {
   EXPECT_EQ(RoundTrip(socket, {bhttp::verb::get, "/doc", 11}, buffer).body(), "hello");
 }
 
+TEST_F(HttpServerTest, HeadOnStreamedResponseKeepsTheConnection) {
+  Router router;
+  router.Handle("GET", "/big", [](const Request&, BodyReader&, ResponseWriter& w) {
+    ASSERT_OK(w.BeginStream(uint64_t{1000}));
+    // A handler may write the body as for GET; for HEAD nothing goes out.
+    ASSERT_OK(w.Write(std::string(1000, 'x')));
+    ASSERT_OK(w.Finish());
+  });
+  router.Handle("GET", "/announce", [](const Request&, BodyReader&, ResponseWriter& w) {
+    // Headers only, as a HEAD handler that knows the length but never writes the bytes.
+    ASSERT_OK(w.BeginStream(uint64_t{77}));
+  });
+  StartServer(std::move(router));
+  tcp::socket socket = Connect();
+  beast::flat_buffer buffer;
+  for (const char* target : {"/big", "/announce", "/big"}) {
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::head, target, 11);
+    req.set(bhttp::field::host, "h");
+    bhttp::write(socket, req);
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.skip(true);
+    bhttp::read(socket, buffer, parser);
+    EXPECT_EQ(parser.get().result_int(), 200) << target;
+    EXPECT_TRUE(parser.get().keep_alive()) << target;
+    EXPECT_EQ(parser.get()[bhttp::field::content_length],
+              std::string(target) == "/big" ? "1000" : "77");
+  }
+  // Still the same connection, and no stray body bytes before the next answer.
+  EXPECT_EQ(RoundTrip(socket, {bhttp::verb::get, "/big", 11}, buffer).body().size(), 1000u);
+}
+
 TEST_F(HttpServerTest, OversizedHeaderIs431) {
   Router router;
   router.Handle("GET", "/x", Text("x"));

@@ -55,6 +55,9 @@ class Router {
   // Registers a WebSocket route (GET with Upgrade: websocket).
   void HandleWebSocket(std::string_view pattern, WebSocketHandler handler);
 
+  // Every registered route, in registration order.
+  const std::vector<Route>& routes() const { return routes_; }
+
   // `segments` are decoded path segments (see DecodePathSegments).
   Match Find(std::string_view method, const std::vector<std::string>& segments) const;
 

@@ -43,6 +43,14 @@ class WebSocketSessionImpl final : public WebSocketSession,
     std::lock_guard<std::mutex> lock(mu_);
     return dropped_;
   }
+  size_t queued_bytes() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queued_bytes_;
+  }
+  size_t queued_messages() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+  }
   std::string_view request_id() const override { return request_id_; }
   void Shutdown(bool force) override;
 

@@ -44,6 +44,10 @@ class WebSocketSession {
   virtual bool is_open() const = 0;
   // True if the session was dropped for being a slow consumer.
   virtual bool dropped() const = 0;
+  // What Send has queued and the socket has not taken yet, so that a caller can apply a tighter
+  // limit of its own (and close with a reason) before the queue limit drops the client.
+  virtual size_t queued_bytes() const = 0;
+  virtual size_t queued_messages() const = 0;
   virtual std::string_view request_id() const = 0;
 };
 
