@@ -81,6 +81,8 @@ function(datamesh_proto_library)
   add_library(${A_NAME} STATIC ${A_PROTOS})
   target_link_libraries(${A_NAME} PUBLIC protobuf::libprotobuf ${A_DEPS})
   target_include_directories(${A_NAME} PUBLIC ${CMAKE_CURRENT_BINARY_DIR})
+  # Generated files of one package define the same file-local names: never batch them.
+  set_target_properties(${A_NAME} PROPERTIES UNITY_BUILD OFF)
   protobuf_generate(TARGET ${A_NAME} LANGUAGE cpp IMPORT_DIRS ${CMAKE_CURRENT_SOURCE_DIR})
   if(A_GRPC)
     target_link_libraries(${A_NAME} PUBLIC gRPC::grpc++)

@@ -11,7 +11,6 @@ namespace datamesh::auth {
 namespace {
 
 constexpr size_t kMinPasswordChars = 8;
-constexpr size_t kMaxPasswordBytes = 1024;
 constexpr size_t kMaxEmail = 254;  // RFC 5321 path limit
 constexpr size_t kMaxLocalPart = 64;
 

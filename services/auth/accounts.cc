@@ -15,7 +15,6 @@
 namespace datamesh::auth {
 namespace {
 
-constexpr size_t kMaxPasswordBytes = 1024;
 constexpr char kAdminUsername[] = "admin";
 constexpr char kAdminEmail[] = "admin@datamesh.local";
 

@@ -110,6 +110,9 @@ class Accounts {
   AuthEvents& events_;
 };
 
+// Longest password accepted: scrypt's cost does not depend on it, but the request size does.
+inline constexpr size_t kMaxPasswordBytes = 1024;
+
 // Input rules (exposed for tests). Each returns INVALID_ARGUMENT with a clear message.
 [[nodiscard]] absl::Status ValidateUsername(const std::string& username);
 [[nodiscard]] absl::Status ValidateEmail(const std::string& email);

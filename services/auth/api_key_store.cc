@@ -9,11 +9,11 @@ namespace {
 using internal::Bytes;
 using internal::BytesOf;
 
-constexpr char kColumns[] =
+constexpr char kApiKeyColumns[] =
     "id::text, user_id::text, name, key_hash, seal_salt, sealed_key, " DM_AUTH_MICROS(
         "created_at") ", " DM_AUTH_MICROS("last_used_at");
 
-ApiKeyRecord FromRow(const pqxx::row& r) {
+ApiKeyRecord ApiKeyFromRow(const pqxx::row& r) {
   ApiKeyRecord k;
   k.id = r[0].as<std::string>();
   k.user_id = r[1].as<std::string>();
@@ -54,12 +54,12 @@ absl::StatusOr<std::optional<ApiKeyRecord>> ApiKeyStore::FindLiveByHash(
     const std::string& key_hash) {
   std::optional<ApiKeyRecord> out;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
-    pqxx::result r = w.exec_params(std::string("SELECT ") + kColumns +
+    pqxx::result r = w.exec_params(std::string("SELECT ") + kApiKeyColumns +
                                        " FROM auth.api_keys WHERE key_hash = $1 AND "
                                        "revoked_at IS NULL",
                                    key_hash);
     out.reset();
-    if (!r.empty()) out = FromRow(r[0]);
+    if (!r.empty()) out = ApiKeyFromRow(r[0]);
     return absl::OkStatus();
   }));
   return out;
@@ -71,12 +71,12 @@ absl::StatusOr<std::vector<ApiKeyRecord>> ApiKeyStore::ListLive(const std::strin
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     out.clear();
     pqxx::result r =
-        w.exec_params(std::string("SELECT ") + kColumns +
+        w.exec_params(std::string("SELECT ") + kApiKeyColumns +
                           " FROM auth.api_keys WHERE user_id = $1 AND revoked_at IS NULL "
                           "ORDER BY created_at DESC, id DESC",
                       user_id);
     for (const pqxx::row& row : r) {
-      out.push_back(FromRow(row));
+      out.push_back(ApiKeyFromRow(row));
       out.back().sealed = SealedKey{};  // listings never carry sealed copies
     }
     return absl::OkStatus();

@@ -12,7 +12,7 @@
 namespace datamesh::auth {
 namespace {
 
-constexpr char kColumns[] =
+constexpr char kAuditColumns[] =
     "id::text, " DM_AUTH_MICROS("time") ", actor, action, target, outcome, source_ip, seq";
 
 struct Position {
@@ -20,7 +20,7 @@ struct Position {
   int64_t seq = 0;
 };
 
-AuditEntry FromRow(const pqxx::row& r) {
+AuditEntry AuditFromRow(const pqxx::row& r) {
   AuditEntry e;
   e.id = r[0].as<std::string>();
   e.time = internal::FromMicros(r[1].as<int64_t>());
@@ -85,9 +85,9 @@ absl::StatusOr<AuditEntry> AuditStore::Get(const std::string& id) {
   if (!internal::IsUuid(id)) return absl::NotFoundError("no such audit record");
   std::optional<AuditEntry> out;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
-    pqxx::result r =
-        w.exec_params(std::string("SELECT ") + kColumns + " FROM auth.audit_log WHERE id = $1", id);
-    if (!r.empty()) out = FromRow(r[0]);
+    pqxx::result r = w.exec_params(
+        std::string("SELECT ") + kAuditColumns + " FROM auth.audit_log WHERE id = $1", id);
+    if (!r.empty()) out = AuditFromRow(r[0]);
     return absl::OkStatus();
   }));
   if (!out) return absl::NotFoundError("no such audit record");
@@ -111,7 +111,7 @@ absl::StatusOr<Page<AuditEntry>> AuditStore::Query(const AuditQuery& q) {
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     page.items.clear();
     pqxx::result r = w.exec_params(
-        std::string("SELECT ") + kColumns +
+        std::string("SELECT ") + kAuditColumns +
             " FROM auth.audit_log WHERE ($1::text IS NULL OR actor = $1 OR target = $1)"
             " AND ($2::text IS NULL OR action = $2)"
             " AND ($3::text IS NULL OR starts_with(action, $3))"
@@ -121,7 +121,7 @@ absl::StatusOr<Page<AuditEntry>> AuditStore::Query(const AuditQuery& q) {
             " ORDER BY time DESC, seq DESC LIMIT $8",
         user, action, prefix, from, to, after_micros, after_seq, q.limit + 1);
     for (int i = 0; i < static_cast<int>(r.size()) && i < q.limit; ++i) {
-      page.items.push_back(FromRow(r[i]));
+      page.items.push_back(AuditFromRow(r[i]));
     }
     if (static_cast<int>(r.size()) > q.limit && q.limit > 0) {
       const pqxx::row& last = r[q.limit - 1];

@@ -14,7 +14,7 @@ namespace {
 using crypto::Base64Variant;
 
 std::string SessionKey(const std::string& hash) { return "auth:session:" + hash; }
-std::string UserKey(const std::string& user_id) { return "auth:user-sessions:" + user_id; }
+std::string UserSessionsKey(const std::string& user_id) { return "auth:user-sessions:" + user_id; }
 
 // GET and DEL in one step, so a session is ended exactly once even when two logouts race.
 const redis::Script& TakeScript() {
@@ -63,9 +63,9 @@ absl::Status SessionStore::Put(const std::string& token_hash, const SessionRecor
   ASSIGN_OR_RETURN(
       std::vector<redis::Reply> replies,
       redis_.Pipeline({{"SET", SessionKey(token_hash), EncodeSession(session), "PX", ttl},
-                       {"SADD", UserKey(session.user_id), token_hash},
-                       {"PEXPIRE", UserKey(session.user_id), ttl, "GT"},
-                       {"PEXPIRE", UserKey(session.user_id), ttl, "NX"}}));
+                       {"SADD", UserSessionsKey(session.user_id), token_hash},
+                       {"PEXPIRE", UserSessionsKey(session.user_id), ttl, "GT"},
+                       {"PEXPIRE", UserSessionsKey(session.user_id), ttl, "NX"}}));
   for (const redis::Reply& r : replies) {
     if (r.is_error()) return absl::InternalError("redis: " + r.str());
   }
@@ -82,13 +82,13 @@ absl::StatusOr<std::optional<SessionRecord>> SessionStore::Take(const std::strin
   ASSIGN_OR_RETURN(std::optional<SessionRecord> session, DecodeReply(reply));
   if (session) {
     // Best effort: a stale member only costs a lookup that finds nothing.
-    (void)redis_.Command({"SREM", UserKey(session->user_id), token_hash});
+    (void)redis_.Command({"SREM", UserSessionsKey(session->user_id), token_hash});
   }
   return session;
 }
 
 absl::StatusOr<std::vector<std::string>> SessionStore::ListForUser(const std::string& user_id) {
-  ASSIGN_OR_RETURN(redis::Reply reply, redis_.Command({"SMEMBERS", UserKey(user_id)}));
+  ASSIGN_OR_RETURN(redis::Reply reply, redis_.Command({"SMEMBERS", UserSessionsKey(user_id)}));
   std::vector<std::string> out;
   for (const redis::Reply& r : reply.elements()) out.push_back(r.str());
   return out;

@@ -9,11 +9,11 @@ namespace {
 using internal::Bytes;
 using internal::BytesOf;
 
-constexpr char kColumns[] =
+constexpr char kUserColumns[] =
     "id::text, username, email, role, tier, " DM_AUTH_MICROS("created_at") ", password_hash, "
     "public_key, key_version, key_salt, sealed_key, key_kdf";
 
-UserRecord FromRow(const pqxx::row& r) {
+UserRecord UserFromRow(const pqxx::row& r) {
   UserRecord u;
   u.id = r[0].as<std::string>();
   u.username = r[1].as<std::string>();
@@ -73,10 +73,10 @@ absl::StatusOr<bool> UserStore::AnyAdmin() {
 absl::StatusOr<std::optional<UserRecord>> UserStore::FindByUsername(const std::string& username) {
   std::optional<UserRecord> out;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
-    pqxx::result r = w.exec_params(
-        std::string("SELECT ") + kColumns + " FROM auth.users WHERE lower(username) = lower($1)",
-        username);
-    if (!r.empty()) out = FromRow(r[0]);
+    pqxx::result r = w.exec_params(std::string("SELECT ") + kUserColumns +
+                                       " FROM auth.users WHERE lower(username) = lower($1)",
+                                   username);
+    if (!r.empty()) out = UserFromRow(r[0]);
     return absl::OkStatus();
   }));
   return out;
@@ -87,8 +87,8 @@ absl::StatusOr<UserRecord> UserStore::FindById(const std::string& id) {
   std::optional<UserRecord> out;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     pqxx::result r =
-        w.exec_params(std::string("SELECT ") + kColumns + " FROM auth.users WHERE id = $1", id);
-    if (!r.empty()) out = FromRow(r[0]);
+        w.exec_params(std::string("SELECT ") + kUserColumns + " FROM auth.users WHERE id = $1", id);
+    if (!r.empty()) out = UserFromRow(r[0]);
     return absl::OkStatus();
   }));
   if (!out) return absl::NotFoundError("no such user");
@@ -126,11 +126,11 @@ absl::StatusOr<std::vector<UserRecord>> UserStore::List(
   }
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     pqxx::result r = w.exec_params(
-        std::string("SELECT ") + kColumns +
+        std::string("SELECT ") + kUserColumns +
             " FROM auth.users WHERE $1::bigint IS NULL OR (created_at, id) > (" DM_AUTH_TS(
                 "$1") ", $2::uuid) ORDER BY created_at, id LIMIT $3",
         after_micros, after_id, limit);
-    for (const pqxx::row& row : r) out.push_back(FromRow(row));
+    for (const pqxx::row& row : r) out.push_back(UserFromRow(row));
     return absl::OkStatus();
   }));
   return out;
@@ -149,13 +149,13 @@ absl::StatusOr<UserRecord> UserStore::UpdateRoleTier(const std::string& id,
     pqxx::result r = w.exec_params(
         std::string("UPDATE auth.users SET role = coalesce($2, role), tier = coalesce($3, tier) "
                     "WHERE id = $1 RETURNING ") +
-            kColumns,
+            kUserColumns,
         id, role, tier);
     if (r.empty()) return absl::NotFoundError("no such user");
     if (w.exec("SELECT 1 FROM auth.users WHERE role = 'admin' LIMIT 1").empty()) {
       return absl::FailedPreconditionError("the change would leave no admin");
     }
-    out = FromRow(r[0]);
+    out = UserFromRow(r[0]);
     return absl::OkStatus();
   }));
   return *std::move(out);

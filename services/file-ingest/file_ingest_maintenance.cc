@@ -2,22 +2,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/rpc_util.h"
 #include "services/file-ingest/validation.h"
 #include "shared/status/grpc_status.h"
 
 namespace datamesh::file_ingest {
-namespace {
-
-grpc::Status Reply(const absl::Status& status) { return ToGrpcStatus(SanitizeForClient(status)); }
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-}  // namespace
-
 grpc::Status FileServiceImpl::RunMaintenance(grpc::ServerContext*,
                                              const file::v1::RunMaintenanceRequest* req,
                                              file::v1::RunMaintenanceResponse* resp) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "services/file-ingest/rpc_util.h"
 #include "services/file-ingest/validation.h"
 #include "shared/bus/bus.h"
 #include "shared/bus/event.h"
@@ -14,18 +15,6 @@
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
-namespace {
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-}
-
-grpc::Status Reply(const absl::Status& status) { return ToGrpcStatus(SanitizeForClient(status)); }
-
-}  // namespace
-
 FileServiceImpl::FileServiceImpl(ServiceDeps deps) : deps_(std::move(deps)) {
   if (deps_.metrics != nullptr) {
     auto& bytes = prometheus::BuildCounter()

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "services/file-ingest/rpc_util.h"
 #include "shared/server/channels.h"
 #include "shared/status/grpc_status.h"
 #include "shared/status/status.h"
@@ -13,10 +14,6 @@ namespace {
 
 // Messages stay under gRPC's 4 MiB default, as the contract asks.
 constexpr size_t kMaxMessage = 1 << 20;
-
-void SetDeadline(grpc::ClientContext& ctx, absl::Duration timeout) {
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-}
 
 }  // namespace
 

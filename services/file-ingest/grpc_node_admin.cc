@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "services/file-ingest/grpc_backends.h"
+#include "services/file-ingest/rpc_util.h"
 #include "shared/server/channels.h"
 #include "shared/status/grpc_status.h"
 #include "shared/status/status.h"
@@ -13,10 +14,6 @@ namespace {
 // A scrub batch reads up to this much; the node stops at whichever bound comes first.
 constexpr uint64_t kScrubBatchBytes = 256 << 20;
 constexpr uint32_t kScrubBatchShards = 1000;
-
-void SetDeadline(grpc::ClientContext& ctx, absl::Duration timeout) {
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-}
 
 }  // namespace
 

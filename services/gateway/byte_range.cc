@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "services/gateway/http_ows.h"
+
 namespace datamesh::gateway {
 namespace {
 
@@ -15,12 +17,6 @@ std::optional<uint64_t> ParseNumber(std::string_view text) {
   return value;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 RangeRequest Partial(uint64_t offset, uint64_t length) {
   return {RangeRequest::Kind::kPartial, offset, length};
 }
@@ -31,15 +27,15 @@ RangeRequest ParseRange(std::optional<std::string_view> header, uint64_t size) {
   const RangeRequest whole;
   const RangeRequest unsatisfiable{RangeRequest::Kind::kUnsatisfiable, 0, 0};
   if (!header) return whole;
-  std::string_view spec = Trim(*header);
+  std::string_view spec = TrimOws(*header);
   constexpr std::string_view kUnit = "bytes=";
   if (spec.substr(0, kUnit.size()) != kUnit) return whole;
-  spec = Trim(spec.substr(kUnit.size()));
+  spec = TrimOws(spec.substr(kUnit.size()));
   if (spec.find(',') != std::string_view::npos) return whole;  // several ranges: not served
   const size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return whole;
-  const std::string_view first = Trim(spec.substr(0, dash));
-  const std::string_view last = Trim(spec.substr(dash + 1));
+  const std::string_view first = TrimOws(spec.substr(0, dash));
+  const std::string_view last = TrimOws(spec.substr(dash + 1));
   if (first.empty()) {  // suffix: the last n bytes
     std::optional<uint64_t> n = ParseNumber(last);
     if (!n) return whole;

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "services/gateway/http_ows.h"
 
 namespace datamesh::gateway {
 namespace {
@@ -22,12 +23,6 @@ absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), 
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return absl::EqualsIgnoreCase(Absl(a), Absl(b));
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 std::string Lower(std::string_view s) {
@@ -45,7 +40,7 @@ std::map<std::string, std::string> HeaderParams(std::string_view value) {
     ++i;  // past ';'
     const size_t eq = value.find('=', i);
     if (eq == std::string_view::npos) break;
-    const std::string key = Lower(Trim(value.substr(i, eq - i)));
+    const std::string key = Lower(TrimOws(value.substr(i, eq - i)));
     i = eq + 1;
     while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
     std::string text;
@@ -58,7 +53,7 @@ std::map<std::string, std::string> HeaderParams(std::string_view value) {
       i = value.find(';', i + 1);
     } else {
       const size_t end = value.find(';', i);
-      text = std::string(Trim(value.substr(i, end == std::string_view::npos ? end : end - i)));
+      text = std::string(TrimOws(value.substr(i, end == std::string_view::npos ? end : end - i)));
       i = end;
     }
     params.emplace(key, std::move(text));
@@ -111,12 +106,12 @@ absl::StatusOr<PartHeaders> ParsePartHeaders(std::string_view block) {
     if (colon == std::string_view::npos || colon == 0) {
       return absl::InvalidArgumentError("malformed multipart part header");
     }
-    const std::string name = Lower(Trim(line.substr(0, colon)));
-    const std::string_view value = Trim(line.substr(colon + 1));
+    const std::string name = Lower(TrimOws(line.substr(0, colon)));
+    const std::string_view value = TrimOws(line.substr(colon + 1));
     if (name == "content-type") {
       part.content_type = std::string(value);
     } else if (name == "content-disposition") {
-      const std::string_view kind = Trim(value.substr(0, value.find(';')));
+      const std::string_view kind = TrimOws(value.substr(0, value.find(';')));
       part.form_data = EqualsIgnoreCase(kind, "form-data");
       std::map<std::string, std::string> params = HeaderParams(value);
       part.name = params["name"];
@@ -134,7 +129,7 @@ absl::StatusOr<PartHeaders> ParsePartHeaders(std::string_view block) {
 }  // namespace
 
 bool IsMultipartFormData(std::string_view content_type) {
-  const std::string_view type = Trim(content_type.substr(0, content_type.find(';')));
+  const std::string_view type = TrimOws(content_type.substr(0, content_type.find(';')));
   return EqualsIgnoreCase(type, "multipart/form-data");
 }
 

@@ -7,14 +7,13 @@
 
 #include "shared/crypto/encoding.h"
 #include "shared/crypto/random.h"
+#include "shared/crypto/test_hex.h"
 #include "shared/testing/status_matchers.h"
 
 namespace datamesh::crypto {
 namespace {
 
 using ::datamesh::testing::StatusIs;
-
-std::string Unhex(std::string_view hex) { return HexDecode(hex).value(); }
 
 std::span<uint8_t> AsSpan(std::string& s) {
   return std::span(reinterpret_cast<uint8_t*>(s.data()), s.size());

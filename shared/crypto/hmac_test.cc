@@ -5,12 +5,11 @@
 #include <string>
 
 #include "shared/crypto/encoding.h"
+#include "shared/crypto/test_hex.h"
 #include "shared/testing/status_matchers.h"
 
 namespace datamesh::crypto {
 namespace {
-
-std::string Unhex(std::string_view hex) { return HexDecode(hex).value(); }
 
 std::string HexHmac(std::string_view key, std::string_view data) {
   absl::StatusOr<Sha256Digest> mac = HmacSha256(key, data);

@@ -5,14 +5,13 @@
 #include <string>
 
 #include "shared/crypto/encoding.h"
+#include "shared/crypto/test_hex.h"
 #include "shared/testing/status_matchers.h"
 
 namespace datamesh::crypto {
 namespace {
 
 using ::datamesh::testing::StatusIs;
-
-std::string Unhex(std::string_view hex) { return HexDecode(hex).value(); }
 
 struct Rfc8032Case {
   std::string_view secret, public_key, message, signature;

@@ -14,8 +14,8 @@ namespace {
 
 // ISA-L takes any length, but lengths under 32 bytes run its scalar code; multiples of 32 keep
 // every shard on the AVX2 path for a few bytes of padding per segment.
-constexpr size_t kGranularity = 32;
-static_assert(kGranularity % kBufferAlignment == 0);
+constexpr size_t kIsalGranularity = 32;
+static_assert(kIsalGranularity % kBufferAlignment == 0);
 
 // ec_encode_data resolves its CPU-specific variant on first call by patching a function
 // pointer; make that call once, single-threaded.
@@ -45,7 +45,7 @@ absl::StatusOr<std::unique_ptr<IsalCodec>> IsalCodec::Create(int k, int m) {
 }
 
 IsalCodec::IsalCodec(int k, int m)
-    : ErasureCodec(k, m, kGranularity),
+    : ErasureCodec(k, m, kIsalGranularity),
       generator_(static_cast<size_t>(k + m) * k),
       encode_tables_(32 * static_cast<size_t>(k) * m) {
   // Every square submatrix of a Cauchy matrix is invertible, so any k rows decode, for every

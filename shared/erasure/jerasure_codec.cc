@@ -20,8 +20,9 @@ constexpr int kWordBits = 8;
 // Jerasure needs sizes that are multiples of sizeof(long); gf-complete's SIMD region multiply
 // works in 16-byte blocks and aborts unless source and destination agree modulo 16. Shards that
 // are 16-aligned multiples of 16 satisfy both and stay entirely on the vector path.
-constexpr size_t kGranularity = 16;
-static_assert(kGranularity % sizeof(long) == 0 && kGranularity % kBufferAlignment == 0);
+constexpr size_t kJerasureGranularity = 16;
+static_assert(kJerasureGranularity % sizeof(long) == 0 &&
+              kJerasureGranularity % kBufferAlignment == 0);
 
 // Jerasure keeps one global field per word size and builds it on first use without locking:
 // two threads racing there could see a half-built field. Build it once, before any coding.
@@ -54,7 +55,7 @@ absl::StatusOr<std::unique_ptr<JerasureCodec>> JerasureCodec::Create(int k, int 
 }
 
 JerasureCodec::JerasureCodec(int k, int m, Matrix matrix)
-    : ErasureCodec(k, m, kGranularity), matrix_(std::move(matrix)) {}
+    : ErasureCodec(k, m, kJerasureGranularity), matrix_(std::move(matrix)) {}
 
 void JerasureCodec::EncodeShards(const uint8_t* const* data, uint8_t* const* parity,
                                  size_t shard_size) const {

@@ -257,6 +257,8 @@ TEST_F(FileMaintenanceTest, ScrubReplacesAShardFlippedOnDisk) {
     f.seekp(100);
     f.write("\xde\xad\xbe\xef", 4);
   }
+  // Before any scrub, reads already refuse the corrupt data shard and decode from parity.
+  EXPECT_TRUE(Download("scrub-owner", id) == data);
   file::v1::GetMaintenanceJobResponse job = RunJob("scrub");
   EXPECT_EQ(job.state(), "succeeded") << job.message();
   EXPECT_EQ(job.fixed(), 1u) << job.message();

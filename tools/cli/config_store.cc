@@ -14,21 +14,16 @@
 #include "absl/strings/str_cat.h"
 #include "shared/crypto/secret.h"
 #include "tools/cli/e2e_format.h"
+#include "tools/cli/os_error.h"
 
 namespace datamesh::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-absl::Status Errno(const std::string& what, const std::string& path) {
-  return absl::Status(
-      errno == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kFailedPrecondition,
-      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Errno("cannot read", path);
+  if (!in) return ErrnoStatus("cannot read", path);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -39,7 +34,7 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 absl::Status WriteFileAtomically(const std::string& path, const std::string& data, int mode) {
   const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Errno("cannot create", tmp);
+  if (fd < 0) return ErrnoStatus("cannot create", tmp);
   // The umask may have narrowed the mode; secrets must end up exactly as asked.
   bool ok = ::fchmod(fd, mode) == 0;
   size_t written = 0;
@@ -51,7 +46,7 @@ absl::Status WriteFileAtomically(const std::string& path, const std::string& dat
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    absl::Status error = Errno("cannot write", path);
+    absl::Status error = ErrnoStatus("cannot write", path);
     ::unlink(tmp.c_str());
     return error;
   }
@@ -63,7 +58,7 @@ absl::Status ConfigStore::EnsureDir() const {
   fs::create_directories(dir_, ec);
   if (ec)
     return absl::FailedPreconditionError(absl::StrCat("cannot create ", dir_, ": ", ec.message()));
-  if (::chmod(dir_.c_str(), 0700) != 0) return Errno("cannot restrict", dir_);
+  if (::chmod(dir_.c_str(), 0700) != 0) return ErrnoStatus("cannot restrict", dir_);
   return absl::OkStatus();
 }
 
@@ -91,7 +86,7 @@ absl::Status ConfigStore::SaveCredentials(const Credentials& c) const {
 
 absl::Status ConfigStore::DeleteCredentials() const {
   const std::string path = dir_ + "/credentials";
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("cannot delete", path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("cannot delete", path);
   return absl::OkStatus();
 }
 
@@ -115,7 +110,7 @@ absl::StatusOr<std::string> ConfigStore::LoadE2eKey(const std::string& key_file,
     if (published) return std::string(fresh->view());
     if (link_errno != EEXIST) {
       errno = link_errno;
-      return Errno("cannot create", path);
+      return ErrnoStatus("cannot create", path);
     }
     key = ReadSmallFile(path);  // another process won the race: use its key
   }

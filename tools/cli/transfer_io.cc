@@ -9,15 +9,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "tools/cli/os_error.h"
 
 namespace datamesh::cli {
 namespace {
-
-absl::Status Errno(const std::string& what, const std::string& path) {
-  return absl::Status(
-      errno == ENOENT ? absl::StatusCode::kNotFound : absl::StatusCode::kFailedPrecondition,
-      absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
 
 // Reading the umask means setting it; the CLI is single-threaded, so restoring it is safe.
 mode_t CurrentUmask() {
@@ -30,7 +25,7 @@ mode_t CurrentUmask() {
 
 absl::StatusOr<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open", path);
+  if (fd < 0) return ErrnoStatus("cannot open", path);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -48,7 +43,7 @@ absl::StatusOr<size_t> FileSource::Read(char* buffer, size_t n) {
   do {
     got = ::read(fd_, buffer, want);
   } while (got < 0 && errno == EINTR);
-  if (got < 0) return Errno("cannot read", path_);
+  if (got < 0) return ErrnoStatus("cannot read", path_);
   offset_ += static_cast<uint64_t>(got);
   if (offset_ > size_ || (got == 0 && offset_ < size_)) {
     return absl::AbortedError(absl::StrCat(path_, " changed size while it was being sent"));
@@ -97,7 +92,7 @@ absl::StatusOr<std::unique_ptr<OutputFileSink>> OutputFileSink::Create(const std
     return std::unique_ptr<OutputFileSink>(new OutputFileSink(STDOUT_FILENO, "", path));
   std::string tmp = path + ".datamesh-XXXXXX";
   const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) return Errno("cannot create a file beside", path);
+  if (fd < 0) return ErrnoStatus("cannot create a file beside", path);
   // mkstemp creates 0600; the result should look like any file the user creates.
   ::fchmod(fd, 0666 & ~CurrentUmask());
   return std::unique_ptr<OutputFileSink>(new OutputFileSink(fd, std::move(tmp), path));
@@ -113,7 +108,7 @@ absl::Status OutputFileSink::Write(std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno("cannot write", tmp_.empty() ? "stdout" : tmp_);
+    if (n <= 0) return ErrnoStatus("cannot write", tmp_.empty() ? "stdout" : tmp_);
     data.remove_prefix(static_cast<size_t>(n));
   }
   return absl::OkStatus();
@@ -121,8 +116,8 @@ absl::Status OutputFileSink::Write(std::string_view data) {
 
 absl::Status OutputFileSink::Commit() {
   if (tmp_.empty()) return absl::OkStatus();
-  if (::fsync(fd_) != 0) return Errno("cannot write", tmp_);
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return Errno("cannot create", path_);
+  if (::fsync(fd_) != 0) return ErrnoStatus("cannot write", tmp_);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) return ErrnoStatus("cannot create", path_);
   committed_ = true;
   return absl::OkStatus();
 }

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::datamesh::testing::StatusIs;
 
-std::string Bytes(size_t n, uint64_t seed) {
+std::string TestBytes(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::string s(n, '\0');
   for (char& c : s) c = static_cast<char>(rng());
@@ -76,8 +76,8 @@ class TransferIoTest : public ::testing::Test {
 };
 
 TEST_F(TransferIoTest, E2eUploadThenDownloadRoundTripsThroughFiles) {
-  const std::string key = Bytes(kE2eKeySize, 1);
-  const std::string plain = Bytes((3 << 20) + 123, 2);  // 4 chunks of the default size
+  const std::string key = TestBytes(kE2eKeySize, 1);
+  const std::string plain = TestBytes((3 << 20) + 123, 2);  // 4 chunks of the default size
   absl::StatusOr<std::unique_ptr<FileSource>> file = FileSource::Open(Write("in", plain).string());
   ASSERT_OK(file);
   absl::StatusOr<E2eEncryptor> enc = E2eEncryptor::Create(key, kE2eDefaultChunkSize);
@@ -103,7 +103,7 @@ TEST_F(TransferIoTest, PlainContentPassesThroughAndRawKeepsCiphertext) {
   ASSERT_OK(Receive("", "", dir_ / "empty"));
   EXPECT_EQ(ReadAll(dir_ / "empty"), "");
 
-  const std::string key = Bytes(kE2eKeySize, 3);
+  const std::string key = TestBytes(kE2eKeySize, 3);
   absl::StatusOr<E2eEncryptor> enc = E2eEncryptor::Create(key, 64);
   ASSERT_OK(enc);
   std::string sealed = enc->header();
@@ -113,16 +113,16 @@ TEST_F(TransferIoTest, PlainContentPassesThroughAndRawKeepsCiphertext) {
 }
 
 TEST_F(TransferIoTest, WrongKeyOrTamperingLeavesNoOutputFile) {
-  const std::string key = Bytes(kE2eKeySize, 4);
+  const std::string key = TestBytes(kE2eKeySize, 4);
   absl::StatusOr<E2eEncryptor> enc = E2eEncryptor::Create(key, 4096);
   ASSERT_OK(enc);
   std::string sealed = enc->header();
-  const std::string plain = Bytes(10000, 5);
+  const std::string plain = TestBytes(10000, 5);
   ASSERT_OK(enc->SealChunk(plain.substr(0, 4096), false, &sealed));
   ASSERT_OK(enc->SealChunk(plain.substr(4096, 4096), false, &sealed));
   ASSERT_OK(enc->SealChunk(plain.substr(8192), true, &sealed));
 
-  EXPECT_THAT(Receive(sealed, Bytes(kE2eKeySize, 6), dir_ / "wrong"),
+  EXPECT_THAT(Receive(sealed, TestBytes(kE2eKeySize, 6), dir_ / "wrong"),
               StatusIs(absl::StatusCode::kDataLoss));
   std::string tampered = sealed;
   tampered[sealed.size() - 100] ^= 1;  // the final chunk: earlier chunks were written already
