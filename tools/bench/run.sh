@@ -62,7 +62,7 @@ run_stack_benches() {
   [ -n "$addr" ] || { echo "no DM_FILE_INGEST_GRPC_ADDR in $stack/env" >&2; return 1; }
   # shellcheck disable=SC2086  # DM_FILE_BENCH_ARGS is a list of flags
   "$client" --addr "$addr" --scenario all \
-    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')" \
     --mid-count "$(awk -v s="$scale" 'BEGIN { n = int(500 * s); print n < 1 ? 1 : n }')" \
     --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
     ${DM_FILE_BENCH_ARGS:-}
@@ -73,9 +73,9 @@ run_stack_benches() {
   # shellcheck disable=SC2086  # DM_HTTP_BENCH_ARGS is a list of flags
   "$BUILD/bin/dm-http-bench" --url "$(grep '^DM_GATEWAY_URL=' "$stack/env" | cut -d= -f2-)" \
     --admin-password "$(cat "$stack/admin-password")" --gateway-pid "$(cat "$stack/pids/gateway.pid")" \
-    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')" \
     --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
-    --rss-bytes "$(awk -v s="$scale" 'BEGIN { m = int(5120 * s); if (m < 1) m = 1; print m * 1048576 }')" \
+    --rss-bytes "$(awk -v s="$scale" 'BEGIN { m = int(5120 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')" \
     ${DM_HTTP_BENCH_ARGS:-}
 }
 
