@@ -33,11 +33,12 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<server::PeriodicTask> deletion_worker;
   std::unique_ptr<server::PeriodicTask> repair_timer;
   std::unique_ptr<server::PeriodicTask> scrub_timer;
+  std::unique_ptr<server::PeriodicTask> gc_timer;
   std::unique_ptr<bus::Consumer> node_down_consumer;
 
   void Stop() override {
     node_down_consumer.reset();
-    for (auto* task : {&outbox_worker, &deletion_worker, &repair_timer, &scrub_timer}) {
+    for (auto* task : {&outbox_worker, &deletion_worker, &repair_timer, &scrub_timer, &gc_timer}) {
       if (*task) (*task)->Stop();
     }
     if (maintenance) maintenance->Stop();
@@ -50,8 +51,8 @@ absl::Duration IntentTtl(const FileIngestOptions& o) {
   return std::max(absl::Seconds(3), 3 * o.worker_interval);
 }
 
-// The periodic scrub skips the run PeriodicTask makes at start: every restart would otherwise
-// re-read every disk.
+// Periodic scrub and GC skip the run PeriodicTask makes at start: every restart would otherwise
+// re-read every disk and list every node's shards.
 std::function<void()> SkipFirst(std::function<void()> fn) {
   return [fn = std::move(fn), first = true]() mutable {
     if (!std::exchange(first, false)) fn();
@@ -74,6 +75,9 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
       o.repair_interval, [runner] { runner->RequestRepair("periodic"); });
   parts.scrub_timer = std::make_unique<server::PeriodicTask>(
       o.scrub_interval, SkipFirst([runner] { (void)runner->Start("scrub", "periodic"); }));
+  // Shards of uploads whose client or file-ingest died are collected without anyone asking.
+  parts.gc_timer = std::make_unique<server::PeriodicTask>(
+      o.gc_interval, SkipFirst([runner] { (void)runner->Start("gc", "periodic"); }));
   RETURN_IF_ERROR(rt.bus()->EnsureStream(dht::NodeEventsStream()));
   bus::ConsumerConfig cc;
   cc.stream = dht::kNodeEventsStreamName;
@@ -125,6 +129,8 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
   f.AddDuration("repair-interval", &o.repair_interval,
                 "Period of the repair pass (it also runs on every node.down)");
   f.AddDuration("scrub-interval", &o.scrub_interval, "Period of the scrub of every node");
+  f.AddDuration("gc-interval", &o.gc_interval,
+                "Period of garbage collection of shards no manifest references");
   f.AddDuration("gc-grace", &o.gc_grace,
                 "Garbage collection leaves shards younger than this alone");
 }
@@ -145,7 +151,8 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
     return absl::InvalidArgumentError("k + m must be at most 64 (dht places up to 64 nodes)");
   }
   if (o.repair_interval <= absl::ZeroDuration() || o.scrub_interval <= absl::ZeroDuration() ||
-      o.worker_interval <= absl::ZeroDuration() || o.gc_grace < absl::ZeroDuration()) {
+      o.worker_interval <= absl::ZeroDuration() || o.gc_interval <= absl::ZeroDuration() ||
+      o.gc_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("intervals must be positive and --gc-grace not negative");
   }
   return absl::OkStatus();

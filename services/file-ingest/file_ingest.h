@@ -34,6 +34,7 @@ struct FileIngestOptions {
   absl::Duration worker_interval = absl::Seconds(5);
   absl::Duration repair_interval = absl::Minutes(5);
   absl::Duration scrub_interval = absl::Hours(24);
+  absl::Duration gc_interval = absl::Hours(1);
   absl::Duration gc_grace = absl::Hours(1);
 };
 
