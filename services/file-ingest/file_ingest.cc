@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "services/dht/node_events_stream.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/grpc_backends.h"
@@ -35,9 +36,11 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<server::PeriodicTask> scrub_timer;
   std::unique_ptr<server::PeriodicTask> gc_timer;
   std::unique_ptr<bus::Consumer> node_down_consumer;
+  std::unique_ptr<bus::Consumer> node_up_consumer;
 
   void Stop() override {
     node_down_consumer.reset();
+    node_up_consumer.reset();
     for (auto* task : {&outbox_worker, &deletion_worker, &repair_timer, &scrub_timer, &gc_timer}) {
       if (*task) (*task)->Stop();
     }
@@ -79,18 +82,26 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
   parts.gc_timer = std::make_unique<server::PeriodicTask>(
       o.gc_interval, SkipFirst([runner] { (void)runner->Start("gc", "periodic"); }));
   RETURN_IF_ERROR(rt.bus()->EnsureStream(dht::NodeEventsStream()));
-  bus::ConsumerConfig cc;
-  cc.stream = dht::kNodeEventsStreamName;
-  cc.durable = "file-ingest-repair";
-  cc.filter_subject = "dm.v1.node.down";
-  cc.deliver_new_only = true;
-  ASSIGN_OR_RETURN(parts.node_down_consumer,
-                   rt.bus()->ConsumeDurable(cc, [runner](const events::v1::Event& e) {
-                     log::Info("node down: repair requested", {{"node", e.node_down().node_id()}});
-                     runner->RequestRepair("node.down");
-                     return absl::OkStatus();
-                   }));
-  return absl::OkStatus();
+  // node.down: rebuild what the node held. node.up: a node the segments do not use is back,
+  // so shards that repair had to put beside others of their segment can spread out again.
+  auto trigger = [&](const char* durable, const char* subject, const char* why,
+                     std::unique_ptr<bus::Consumer>& out) -> absl::Status {
+    bus::ConsumerConfig cc;
+    cc.stream = dht::kNodeEventsStreamName;
+    cc.durable = durable;
+    cc.filter_subject = subject;
+    cc.deliver_new_only = true;
+    ASSIGN_OR_RETURN(out, rt.bus()->ConsumeDurable(cc, [runner, why](const events::v1::Event& e) {
+      const std::string& node = e.has_node_down() ? e.node_down().node_id() : e.node_up().node_id();
+      log::Info(absl::StrCat(why, ": repair requested"), {{"node", node}});
+      runner->RequestRepair(why);
+      return absl::OkStatus();
+    }));
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(
+      trigger("file-ingest-repair", "dm.v1.node.down", "node.down", parts.node_down_consumer));
+  return trigger("file-ingest-spread", "dm.v1.node.up", "node.up", parts.node_up_consumer);
 }
 
 void DrainOutbox(ManifestStore& store, bus::Bus& bus) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "services/file-ingest/redundancy.h"
 #include "services/file-ingest/rpc_util.h"
 #include "services/file-ingest/validation.h"
 #include "shared/bus/bus.h"
@@ -148,7 +149,11 @@ grpc::Status FileServiceImpl::GetHealth(grpc::ServerContext*, const file::v1::Ge
   if (!file.ok()) return Reply(file.status());
   resp->set_file_id(file->id);
   resp->set_state("healthy");
-  if (file->content.inline_data.has_value()) return grpc::Status::OK;
+  if (file->content.inline_data.has_value()) {
+    // Kept in the manifest, not on storage nodes: no node loss touches it.
+    resp->set_min_node_losses_tolerated(static_cast<int32_t>(deps_.codec->parity_shards()));
+    return grpc::Status::OK;
+  }
   auto segments = deps_.store->GetSegments(file->content.id);
   if (!segments.ok()) return Reply(segments.status());
   auto up = deps_.placement->UpNodes();
@@ -156,25 +161,19 @@ grpc::Status FileServiceImpl::GetHealth(grpc::ServerContext*, const file::v1::Ge
   const uint32_t k = file->content.data_shards;
   const uint32_t n = k + file->content.parity_shards;
   uint32_t healthy = 0, min_healthy = n;
+  int min_tolerated = static_cast<int>(file->content.parity_shards);
   for (const SegmentRecord& seg : *segments) {
-    uint32_t count = 0;
-    for (const ShardRecord& s : seg.shards) count += up->count(s.node.id);
-    healthy += count;
-    min_healthy = std::min(min_healthy, count);
+    const SegmentRedundancy r = MeasureSegment(seg.shards, *up, k);
+    healthy += r.live_shards;
+    min_healthy = std::min(min_healthy, r.live_shards);
+    min_tolerated = std::min(min_tolerated, r.node_losses_tolerated);
   }
   resp->set_segments(segments->size());
   resp->set_healthy_shards(healthy);
   resp->set_total_shards(segments->size() * n);
   resp->set_min_healthy_per_segment(segments->empty() ? 0 : min_healthy);
-  if (segments->empty() || min_healthy == n) {
-    resp->set_state("healthy");
-  } else if (min_healthy > k) {
-    resp->set_state("degraded");
-  } else if (min_healthy == k) {
-    resp->set_state("at_risk");
-  } else {
-    resp->set_state("lost");
-  }
+  resp->set_min_node_losses_tolerated(min_tolerated);
+  resp->set_state(RedundancyState(min_tolerated, file->content.parity_shards));
   return grpc::Status::OK;
 }
 

@@ -33,11 +33,14 @@ MaintenanceRunner::MaintenanceRunner(MaintenanceDeps deps, MaintenanceOptions op
   segments_checked_ = AddCounter(&segments, {{"result", "checked"}});
   segments_repaired_ = AddCounter(&segments, {{"result", "repaired"}});
   segments_failed_ = AddCounter(&segments, {{"result", "failed"}});
-  shards_rebuilt_ = &prometheus::BuildCounter()
-                         .Name("datamesh_file_ingest_repair_shards_rebuilt_total")
-                         .Help("Shards rebuilt and re-placed by repair")
-                         .Register(*deps_.metrics)
-                         .Add({});
+  shards_rebuilt_ =
+      &prometheus::BuildCounter()
+           .Name("datamesh_file_ingest_repair_shards_rebuilt_total")
+           .Help(
+               "Shards rebuilt and re-placed by repair (lost ones, and crowded ones moved "
+               "to a node the segment did not use)")
+           .Register(*deps_.metrics)
+           .Add({});
   backlog_ = &prometheus::BuildGauge()
                   .Name("datamesh_file_ingest_repair_backlog_segments")
                   .Help("Segments the running repair pass still has to rebuild")

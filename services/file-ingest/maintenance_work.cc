@@ -16,11 +16,6 @@ void Inc(prometheus::Counter* c, double v = 1) {
   if (c != nullptr) c->Increment(v);
 }
 
-bool NearerToLoss(const RepairTask& a, const RepairTask& b) {
-  return std::forward_as_tuple(a.healthy.size(), a.segment.content_id, a.segment.segment_index) <
-         std::forward_as_tuple(b.healthy.size(), b.segment.content_id, b.segment.segment_index);
-}
-
 }  // namespace
 
 absl::Status MaintenanceRunner::CheckPresence(const std::vector<SegmentLayout>& layouts,
@@ -94,6 +89,10 @@ absl::Status MaintenanceRunner::RepairAll(std::vector<RepairTask> tasks, Progres
         const ShardRecord& s = task.segment.shards[pos];
         if (!count_seed_only || seed.count({s.node.id, s.shard_id})) ++progress.fixed;
       }
+    } else if (task.spread_only() && (absl::IsUnavailable(moved.status()) ||
+                                      absl::IsFailedPrecondition(moved.status()))) {
+      // No free node could take the crowded shard after all (full): it stays readable where
+      // it is, and a later pass tries again.
     } else {
       Inc(segments_failed_);
       ++progress.failed;

@@ -17,29 +17,57 @@ bool HashMatches(std::string_view bytes, const std::string& shard_id) {
   return hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == shard_id;
 }
 
+// Sorts the segment's shards by index and splits them into healthy and lost positions; the
+// healthy ones on a node that already holds a lower index are returned as crowded.
+std::vector<int> Classify(SegmentLayout& seg, const std::set<std::string>& up_nodes,
+                          const MissingShards& missing, RepairTask& task) {
+  std::sort(seg.shards.begin(), seg.shards.end(),
+            [](const ShardRecord& a, const ShardRecord& b) { return a.index < b.index; });
+  std::vector<int> crowded;
+  std::set<std::string> holding;
+  for (int i = 0; i < static_cast<int>(seg.shards.size()); ++i) {
+    const ShardRecord& s = seg.shards[i];
+    if (up_nodes.count(s.node.id) == 0 || missing.count({s.node.id, s.shard_id})) {
+      task.lost.push_back(i);
+    } else if (!holding.insert(s.node.id).second) {
+      crowded.push_back(i);
+    } else {
+      task.healthy.push_back(i);
+    }
+  }
+  return crowded;
+}
+
 }  // namespace
+
+bool NearerToLoss(const RepairTask& a, const RepairTask& b) {
+  return std::forward_as_tuple(a.live_shards(), a.segment.content_id, a.segment.segment_index) <
+         std::forward_as_tuple(b.live_shards(), b.segment.content_id, b.segment.segment_index);
+}
 
 std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
                                     const std::set<std::string>& up_nodes,
                                     const MissingShards& missing) {
   std::vector<RepairTask> tasks;
   for (SegmentLayout& seg : segments) {
-    std::sort(seg.shards.begin(), seg.shards.end(),
-              [](const ShardRecord& a, const ShardRecord& b) { return a.index < b.index; });
     RepairTask task;
-    for (int i = 0; i < static_cast<int>(seg.shards.size()); ++i) {
-      const ShardRecord& s = seg.shards[i];
-      const bool lost = up_nodes.count(s.node.id) == 0 || missing.count({s.node.id, s.shard_id});
-      (lost ? task.lost : task.healthy).push_back(i);
-    }
+    const std::vector<int> crowded = Classify(seg, up_nodes, missing, task);
+    std::set<std::string> used;
+    for (const ShardRecord& s : seg.shards) used.insert(s.node.id);
+    size_t free_nodes = 0;
+    for (const std::string& node : up_nodes) free_nodes += used.count(node) ? 0 : 1;
+    // Lost shards take free nodes first; crowded ones move only where room is left, and the
+    // rest stay (still readable) as they are.
+    const size_t room = free_nodes > task.lost.size() ? free_nodes - task.lost.size() : 0;
+    task.relocations = std::min(room, crowded.size());
+    task.lost.insert(task.lost.end(), crowded.begin(), crowded.begin() + task.relocations);
+    task.healthy.insert(task.healthy.end(), crowded.begin() + task.relocations, crowded.end());
+    std::sort(task.healthy.begin(), task.healthy.end());
     if (task.lost.empty()) continue;
     task.segment = std::move(seg);
     tasks.push_back(std::move(task));
   }
-  std::stable_sort(tasks.begin(), tasks.end(), [](const RepairTask& a, const RepairTask& b) {
-    return std::forward_as_tuple(a.healthy.size(), a.segment.content_id, a.segment.segment_index) <
-           std::forward_as_tuple(b.healthy.size(), b.segment.content_id, b.segment.segment_index);
-  });
+  std::stable_sort(tasks.begin(), tasks.end(), NearerToLoss);
   return tasks;
 }
 
@@ -59,7 +87,9 @@ absl::StatusOr<const erasure::ErasureCodec*> SegmentRepairer::CodecFor(const Seg
 // Away from every node the segment uses (healthy or not), so it keeps its spread. When the
 // network has too few other nodes (e.g. exactly k + m nodes with one down), dht places without
 // exclusions: a rebuilt shard may then sit beside a healthy one of its segment, or go back to
-// the node that lost it -- k + m shards on live nodes beat waiting for a new node.
+// the node that lost it -- k + m shards on live nodes beat waiting for a new node, and a later
+// pass moves the crowded shard once a node the segment does not use is up. A spread-only task
+// never falls back: crowding another node would gain nothing.
 absl::StatusOr<std::vector<NodeRef>> SegmentRepairer::PlaceLost(const RepairTask& task) {
   const SegmentLayout& seg = task.segment;
   std::vector<std::string> exclude;
@@ -67,7 +97,7 @@ absl::StatusOr<std::vector<NodeRef>> SegmentRepairer::PlaceLost(const RepairTask
   const int n = static_cast<int>(task.lost.size());
   const std::string& key = seg.shards.front().shard_id;
   auto nodes = placement_.Place(key, n, seg.shard_size, exclude);
-  if (!nodes.ok() &&
+  if (!nodes.ok() && !task.spread_only() &&
       (absl::IsUnavailable(nodes.status()) || absl::IsFailedPrecondition(nodes.status()))) {
     nodes = placement_.Place(key, n, seg.shard_size, {});
   }
@@ -87,7 +117,12 @@ absl::StatusOr<std::vector<ShardRecord>> SegmentRepairer::Rebuild(const RepairTa
   ShardBlock block(n, seg.shard_size);
   std::vector<bool> present(n, false);
   int have = 0;
-  for (int pos : task.healthy) {  // ascending shard index: data shards first
+  // Healthy shards and the crowded ones about to move are all readable sources.
+  std::vector<int> sources = task.healthy;
+  sources.insert(sources.end(), task.lost.end() - static_cast<std::ptrdiff_t>(task.relocations),
+                 task.lost.end());
+  std::sort(sources.begin(), sources.end());
+  for (int pos : sources) {  // ascending shard index: data shards first
     if (have == codec->data_shards()) break;
     const ShardRecord& s = seg.shards[pos];
     std::span<uint8_t> out(block.shard(s.index), seg.shard_size);

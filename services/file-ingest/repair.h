@@ -2,9 +2,14 @@
 // missing shards are rebuilt.
 //
 // A shard is lost when its node is not up (dht membership) or the node no longer holds it
-// (HasShards, or a scrub found it corrupt and deleted it). PlanRepairs is pure: it keeps the
-// segments with a lost shard and orders them nearest-to-loss first (fewest healthy shards,
-// then content id and index, so the order is deterministic). SegmentRepairer rebuilds the lost
+// (HasShards, or a scrub found it corrupt and deleted it). A shard is crowded when its node
+// also holds a lower-indexed shard of the same segment: repair puts rebuilt shards beside
+// healthy ones when too few nodes are up (see PlaceLost), and such a segment survives fewer
+// node losses than its k + m shards suggest. PlanRepairs is pure: it keeps the segments with
+// a lost shard, or with a crowded shard and an up node the segment does not use yet (the
+// crowded shard then moves there: the spread comes back when nodes return), and orders them
+// nearest-to-loss first (fewest shards on live nodes, then content id and index, so the order
+// is deterministic). SegmentRepairer rebuilds the lost
 // shards of one segment from any k verified healthy ones (data shards first) with the erasure
 // codec's in-place Decode -- no decryption: shards are rebuilt as the bytes they were -- checks
 // each rebuilt shard against its id, has dht place them away from the nodes the segment
@@ -43,13 +48,24 @@ struct SegmentLayout {
 struct RepairTask {
   SegmentLayout segment;
   std::vector<int> healthy;  // positions in segment.shards, by shard index
-  std::vector<int> lost;     // positions in segment.shards, by shard index
+  // Positions in segment.shards to rebuild and place anew: the lost shards by shard index,
+  // then the `relocations` crowded ones (healthy, but sharing a node) moving to free nodes.
+  std::vector<int> lost;
+  size_t relocations = 0;
+
+  // Only crowded shards move: nothing is missing, so it must not crowd another node.
+  bool spread_only() const { return relocations == lost.size(); }
+  // Shards of the segment on live nodes (the crowded ones included).
+  size_t live_shards() const { return healthy.size() + relocations; }
 };
 
 // (node id, shard id) pairs known to be gone from a node that is up.
 using MissingShards = std::set<std::pair<std::string, std::string>>;
 
-// The segments with at least one lost shard, fewest healthy shards first.
+// Repair order: fewest shards on live nodes first, then content id and segment index.
+bool NearerToLoss(const RepairTask& a, const RepairTask& b);
+
+// The segments with a lost shard or a crowded shard that can move, in NearerToLoss order.
 std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
                                     const std::set<std::string>& up_nodes,
                                     const MissingShards& missing);

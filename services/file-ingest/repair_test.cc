@@ -1,11 +1,13 @@
-// Repair planning (which segments, in which order), rebuilding a segment's lost shards with
-// in-process fakes, and the progress-event throttle.
+// Repair planning (which segments, in which order), rebuilding a segment's lost shards and
+// moving crowded ones with in-process fakes, redundancy measures, and the progress-event
+// throttle.
 #include "services/file-ingest/repair.h"
 
 #include <gtest/gtest.h>
 
 #include "services/file-ingest/fake_backends.h"
 #include "services/file-ingest/progress.h"
+#include "services/file-ingest/redundancy.h"
 #include "shared/crypto/encoding.h"
 #include "shared/crypto/hash.h"
 #include "shared/crypto/random.h"
@@ -49,6 +51,69 @@ TEST(PlanRepairsTest, SortsShardsByIndexWhateverTheManifestOrder) {
   std::vector<RepairTask> tasks = PlanRepairs({seg}, {"a", "b", "c", "d", "e"}, {});
   ASSERT_EQ(tasks.size(), 1u);
   EXPECT_EQ(tasks[0].segment.shards[tasks[0].lost[0]].index, 5);
+}
+
+TEST(PlanRepairsTest, MovesACrowdedShardOnlyToANodeTheSegmentDoesNotUse) {
+  const SegmentLayout seg = Layout("c", 0, {"a", "b", "c", "d", "e", "e"});
+  std::vector<RepairTask> tasks = PlanRepairs({seg}, {"a", "b", "c", "d", "e", "f"}, {});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].lost, (std::vector<int>{5}));
+  EXPECT_EQ(tasks[0].relocations, 1u);
+  EXPECT_TRUE(tasks[0].spread_only());
+  EXPECT_EQ(tasks[0].live_shards(), 6u);
+  // No other node is up: the crowded shard stays where it is.
+  EXPECT_TRUE(PlanRepairs({seg}, {"a", "b", "c", "d", "e"}, {}).empty());
+}
+
+TEST(PlanRepairsTest, LostShardsTakeFreeNodesBeforeCrowdedOnes) {
+  // "a" is down and "f" is the only free node: it goes to the lost shard.
+  std::vector<RepairTask> tasks =
+      PlanRepairs({Layout("c", 0, {"a", "b", "c", "d", "e", "e"})}, {"b", "c", "d", "e", "f"}, {});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].lost, (std::vector<int>{0}));
+  EXPECT_EQ(tasks[0].relocations, 0u);
+  EXPECT_EQ(tasks[0].healthy, (std::vector<int>{1, 2, 3, 4, 5}));
+  // With room for all, lost shards come first, then the crowded ones.
+  tasks = PlanRepairs({Layout("c", 0, {"a", "a", "b", "b", "x", "y"})},
+                      {"a", "b", "c", "d", "e", "f"}, {});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].lost, (std::vector<int>{4, 5, 1, 3}));
+  EXPECT_EQ(tasks[0].relocations, 2u);
+  EXPECT_EQ(tasks[0].healthy, (std::vector<int>{0, 2}));
+  EXPECT_FALSE(tasks[0].spread_only());
+}
+
+TEST(PlanRepairsTest, MissingShardsComeBeforeCrowdedOnes) {
+  std::set<std::string> up = {"a", "b", "c", "d", "e", "f", "g"};
+  std::vector<RepairTask> tasks =
+      PlanRepairs({Layout("crowded", 0, {"a", "b", "c", "d", "e", "e"}),
+                   Layout("missing", 0, {"a", "b", "c", "d", "e", "x"})},
+                  up, {});
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[0].segment.content_id, "missing");  // 5 live shards before 6
+  EXPECT_EQ(tasks[1].segment.content_id, "crowded");
+}
+
+TEST(RedundancyTest, CountsNodeLossesInTheWorstCase) {
+  const std::set<std::string> up = {"a", "b", "c", "d", "e", "f"};
+  auto measure = [&](std::vector<std::string> nodes) {
+    return MeasureSegment(Layout("c", 0, std::move(nodes)).shards, up, 4);
+  };
+  EXPECT_EQ(measure({"a", "b", "c", "d", "e", "f"}).node_losses_tolerated, 2);
+  EXPECT_EQ(measure({"a", "b", "c", "d", "e", "x"}).node_losses_tolerated, 1);
+  // Six live shards, two on "e": losing "e" and one more leaves three.
+  SegmentRedundancy crowded = measure({"a", "b", "c", "d", "e", "e"});
+  EXPECT_EQ(crowded.live_shards, 6u);
+  EXPECT_EQ(crowded.node_losses_tolerated, 1);
+  EXPECT_EQ(measure({"a", "a", "b", "b", "c", "c"}).node_losses_tolerated, 1);
+  EXPECT_EQ(measure({"a", "a", "a", "b", "c", "d"}).node_losses_tolerated, 0);
+  EXPECT_EQ(measure({"a", "b", "c", "d", "x", "y"}).node_losses_tolerated, 0);
+  EXPECT_EQ(measure({"a", "b", "c", "x", "y", "z"}).node_losses_tolerated, -1);
+
+  EXPECT_EQ(RedundancyState(2, 2), "healthy");
+  EXPECT_EQ(RedundancyState(1, 2), "degraded");
+  EXPECT_EQ(RedundancyState(0, 2), "at_risk");
+  EXPECT_EQ(RedundancyState(-1, 2), "lost");
 }
 
 class SegmentRepairerTest : public ::testing::Test {
@@ -100,6 +165,51 @@ TEST_F(SegmentRepairerTest, RebuildsLostShardsOntoNodesTheSegmentDoesNotUse) {
     EXPECT_EQ(back, shards_[rec.index]);
   }
   EXPECT_NE((*rebuilt)[0].node.id, (*rebuilt)[1].node.id);
+}
+
+// Puts shard `index` (also) on `node`, as repair does when it crowds a segment.
+void MoveInFake(SegmentLayout& seg, FakeShardStore& store, const std::vector<std::string>& shards,
+                int index, const std::string& node) {
+  seg.shards[index].node = {node, "addr"};
+  ASSERT_OK(store.Put(seg.shards[index].node, seg.shards[index].shard_id, shards[index]));
+}
+
+TEST_F(SegmentRepairerTest, MovesCrowdedShardsAwayAndReadsThemAsSources) {
+  // Shards 0,1 on node-0 and 2,3 on node-2; 4 and 5 lost with their nodes. Only two healthy
+  // shards stand alone: the rebuild must read the crowded ones too.
+  MoveInFake(seg_, store_, shards_, 1, "node-0");
+  MoveInFake(seg_, store_, shards_, 3, "node-2");
+  store_.Kill("node-4");
+  store_.Kill("node-5");
+  std::vector<RepairTask> tasks =
+      PlanRepairs({seg_}, {"node-0", "node-1", "node-2", "node-3", "node-6", "node-7"}, {});
+  ASSERT_EQ(tasks.size(), 1u);
+  ASSERT_EQ(tasks[0].relocations, 2u);
+  SegmentRepairer repairer(placement_, store_);
+  auto rebuilt = repairer.Rebuild(tasks[0]);
+  ASSERT_OK(rebuilt);
+  ASSERT_EQ(rebuilt->size(), 4u);
+  std::set<std::string> nodes = {"node-0", "node-2"};
+  for (const ShardRecord& rec : *rebuilt) {
+    EXPECT_TRUE(nodes.insert(rec.node.id).second)
+        << "index " << rec.index << " crowds " << rec.node.id;
+    std::string back(shards_[rec.index].size(), '\0');
+    ASSERT_OK(store_.GetInto(rec.node, rec.shard_id,
+                             {reinterpret_cast<uint8_t*>(back.data()), back.size()}));
+    EXPECT_EQ(back, shards_[rec.index]);
+  }
+}
+
+TEST_F(SegmentRepairerTest, ASpreadOnlyMoveNeverCrowdsAnotherNode) {
+  MoveInFake(seg_, store_, shards_, 5, "node-4");
+  // dht lists node-5 up, but it cannot take the shard (full): placement fails.
+  FakePlacement five_nodes(5);
+  std::vector<RepairTask> tasks =
+      PlanRepairs({seg_}, {"node-0", "node-1", "node-2", "node-3", "node-4", "node-5"}, {});
+  ASSERT_EQ(tasks.size(), 1u);
+  ASSERT_TRUE(tasks[0].spread_only());
+  SegmentRepairer repairer(five_nodes, store_);
+  EXPECT_THAT(repairer.Rebuild(tasks[0]), testing::StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST_F(SegmentRepairerTest, SkipsCorruptHealthyShardsAndUsesParity) {

@@ -1,7 +1,8 @@
 // The data path under load and faults, on the whole local stack (real NATS, PostgreSQL, Redis,
 // dht, file-ingest and seven chunk-stores): a 100 MiB round trip with ranges across segment
 // boundaries, 20 concurrent clients, deduplication, a full chunk-store being skipped, and two
-// chunk-stores SIGKILLed while every earlier file still downloads byte-identical.
+// chunk-stores SIGKILLed while every earlier file still downloads byte-identical -- twice, with
+// full redundancy (each shard on its own node) restored in between.
 //
 // Seven chunk-stores, not six: with RS 4+2 every segment needs six distinct writable nodes, so
 // only a seventh lets uploads succeed while one node is full.
@@ -281,14 +282,10 @@ class FileFaultsTest : public ::testing::Test {
         .status();
   }
 
-  // The 100 MiB file of the first test (or any file when it did not run).
-  static StoredFile Big() {
-    std::lock_guard<std::mutex> lock(stored_mu_);
-    StoredFile big;
-    for (const StoredFile& f : stored_) big = f.size > big.size ? f : big;
-    return big;
-  }
-  static void KillVerifyRestart(int a, int b) {
+  // Kills chunk-stores a and b, checks every stored file downloads byte-identical, and starts
+  // them again. With `await_repair`, first waits until dht declares them down and repair has
+  // put every segment back to k + m live shards on the remaining nodes.
+  static void KillVerifyRestart(int a, int b, bool await_repair = false) {
     std::vector<StoredFile> files;
     {
       std::lock_guard<std::mutex> lock(stored_mu_);
@@ -297,10 +294,26 @@ class FileFaultsTest : public ::testing::Test {
     SCOPED_TRACE(absl::StrCat("chunk-store-", a, " and chunk-store-", b, " killed"));
     EXPECT_FALSE(ShardIds(a).empty());
     EXPECT_FALSE(ShardIds(b).empty());
+    const std::set<std::string> gone = {Stats(a).node_id(), Stats(b).node_id()};
     ASSERT_OK(Kill(a));
     ASSERT_OK(Kill(b));
     auto stub = NewStub<FileService>(stack_->Env("DM_FILE_INGEST_GRPC_ADDR"));
     for (const StoredFile& f : files) EXPECT_TRUE(DownloadMatches(*stub, f)) << f.owner;
+    if (await_repair) {
+      EXPECT_TRUE(WaitFor(
+          [&] {
+            for (const auto& n : UpNodes()) {
+              if (gone.count(n.id())) return false;
+            }
+            return true;
+          },
+          absl::Seconds(60)))
+          << "dht never declared the killed stores down";
+      EXPECT_TRUE(EveryFileBecomes([](const auto& h) {
+        return h.segments() == 0 || h.min_healthy_per_segment() == kShardsPerSegment;
+      })) << "repair did not rebuild the lost shards";
+      for (const StoredFile& f : files) EXPECT_TRUE(DownloadMatches(*stub, f)) << f.owner;
+    }
     EXPECT_OK(Restart(a));
     EXPECT_OK(Restart(b));
   }
@@ -311,17 +324,57 @@ class FileFaultsTest : public ::testing::Test {
         "s+0}'"));
     return metrics.ok() ? std::atof(metrics->c_str()) : -1;
   }
-  // Reads one byte of every segment of the big file (each decodes from data shards on most
-  // stores) until every store in `stores` has served shard bytes again.
+  // "" when `good` holds for the GetHealth answer of every stored file; otherwise the first
+  // file for which it does not, and its health.
+  static std::string FirstFileNot(
+      const std::function<bool(const file::v1::GetHealthResponse&)>& good) {
+    auto stub = NewStub<FileService>(stack_->Env("DM_FILE_INGEST_GRPC_ADDR"));
+    std::lock_guard<std::mutex> lock(stored_mu_);
+    for (const StoredFile& f : stored_) {
+      grpc::ClientContext ctx;
+      file::v1::GetHealthRequest req;
+      req.set_owner_id(f.owner);
+      req.set_file_id(f.id);
+      file::v1::GetHealthResponse health;
+      grpc::Status s = stub->GetHealth(&ctx, req, &health);
+      if (!s.ok()) return absl::StrCat(f.id, ": ", s.error_message());
+      if (!good(health)) {
+        return absl::StrCat(f.id, " is ", health.state(), " with ",
+                            health.min_healthy_per_segment(),
+                            " live shards in a segment, surviving ",
+                            health.min_node_losses_tolerated(), " node losses");
+      }
+    }
+    return "";
+  }
+  // Waits until `good` holds for every stored file; reports the last file that did not.
+  static ::testing::AssertionResult EveryFileBecomes(
+      const std::function<bool(const file::v1::GetHealthResponse&)>& good) {
+    std::string bad;
+    if (WaitFor([&] { return (bad = FirstFileNot(good)).empty(); }, absl::Seconds(180))) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << bad;
+  }
+
+  // Reads one byte of every segment of every stored file until each store in `stores` has
+  // served shard bytes again (each segment decodes from its data shards, spread over most
+  // stores).
   static bool WaitUntilRead(const std::vector<int>& stores) {
     auto stub = NewStub<FileService>(stack_->Env("DM_FILE_INGEST_GRPC_ADDR"));
-    const StoredFile big = Big();
+    std::vector<StoredFile> files;
+    {
+      std::lock_guard<std::mutex> lock(stored_mu_);
+      files = stored_;
+    }
     std::map<int, double> start;
     for (int s : stores) start[s] = ReadBytes(s);
     return WaitFor(
         [&] {
-          for (uint64_t at = 0; at < big.size; at += kSeg) {
-            EXPECT_TRUE(DownloadMatches(*stub, big, at, 1));
+          for (const StoredFile& f : files) {
+            for (uint64_t at = 0; at < f.size; at += kSeg) {
+              EXPECT_TRUE(DownloadMatches(*stub, f, at, 1));
+            }
           }
           for (int s : stores) {
             if (ReadBytes(s) <= start[s]) return false;
@@ -484,12 +537,17 @@ TEST_F(FileFaultsTest, AFullChunkStoreIsSkipped) {
 // chunk-stores (RS 4+2). chunk-store-i is in zone-((i - 1) % 3 + 1).
 TEST_F(FileFaultsTest, EveryFileSurvivesTwoKilledChunkStoresInTwoZones) {
   ASSERT_FALSE(Upload("down-owner", "down/file", 5001, 3 * kSeg + 1).id.empty());
-  KillVerifyRestart(1, 3);
+  KillVerifyRestart(1, 3, /*await_repair=*/true);
 }
 
 TEST_F(FileFaultsTest, EveryFileSurvivesTwoKilledChunkStoresInOneZone) {
-  // file-ingest's channels to the chunk-stores killed before retry their connection at least
-  // once a second (server::ServiceChannel); wait until both are read from again.
+  // Repair put shards of chunk-stores 1 and 3 beside others of their segments while they were
+  // down (five nodes for six shards). Now that they are back (node.up), those shards must
+  // spread out again: otherwise killing two more stores could take three shards of a segment.
+  EXPECT_TRUE(EveryFileBecomes([](const auto& h) { return h.state() == "healthy"; }))
+      << "full redundancy never came back";
+  // file-ingest's channels to the restarted stores retry their connection at least once a
+  // second (server::ServiceChannel); wait until both are read from again.
   ASSERT_TRUE(WaitUntilRead({1, 3})) << "file-ingest never read from the restarted stores";
   KillVerifyRestart(2, 5);
 }
