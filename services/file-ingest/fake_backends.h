@@ -56,6 +56,10 @@ class FakeShardStore : public ShardStore {
     std::lock_guard<std::mutex> lock(mu_);
     --concurrent_;
     if (dead_.count(node.id)) return absl::UnavailableError("node down");
+    if (auto it = failing_puts_.find(node.id); it != failing_puts_.end() && it->second > 0) {
+      --it->second;
+      return absl::UnavailableError("connection reset");
+    }
     shards_[{node.id, id}] = std::string(data);
     return absl::OkStatus();
   }
@@ -79,6 +83,11 @@ class FakeShardStore : public ShardStore {
     std::lock_guard<std::mutex> lock(mu_);
     dead_.insert(node);
   }
+  // The next `count` PUTs to `node` fail as a passing fault would.
+  void FailNextPuts(const std::string& node, int count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_puts_[node] = count;
+  }
   void Corrupt(const ShardRecord& s) {
     std::lock_guard<std::mutex> lock(mu_);
     shards_[{s.node.id, s.shard_id}][0] ^= 0x55;
@@ -98,6 +107,7 @@ class FakeShardStore : public ShardStore {
   std::atomic<int> concurrent_{0};
   std::map<std::pair<std::string, std::string>, std::string> shards_;
   std::set<std::string> dead_;
+  std::map<std::string, int> failing_puts_;
   int gets_ = 0;
 };
 

@@ -161,6 +161,29 @@ TEST_F(PipelineTest, FailedPutIsReplacedOnAnotherNode) {
   EXPECT_EQ(*back, data);
 }
 
+TEST_F(PipelineTest, APassingPutFailureIsRetriedOnTheSameNodeWhenNoOtherIsLeft) {
+  FakePlacement six(6);  // exactly k + m: no other node to move to
+  store_.FailNextPuts("node-3", 1);
+  UploadPipeline p(options_, *codec_, six, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(2 * kSeg)));
+  auto out = p.Finish();
+  ASSERT_OK(out);
+  for (const SegmentRecord& seg : out->segments) {
+    std::set<std::string> nodes;
+    for (const ShardRecord& s : seg.shards) nodes.insert(s.node.id);
+    EXPECT_EQ(nodes.size(), 6u);
+  }
+  EXPECT_EQ(store_.count(), 2u * 6u);
+}
+
+TEST_F(PipelineTest, ADeadNodeWithNoOtherLeftIsUnavailable) {
+  FakePlacement six(6);
+  store_.Kill("node-3");
+  UploadPipeline p(options_, *codec_, six, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
+  EXPECT_THAT(p.Finish(), StatusIs(absl::StatusCode::kUnavailable));
+}
+
 TEST_F(PipelineTest, TooFewNodesIsUnavailable) {
   FakePlacement few(5);
   UploadPipeline p(options_, *codec_, few, store_, {"c", "abcd", &key_}, false);

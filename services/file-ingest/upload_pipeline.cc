@@ -1,12 +1,20 @@
 #include "services/file-ingest/upload_pipeline.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/file-ingest/segment_codec.h"
 #include "shared/crypto/aead.h"
 #include "shared/crypto/encoding.h"
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
+namespace {
+
+// First pause before a shard is written again to the node that just refused it; grows with
+// each attempt.
+constexpr absl::Duration kSameNodeRetryPause = absl::Milliseconds(250);
+
+}  // namespace
 
 UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::ErasureCodec& codec,
                                Placement& placement, ShardStore& shards, ContentKey key,
@@ -110,34 +118,43 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
       return shards_.Put(rec.shards[i].node, rec.shards[i].shard_id, enc.block.shard_view(i));
     }));
   }
-  std::vector<int> failed;
+  std::vector<std::pair<int, absl::Status>> failed;
   for (int i = 0; i < n; ++i) {
-    if (puts[i].get().ok()) {
+    absl::Status put = puts[i].get();
+    if (put.ok()) {
       std::lock_guard<std::mutex> lock(written_mu_);
       written_.push_back(rec.shards[i]);
     } else {
-      failed.push_back(i);
+      failed.emplace_back(i, std::move(put));
     }
   }
   // Re-place failed shards one by one, so no two land on the same new node.
-  for (int i : failed) {
-    RETURN_IF_ERROR(
-        PutWithRetry(enc.shard_ids[0], enc.block.shard_view(i), &rec.shards[i], shard_size, &used));
+  for (auto& [i, failure] : failed) {
+    RETURN_IF_ERROR(PutWithRetry(enc.shard_ids[0], enc.block.shard_view(i), &rec.shards[i],
+                                 shard_size, &used, std::move(failure)));
   }
   return rec;
 }
 
 absl::Status UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard,
                                           ShardRecord* rec, uint64_t shard_size,
-                                          std::vector<std::string>* used) {
-  absl::Status last = absl::UnavailableError("no storage node accepted the shard");
+                                          std::vector<std::string>* used, absl::Status failure) {
+  const NodeRef first = rec->node;
+  absl::Status last = std::move(failure);
   for (int attempt = 1; attempt < options_.put_attempts; ++attempt) {
     auto node = placement_.Place(key, 1, shard_size, *used);
-    if (!node.ok() || node->empty()) {
+    if (node.ok() && !node->empty()) {
+      rec->node = (*node)[0];
+      used->push_back(rec->node.id);
+    } else if (absl::IsUnavailable(last) || absl::IsDeadlineExceeded(last)) {
+      // No other node (a network of exactly k + m): the failure may have been passing (a
+      // connection being set up, a node restarting), and a PUT of a shard is idempotent, so
+      // the first node gets another chance after a pause.
+      absl::SleepFor(kSameNodeRetryPause * attempt);
+      rec->node = first;
+    } else {
       return absl::UnavailableError("fewer storage nodes than k + m could be written");
     }
-    rec->node = (*node)[0];
-    used->push_back(rec->node.id);
     last = shards_.Put(rec->node, rec->shard_id, shard);
     if (last.ok()) {
       std::lock_guard<std::mutex> lock(written_mu_);

@@ -85,8 +85,11 @@ class UploadPipeline {
   // Waits for the oldest job and records its segment.
   absl::Status CollectOldest();
   absl::StatusOr<SegmentRecord> StoreSegment(std::string plain, uint64_t index, bool final);
+  // Writes a shard whose first PUT (to rec->node) failed with `failure`: on another node, or
+  // on the same one again after a pause when no other can take it and the failure may pass.
   absl::Status PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
-                            uint64_t shard_size, std::vector<std::string>* used);
+                            uint64_t shard_size, std::vector<std::string>* used,
+                            absl::Status failure);
 
   const PipelineOptions options_;
   const erasure::ErasureCodec& codec_;

@@ -1,10 +1,12 @@
 #include "shared/testing/test_stack.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 
@@ -29,6 +31,29 @@ std::string ProgramName() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? "test" : exe.filename().string();
+}
+
+// Prints the warnings, errors and 5xx answers the stack's services logged, the last few of
+// each log, so a failure seen only in CI's output can be explained.
+void PrintTroubleFromLogs(const std::string& dir) {
+  constexpr size_t kLinesPerLog = 15;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/logs", ec)) {
+    std::ifstream in(entry.path());
+    std::deque<std::string> kept;
+    for (std::string line; std::getline(in, line);) {
+      const bool trouble = line.find("\"level\":\"warn") != std::string::npos ||
+                           line.find("\"level\":\"error") != std::string::npos ||
+                           line.find("\"status\":5") != std::string::npos;
+      if (!trouble) continue;
+      kept.push_back(std::move(line));
+      if (kept.size() > kLinesPerLog) kept.pop_front();
+    }
+    if (kept.empty()) continue;
+    fprintf(stderr, "--- %s (last %zu warnings, errors and 5xx)\n", entry.path().filename().c_str(),
+            kept.size());
+    for (const std::string& line : kept) fprintf(stderr, "%s\n", line.c_str());
+  }
 }
 
 }  // namespace
@@ -67,6 +92,10 @@ absl::StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& optio
 }
 
 TestStack::~TestStack() {
+  const ::testing::UnitTest* unit = ::testing::UnitTest::GetInstance();
+  if (unit != nullptr && (unit->failed_test_count() > 0 || unit->ad_hoc_test_result().Failed())) {
+    PrintTroubleFromLogs(dir_);
+  }
   auto out = Devstack("down");
   if (!out.ok()) fprintf(stderr, "TestStack: %s\n", std::string(out.status().message()).c_str());
 }
