@@ -2,7 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <mutex>
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/dht/node_events_stream.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/grpc_backends.h"
@@ -18,6 +22,34 @@ namespace datamesh::file_ingest {
 namespace {
 
 constexpr int kWorkerBatch = 200;
+
+// Repair passes due when a down node's grace period is over (node.down schedules one), so
+// its shards are rebuilt then rather than at the next periodic pass.
+class DeferredRepairs {
+ public:
+  explicit DeferredRepairs(MaintenanceRunner& runner)
+      : runner_(runner), ticker_(absl::Seconds(1), [this] { RunDue(); }) {}
+  ~DeferredRepairs() { ticker_.Stop(); }
+  void At(absl::Time when) {
+    std::lock_guard<std::mutex> lock(mu_);
+    due_.insert(when);
+  }
+
+ private:
+  void RunDue() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (due_.empty() || *due_.begin() > absl::Now()) return;
+      due_.erase(due_.begin(), due_.upper_bound(absl::Now()));
+    }
+    runner_.RequestRepair("down grace over");
+  }
+
+  MaintenanceRunner& runner_;
+  std::mutex mu_;
+  std::multiset<absl::Time> due_;
+  server::PeriodicTask ticker_;  // last: its thread uses the members above
+};
 
 struct Parts : server::ServiceParts {
   std::unique_ptr<erasure::ErasureCodec> codec;
@@ -35,12 +67,14 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<server::PeriodicTask> repair_timer;
   std::unique_ptr<server::PeriodicTask> scrub_timer;
   std::unique_ptr<server::PeriodicTask> gc_timer;
+  std::unique_ptr<DeferredRepairs> deferred_repairs;
   std::unique_ptr<bus::Consumer> node_down_consumer;
   std::unique_ptr<bus::Consumer> node_up_consumer;
 
   void Stop() override {
     node_down_consumer.reset();
     node_up_consumer.reset();
+    deferred_repairs.reset();
     for (auto* task : {&outbox_worker, &deletion_worker, &repair_timer, &scrub_timer, &gc_timer}) {
       if (*task) (*task)->Stop();
     }
@@ -72,6 +106,7 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
   mo.pg_url = rt.options().pg_url;
   mo.instance_id = rt.instance_id();
   mo.gc_grace = o.gc_grace;
+  mo.repair_down_grace = o.repair_down_grace;
   parts.maintenance = std::make_unique<MaintenanceRunner>(deps, mo);
   MaintenanceRunner* runner = parts.maintenance.get();
   parts.repair_timer = std::make_unique<server::PeriodicTask>(
@@ -82,8 +117,12 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
   parts.gc_timer = std::make_unique<server::PeriodicTask>(
       o.gc_interval, SkipFirst([runner] { (void)runner->Start("gc", "periodic"); }));
   RETURN_IF_ERROR(rt.bus()->EnsureStream(dht::NodeEventsStream()));
-  // node.down: rebuild what the node held. node.up: a node the segments do not use is back,
-  // so shards that repair had to put beside others of their segment can spread out again.
+  // node.down: rebuild what the node held -- at once where a segment is at risk, the rest
+  // once the node's grace is over. node.up: a node the segments do not use is back, so shards
+  // that repair had to put beside others of their segment can spread out again.
+  parts.deferred_repairs = std::make_unique<DeferredRepairs>(*runner);
+  DeferredRepairs* deferred = parts.deferred_repairs.get();
+  const absl::Duration grace = o.repair_down_grace;
   auto trigger = [&](const char* durable, const char* subject, const char* why,
                      std::unique_ptr<bus::Consumer>& out) -> absl::Status {
     bus::ConsumerConfig cc;
@@ -91,12 +130,14 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
     cc.durable = durable;
     cc.filter_subject = subject;
     cc.deliver_new_only = true;
-    ASSIGN_OR_RETURN(out, rt.bus()->ConsumeDurable(cc, [runner, why](const events::v1::Event& e) {
+    auto on_event = [runner, deferred, grace, why](const events::v1::Event& e) {
       const std::string& node = e.has_node_down() ? e.node_down().node_id() : e.node_up().node_id();
       log::Info(absl::StrCat(why, ": repair requested"), {{"node", node}});
       runner->RequestRepair(why);
+      if (e.has_node_down() && grace > absl::ZeroDuration()) deferred->At(absl::Now() + grace);
       return absl::OkStatus();
-    }));
+    };
+    ASSIGN_OR_RETURN(out, rt.bus()->ConsumeDurable(cc, on_event));
     return absl::OkStatus();
   };
   RETURN_IF_ERROR(
@@ -138,7 +179,10 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
   f.AddDuration("worker-interval", &o.worker_interval,
                 "Period of the outbox, shard-deletion and intent-refresh workers");
   f.AddDuration("repair-interval", &o.repair_interval,
-                "Period of the repair pass (it also runs on every node.down)");
+                "Period of the repair pass (it also runs on every node.down and node.up)");
+  f.AddDuration("repair-down-grace", &o.repair_down_grace,
+                "A node down for less is taken as restarting: its shards are rebuilt only where "
+                "a segment is down to k live shards (0: rebuild at once)");
   f.AddDuration("scrub-interval", &o.scrub_interval, "Period of the scrub of every node");
   f.AddDuration("gc-interval", &o.gc_interval,
                 "Period of garbage collection of shards no manifest references");

@@ -36,6 +36,7 @@ struct FileIngestOptions {
   absl::Duration scrub_interval = absl::Hours(24);
   absl::Duration gc_interval = absl::Hours(1);
   absl::Duration gc_grace = absl::Hours(1);
+  absl::Duration repair_down_grace = absl::Minutes(5);
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

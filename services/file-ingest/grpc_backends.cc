@@ -106,7 +106,8 @@ absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key
   return nodes;
 }
 
-absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub& dht,
+absl::StatusOr<std::vector<dht::v1::Node>> ListNodesIn(dht::v1::DhtService::Stub& dht,
+                                                       dht::v1::NodeState state,
                                                        absl::Duration timeout) {
   std::vector<dht::v1::Node> nodes;
   std::string cursor;
@@ -114,7 +115,7 @@ absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub
     grpc::ClientContext ctx;
     SetDeadline(ctx, timeout);
     dht::v1::ListNodesRequest req;
-    req.set_state(dht::v1::NODE_STATE_UP);
+    req.set_state(state);
     req.mutable_page()->set_limit(1000);
     req.mutable_page()->set_cursor(cursor);
     dht::v1::ListNodesResponse resp;
@@ -127,7 +128,8 @@ absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub
 }
 
 absl::StatusOr<std::set<std::string>> GrpcPlacement::UpNodes() {
-  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> nodes, ListUpNodes(*stub_, timeout_));
+  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> nodes,
+                   ListNodesIn(*stub_, dht::v1::NODE_STATE_UP, timeout_));
   std::set<std::string> up;
   for (const auto& node : nodes) up.insert(node.id());
   return up;

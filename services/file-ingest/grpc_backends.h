@@ -49,8 +49,9 @@ class GrpcPlacement final : public Placement {
   std::unique_ptr<dht::v1::DhtService::Stub> stub_;
 };
 
-// Every node the dht lists up, all pages.
-absl::StatusOr<std::vector<dht::v1::Node>> ListUpNodes(dht::v1::DhtService::Stub& dht,
+// Every node the dht lists in `state`, all pages.
+absl::StatusOr<std::vector<dht::v1::Node>> ListNodesIn(dht::v1::DhtService::Stub& dht,
+                                                       dht::v1::NodeState state,
                                                        absl::Duration timeout);
 
 }  // namespace datamesh::file_ingest

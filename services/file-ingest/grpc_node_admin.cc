@@ -30,10 +30,22 @@ std::shared_ptr<chunk::v1::ChunkService::Stub> GrpcNodeAdmin::StubFor(const std:
 }
 
 absl::StatusOr<std::vector<NodeRef>> GrpcNodeAdmin::LiveNodes() {
-  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> up, ListUpNodes(*dht_, timeout_));
+  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> up,
+                   ListNodesIn(*dht_, dht::v1::NODE_STATE_UP, timeout_));
   std::vector<NodeRef> nodes;
   for (const auto& node : up) nodes.push_back({node.id(), node.address()});
   return nodes;
+}
+
+absl::StatusOr<std::map<std::string, absl::Time>> GrpcNodeAdmin::DownNodes() {
+  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> down,
+                   ListNodesIn(*dht_, dht::v1::NODE_STATE_DOWN, timeout_));
+  std::map<std::string, absl::Time> last_seen;
+  for (const auto& node : down) {
+    last_seen[node.id()] = absl::FromUnixSeconds(node.last_seen().seconds()) +
+                           absl::Nanoseconds(node.last_seen().nanos());
+  }
+  return last_seen;
 }
 
 absl::StatusOr<std::vector<bool>> GrpcNodeAdmin::HasShards(const NodeRef& node,

@@ -21,6 +21,7 @@ class GrpcNodeAdmin final : public NodeAdmin {
   GrpcNodeAdmin(const std::string& dht_address, absl::Duration timeout);
 
   absl::StatusOr<std::vector<NodeRef>> LiveNodes() override;
+  absl::StatusOr<std::map<std::string, absl::Time>> DownNodes() override;
   absl::StatusOr<std::vector<bool>> HasShards(const NodeRef& node,
                                               const std::vector<std::string>& ids) override;
   absl::StatusOr<ShardPage> ListShards(const NodeRef& node, absl::Time stored_before,

@@ -51,6 +51,9 @@ struct MaintenanceOptions {
   std::string pg_url;  // for the worker lock's own connection
   std::string instance_id;
   absl::Duration gc_grace = absl::Hours(1);
+  // A node down for less than this is taken as restarting: its shards are rebuilt only for
+  // segments at risk (k live shards or fewer). 0: rebuild at once.
+  absl::Duration repair_down_grace = absl::Minutes(5);
   // A queued or running job not updated for this long is taken as abandoned.
   absl::Duration stale_job = absl::Minutes(2);
 };

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/time/clock.h"
 #include "services/file-ingest/maintenance.h"
 #include "services/file-ingest/maintenance_progress.h"
 #include "shared/log/log.h"
@@ -51,6 +52,14 @@ absl::Status MaintenanceRunner::RepairPass(Progress& progress, const MissingShar
   ASSIGN_OR_RETURN(std::vector<NodeRef> live, deps_.admin->LiveNodes());
   std::set<std::string> up;
   for (const NodeRef& n : live) up.insert(n.id);
+  std::set<std::string> waiting;
+  if (options_.repair_down_grace > absl::ZeroDuration()) {
+    ASSIGN_OR_RETURN(auto down, deps_.admin->DownNodes());
+    const absl::Time since = absl::Now() - options_.repair_down_grace;
+    for (const auto& [id, last_seen] : down) {
+      if (last_seen > since) waiting.insert(id);
+    }
+  }
   std::vector<RepairTask> tasks;
   std::string after;
   while (!stop_) {
@@ -62,7 +71,9 @@ absl::Status MaintenanceRunner::RepairPass(Progress& progress, const MissingShar
     RETURN_IF_ERROR(CheckPresence(page, up, &missing));
     if (!count_seed_only) progress.examined += page.size();
     Inc(segments_checked_, page.size());
-    for (RepairTask& t : PlanRepairs(std::move(page), up, missing)) tasks.push_back(std::move(t));
+    for (RepairTask& t : PlanRepairs(std::move(page), up, missing, waiting)) {
+      tasks.push_back(std::move(t));
+    }
     progress.Beat();
   }
   std::stable_sort(tasks.begin(), tasks.end(), NearerToLoss);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ class NodeAdmin {
   virtual ~NodeAdmin() = default;
   // Nodes dht lists as up.
   [[nodiscard]] virtual absl::StatusOr<std::vector<NodeRef>> LiveNodes() = 0;
+  // Nodes dht lists as down, each with the time of its last heartbeat.
+  [[nodiscard]] virtual absl::StatusOr<std::map<std::string, absl::Time>> DownNodes() = 0;
   // present[i] for ids[i]; at most kMaxHasShards ids.
   [[nodiscard]] virtual absl::StatusOr<std::vector<bool>> HasShards(
       const NodeRef& node, const std::vector<std::string>& ids) = 0;

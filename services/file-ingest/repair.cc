@@ -18,22 +18,30 @@ bool HashMatches(std::string_view bytes, const std::string& shard_id) {
 }
 
 // Sorts the segment's shards by index and splits them into healthy and lost positions; the
-// healthy ones on a node that already holds a lower index are returned as crowded.
+// healthy ones on a node that already holds a lower index are returned as crowded. Shards on
+// `waiting` nodes count as lost only when the segment has no more than k live shards.
 std::vector<int> Classify(SegmentLayout& seg, const std::set<std::string>& up_nodes,
-                          const MissingShards& missing, RepairTask& task) {
+                          const MissingShards& missing, const std::set<std::string>& waiting,
+                          RepairTask& task) {
   std::sort(seg.shards.begin(), seg.shards.end(),
             [](const ShardRecord& a, const ShardRecord& b) { return a.index < b.index; });
-  std::vector<int> crowded;
+  std::vector<int> crowded, awaited;
   std::set<std::string> holding;
   for (int i = 0; i < static_cast<int>(seg.shards.size()); ++i) {
     const ShardRecord& s = seg.shards[i];
-    if (up_nodes.count(s.node.id) == 0 || missing.count({s.node.id, s.shard_id})) {
+    if (up_nodes.count(s.node.id) == 0 && waiting.count(s.node.id)) {
+      awaited.push_back(i);
+    } else if (up_nodes.count(s.node.id) == 0 || missing.count({s.node.id, s.shard_id})) {
       task.lost.push_back(i);
     } else if (!holding.insert(s.node.id).second) {
       crowded.push_back(i);
     } else {
       task.healthy.push_back(i);
     }
+  }
+  if (task.healthy.size() + crowded.size() <= static_cast<size_t>(seg.data_shards)) {
+    task.lost.insert(task.lost.end(), awaited.begin(), awaited.end());
+    std::sort(task.lost.begin(), task.lost.end());
   }
   return crowded;
 }
@@ -47,11 +55,12 @@ bool NearerToLoss(const RepairTask& a, const RepairTask& b) {
 
 std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
                                     const std::set<std::string>& up_nodes,
-                                    const MissingShards& missing) {
+                                    const MissingShards& missing,
+                                    const std::set<std::string>& waiting) {
   std::vector<RepairTask> tasks;
   for (SegmentLayout& seg : segments) {
     RepairTask task;
-    const std::vector<int> crowded = Classify(seg, up_nodes, missing, task);
+    const std::vector<int> crowded = Classify(seg, up_nodes, missing, waiting, task);
     std::set<std::string> used;
     for (const ShardRecord& s : seg.shards) used.insert(s.node.id);
     size_t free_nodes = 0;

@@ -9,10 +9,14 @@
 // a lost shard, or with a crowded shard and an up node the segment does not use yet (the
 // crowded shard then moves there: the spread comes back when nodes return), and orders them
 // nearest-to-loss first (fewest shards on live nodes, then content id and index, so the order
-// is deterministic). SegmentRepairer rebuilds the lost
-// shards of one segment from any k verified healthy ones (data shards first) with the erasure
-// codec's in-place Decode -- no decryption: shards are rebuilt as the bytes they were -- checks
-// each rebuilt shard against its id, has dht place them away from the nodes the segment
+// is deterministic).
+//
+// Nodes that went down only recently (`waiting`: inside the repair grace period) are usually
+// restarting: their shards are waited for rather than rebuilt, unless the segment is at risk
+// (k or fewer shards on live nodes), since one more loss would then lose data. SegmentRepairer
+// rebuilds the lost shards of one segment from any k verified healthy ones (data shards first) with
+// the erasure codec's in-place Decode -- no decryption: shards are rebuilt as the bytes they were
+// -- checks each rebuilt shard against its id, has dht place them away from the nodes the segment
 // uses (see PlaceLost), and writes them.
 //
 // Thread-safe: PlanRepairs is a free function; a SegmentRepairer may be shared (its codec
@@ -68,7 +72,8 @@ bool NearerToLoss(const RepairTask& a, const RepairTask& b);
 // The segments with a lost shard or a crowded shard that can move, in NearerToLoss order.
 std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
                                     const std::set<std::string>& up_nodes,
-                                    const MissingShards& missing);
+                                    const MissingShards& missing,
+                                    const std::set<std::string>& waiting = {});
 
 class SegmentRepairer {
  public:

@@ -94,6 +94,22 @@ TEST(PlanRepairsTest, MissingShardsComeBeforeCrowdedOnes) {
   EXPECT_EQ(tasks[1].segment.content_id, "crowded");
 }
 
+TEST(PlanRepairsTest, ShardsOfRecentlyDownNodesAreAwaitedUnlessTheSegmentIsAtRisk) {
+  const std::set<std::string> up = {"a", "b", "c", "d", "e", "g"};
+  // "f" is restarting; five live shards: nothing to do yet.
+  EXPECT_TRUE(PlanRepairs({Layout("c", 0, {"a", "b", "c", "d", "e", "f"})}, up, {}, {"f"}).empty());
+  // "f" restarting and "x" gone for good: four live shards is k, so both are rebuilt now.
+  std::vector<RepairTask> tasks =
+      PlanRepairs({Layout("c", 0, {"a", "b", "c", "d", "x", "f"})}, up, {}, {"f"});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].lost, (std::vector<int>{4, 5}));
+  // A shard missing from a live node counts as lost too.
+  tasks = PlanRepairs({Layout("c", 0, {"a", "b", "c", "d", "e", "f"})}, up, {{"e", "c-shard-4"}},
+                      {"f"});
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].lost, (std::vector<int>{4, 5}));
+}
+
 TEST(RedundancyTest, CountsNodeLossesInTheWorstCase) {
   const std::set<std::string> up = {"a", "b", "c", "d", "e", "f"};
   auto measure = [&](std::vector<std::string> nodes) {

@@ -44,6 +44,8 @@ class FileMaintenanceTest : public ::testing::Test {
     setenv("DM_GC_GRACE", "1s", 1);
     setenv("DM_NODE_TIMEOUT", "6s", 1);
     setenv("DM_WORKER_INTERVAL", "1s", 1);
+    // Short, so the repair of a dead chunk-store's shards (deferred by it) comes within the test.
+    setenv("DM_REPAIR_DOWN_GRACE", "10s", 1);
     auto stack = TestStack::Start({.services = true, .chunk_stores = kChunkStores});
     ASSERT_OK(stack);
     stack_ = stack->release();
@@ -143,14 +145,18 @@ class FileMaintenanceTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return out;
   }
-  std::string Health(const std::string& owner, const std::string& id) {
+  file::v1::GetHealthResponse HealthOf(const std::string& owner, const std::string& id) {
     grpc::ClientContext ctx;
     file::v1::GetHealthRequest req;
     req.set_owner_id(owner);
     req.set_file_id(id);
     file::v1::GetHealthResponse resp;
     grpc::Status status = files_->GetHealth(&ctx, req, &resp);
-    return status.ok() ? resp.state() : "error: " + status.error_message();
+    if (!status.ok()) resp.set_state("error: " + status.error_message());
+    return resp;
+  }
+  std::string Health(const std::string& owner, const std::string& id) {
+    return HealthOf(owner, id).state();
   }
   // Starts a job and waits until it ends.
   file::v1::GetMaintenanceJobResponse RunJob(const std::string& action) {
@@ -355,8 +361,9 @@ TEST_F(FileMaintenanceTest, DeadChunkStoreIsRepairedAwayAndFilesStayIdentical) {
   const size_t lost = Sql(on_dead, dead)[0][0].as<size_t>();
   ASSERT_GT(lost, 0u);
   ASSERT_OK(stack_->Devstack(absl::StrCat("kill-instance chunk-store-", victim)));
-  // dht declares the node down (6 s without heartbeats); node.down starts a repair that moves
-  // every shard off it. GetHealth is degraded in between (often too briefly to observe).
+  // dht declares the node down (6 s without heartbeats); no segment is at risk with one node
+  // lost, so node.down's repair waits out the 10 s grace, then moves every shard off it.
+  // GetHealth is degraded in between.
   bool saw_degraded = false;
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -368,9 +375,26 @@ TEST_F(FileMaintenanceTest, DeadChunkStoreIsRepairedAwayAndFilesStayIdentical) {
       Sql("SELECT count(*) FROM files.maintenance_jobs WHERE action = 'repair' AND state = "
           "'succeeded' AND fixed > 0");
   EXPECT_GE(jobs[0][0].as<int>(), 1);
-  EXPECT_TRUE(
-      WaitFor([&] { return Health("repair-owner", id_a) == "healthy"; }, absl::Seconds(30)));
-  EXPECT_EQ(Health("repair-owner", id_b), "healthy");
+  // Six shards per segment on the five nodes left: every shard is live again, but one node
+  // holds two of a segment, so the file survives one more node loss, not two.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const file::v1::GetHealthResponse h = HealthOf("repair-owner", id_a);
+        return h.min_healthy_per_segment() == 6 && h.min_node_losses_tolerated() == 1;
+      },
+      absl::Seconds(30)))
+      << HealthOf("repair-owner", id_a).DebugString();
+  EXPECT_EQ(HealthOf("repair-owner", id_b).min_healthy_per_segment(), 6u);
+  EXPECT_TRUE(Download("repair-owner", id_a) == a);
+  EXPECT_TRUE(Download("repair-owner", id_b) == b);
+  // The node comes back empty-handed for these files (its old shards are garbage now); the
+  // doubled-up shards move onto it and full redundancy returns.
+  ASSERT_OK(stack_->Devstack(
+      absl::StrCat("start-instance --bin ", TestStack::BinaryDir(), "/bin chunk-store-", victim)));
+  for (const std::string& id : {id_a, id_b}) {
+    EXPECT_TRUE(WaitFor([&] { return Health("repair-owner", id) == "healthy"; }, absl::Seconds(60)))
+        << HealthOf("repair-owner", id).DebugString();
+  }
   EXPECT_TRUE(Download("repair-owner", id_a) == a);
   EXPECT_TRUE(Download("repair-owner", id_b) == b);
   std::cout << "shards rebuilt off the dead node: " << lost
