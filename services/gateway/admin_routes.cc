@@ -17,6 +17,8 @@ using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
 
+CallOrigin AdminOrigin(const Request& r) { return CallOrigin{std::string(r.request_id())}; }
+
 void ListUsers(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
   absl::StatusOr<uint32_t> limit = ParseLimit(r.query_param("limit"));
   if (!limit.ok()) return WriteApiError(w, limit.status());
@@ -28,16 +30,8 @@ void ListUsers(const ApiContext& ctx, const Caller& caller, const Request& r, Re
   if (!Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().ListUsers(&c, req, &resp); })) {
     return;
   }
-  // One GetUsage per user of the page (at most `limit`); quota answers from Redis.
-  for (av1::User& user : *resp.mutable_users()) {
-    quota::v1::GetUsageRequest usage_req;
-    usage_req.set_user_id(user.id());
-    quota::v1::GetUsageResponse usage;
-    if (!Unary(ctx, r, w,
-               [&](auto& c) { return ctx.clients->quota().GetUsage(&c, usage_req, &usage); })) {
-      return;
-    }
-    *user.mutable_usage() = usage.usage();
+  if (absl::Status s = FillUserUsage(ctx, AdminOrigin(r), resp); !s.ok()) {
+    return WriteApiError(w, s);
   }
   WriteJson(w, 200, resp);
 }
@@ -73,27 +67,15 @@ absl::Status ParseUserUpdate(const ApiContext& ctx, BodyReader& body, av1::Updat
   return absl::OkStatus();
 }
 
-// INVALID_ARGUMENT unless quota knows `tier` (answered on `w`; false then).
-bool CheckTier(const ApiContext& ctx, const Request& r, const std::string& tier,
-               ResponseWriter& w) {
-  quota::v1::ListTiersResponse tiers;
-  if (!Unary(ctx, r, w, [&](auto& c) {
-        return ctx.clients->quota().ListTiers(&c, quota::v1::ListTiersRequest(), &tiers);
-      })) {
-    return false;
-  }
-  for (const quota::v1::Tier& t : tiers.tiers()) {
-    if (t.name() == tier) return true;
-  }
-  WriteApiError(w, absl::InvalidArgumentError(absl::StrCat("unknown tier \"", tier, "\"")));
-  return false;
-}
-
 void UpdateUser(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
                 ResponseWriter& w) {
   av1::UpdateUserRequest req;
   if (absl::Status s = ParseUserUpdate(ctx, body, &req); !s.ok()) return WriteApiError(w, s);
-  if (req.has_tier() && !CheckTier(ctx, r, req.tier(), w)) return;
+  if (req.has_tier()) {
+    if (absl::Status s = CheckTierExists(ctx, AdminOrigin(r), req.tier()); !s.ok()) {
+      return WriteApiError(w, s);
+    }
+  }
   req.set_actor_id(caller.user_id);
   req.set_user_id(std::string(r.path_param("id").value_or("")));
   req.set_source_ip(SourceIp(r));
@@ -129,23 +111,6 @@ void QueryAudit(const ApiContext& ctx, const Caller& caller, const Request& r, R
   }
 }
 
-// Appends the audit record of a maintenance request. Best effort: the job has already started
-// (or failed), and the answer must say so whether or not the record could be written.
-void AuditMaintenance(const ApiContext& ctx, const Caller& caller, const Request& r,
-                      const std::string& target, const std::string& outcome) {
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  av1::RecordAuditRequest req;
-  av1::AuditRecord& record = *req.mutable_record();
-  record.set_actor(caller.user_id);
-  record.set_action("admin.maintenance");
-  record.set_target(target);
-  record.set_outcome(outcome);
-  record.set_source_ip(SourceIp(r));
-  av1::RecordAuditResponse resp;
-  (void)ctx.clients->auth().RecordAudit(&context, req, &resp);
-}
-
 void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
                     ResponseWriter& w) {
   fv1::RunMaintenanceRequest req;
@@ -161,11 +126,11 @@ void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& 
   grpc::Status rpc = ctx.clients->file().RunMaintenance(&context, req, &resp);
   if (!rpc.ok()) {
     if (rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
-      AuditMaintenance(ctx, caller, r, req.action(), "failure");
+      AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(r), req.action(), "failure");
     }
     return WriteApiError(w, StatusFromRpc(rpc, context));
   }
-  AuditMaintenance(ctx, caller, r, resp.job_id(), "success");
+  AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(r), resp.job_id(), "success");
   WriteJson(w, 202, resp);
 }
 
@@ -194,6 +159,57 @@ AuthedHandler WithBody(const ApiContext& ctx, F f) {
 }
 
 }  // namespace
+
+absl::Status FillUserUsage(const ApiContext& ctx, const CallOrigin& origin,
+                           av1::ListUsersResponse& page) {
+  // One GetUsage per user of the page (at most `limit`); quota answers from Redis.
+  for (av1::User& user : *page.mutable_users()) {
+    quota::v1::GetUsageRequest req;
+    req.set_user_id(user.id());
+    quota::v1::GetUsageResponse usage;
+    if (absl::Status s = CallUpstream(
+            ctx, origin, [&](auto& c) { return ctx.clients->quota().GetUsage(&c, req, &usage); });
+        !s.ok()) {
+      return s;
+    }
+    *user.mutable_usage() = usage.usage();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTierExists(const ApiContext& ctx, const CallOrigin& origin,
+                             const std::string& tier) {
+  quota::v1::ListTiersResponse tiers;
+  if (absl::Status s = CallUpstream(ctx, origin,
+                                    [&](auto& c) {
+                                      return ctx.clients->quota().ListTiers(
+                                          &c, quota::v1::ListTiersRequest(), &tiers);
+                                    });
+      !s.ok()) {
+    return s;
+  }
+  for (const quota::v1::Tier& t : tiers.tiers()) {
+    if (t.name() == tier) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("unknown tier \"", tier, "\""));
+}
+
+void AuditMaintenance(const ApiContext& ctx, const Caller& caller, const CallOrigin& origin,
+                      const std::string& source_ip, const std::string& target,
+                      const std::string& outcome) {
+  grpc::ClientContext context;
+  // Not bound to the client's deadline: the job has started whether or not the client waits.
+  PrepareContext(context, CallOrigin{origin.request_id}, ctx.rpc_timeout);
+  av1::RecordAuditRequest req;
+  av1::AuditRecord& record = *req.mutable_record();
+  record.set_actor(caller.user_id);
+  record.set_action("admin.maintenance");
+  record.set_target(target);
+  record.set_outcome(outcome);
+  record.set_source_ip(source_ip);
+  av1::RecordAuditResponse resp;
+  (void)ctx.clients->auth().RecordAudit(&context, req, &resp);
+}
 
 absl::StatusOr<absl::Time> ParseQueryTime(std::string_view name, std::string_view text) {
   absl::Time t;

@@ -45,30 +45,10 @@ void Logout(const ApiContext& ctx, const Caller&, const Request& r, ResponseWrit
 }
 
 void Profile(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
-  av1::GetProfileRequest req;
-  req.set_user_id(caller.user_id);
-  av1::GetProfileResponse resp;
-  if (!Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().GetProfile(&c, req, &resp); })) {
-    return;
-  }
-  quota::v1::GetUsageRequest usage_req;
-  usage_req.set_user_id(caller.user_id);
-  quota::v1::GetUsageResponse usage;
-  if (!Unary(ctx, r, w,
-             [&](auto& c) { return ctx.clients->quota().GetUsage(&c, usage_req, &usage); })) {
-    return;
-  }
-  quota::v1::GetLimitsRequest limits_req;
-  limits_req.set_user_id(caller.user_id);
-  limits_req.set_tier(caller.tier);
-  quota::v1::GetLimitsResponse limits;
-  if (!Unary(ctx, r, w,
-             [&](auto& c) { return ctx.clients->quota().GetLimits(&c, limits_req, &limits); })) {
-    return;
-  }
-  *resp.mutable_usage() = usage.usage();
-  *resp.mutable_limits() = limits.limits();
-  WriteJson(w, 200, resp);
+  absl::StatusOr<av1::GetProfileResponse> profile =
+      LoadProfile(ctx, caller, CallOrigin{std::string(r.request_id())});
+  if (!profile.ok()) return WriteApiError(w, profile.status());
+  WriteJson(w, 200, *profile);
 }
 
 void CreateKey(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
@@ -110,6 +90,40 @@ void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, Re
 }
 
 }  // namespace
+
+absl::StatusOr<av1::GetProfileResponse> LoadProfile(const ApiContext& ctx, const Caller& caller,
+                                                    const CallOrigin& origin) {
+  av1::GetProfileRequest req;
+  req.set_user_id(caller.user_id);
+  av1::GetProfileResponse resp;
+  if (absl::Status s = CallUpstream(
+          ctx, origin, [&](auto& c) { return ctx.clients->auth().GetProfile(&c, req, &resp); });
+      !s.ok()) {
+    return s;
+  }
+  quota::v1::GetUsageRequest usage_req;
+  usage_req.set_user_id(caller.user_id);
+  quota::v1::GetUsageResponse usage;
+  if (absl::Status s = CallUpstream(
+          ctx, origin,
+          [&](auto& c) { return ctx.clients->quota().GetUsage(&c, usage_req, &usage); });
+      !s.ok()) {
+    return s;
+  }
+  quota::v1::GetLimitsRequest limits_req;
+  limits_req.set_user_id(caller.user_id);
+  limits_req.set_tier(caller.tier);
+  quota::v1::GetLimitsResponse limits;
+  if (absl::Status s = CallUpstream(
+          ctx, origin,
+          [&](auto& c) { return ctx.clients->quota().GetLimits(&c, limits_req, &limits); });
+      !s.ok()) {
+    return s;
+  }
+  *resp.mutable_usage() = usage.usage();
+  *resp.mutable_limits() = limits.limits();
+  return resp;
+}
 
 void AddAuthRoutes(http::Router& router, const ApiContext& ctx) {
   const http::RouteOptions json{.body_limit = ctx.json.max_bytes};

@@ -30,14 +30,19 @@ Authenticator::Authenticator(UpstreamClients& clients, TokenCache::Options cache
     : clients_(clients), cache_(cache_options), rpc_timeout_(rpc_timeout) {}
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const http::Request& request) {
-  absl::StatusOr<std::string> secret = BearerToken(request);
+  return Authenticate(request.header("Authorization"), request.request_id());
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(std::optional<std::string_view> authorization,
+                                                   std::string_view request_id) {
+  absl::StatusOr<std::string> secret = BearerToken(authorization);
   if (!secret.ok()) return secret.status();
   const std::string hash = TokenHash(*secret);
   if (!hash.empty()) {
     if (std::optional<Caller> cached = cache_.Get(hash)) return *std::move(cached);
   }
   grpc::ClientContext context;
-  PrepareContext(context, request.request_id(), rpc_timeout_);
+  PrepareContext(context, request_id, rpc_timeout_);
   auth::v1::ValidateTokenRequest req;
   req.set_token(*secret);
   auth::v1::ValidateTokenResponse resp;

@@ -1,4 +1,5 @@
-// Authenticator: turns a request's `Authorization: Bearer <secret>` into a Caller through
+// Authenticator: turns a request's `Authorization: Bearer <secret>` (REST header or public gRPC
+// metadata) into a Caller through
 // AuthService.ValidateToken, with a short-lived TokenCache in front. Revocations
 // (auth.credential.revoked on NATS) evict the secret's entry at once; the cache TTL bounds the
 // damage of a lost event.
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,11 @@ class Authenticator {
   // The caller of `request`. UNAUTHENTICATED (401) for a missing, malformed, unknown, expired
   // or revoked secret; UNAVAILABLE when auth cannot be reached.
   absl::StatusOr<Caller> Authenticate(const http::Request& request);
+
+  // The same for the value of an authorization header or metadata entry (nullopt when absent);
+  // `request_id` goes to auth with the validation call.
+  absl::StatusOr<Caller> Authenticate(std::optional<std::string_view> authorization,
+                                      std::string_view request_id);
 
   // Forgets a secret (after logout, so the token stops working at once on this gateway).
   void Forget(std::string_view token_hash);

@@ -7,7 +7,10 @@
 namespace datamesh::gateway {
 
 absl::StatusOr<std::string> BearerToken(const http::Request& request) {
-  std::optional<std::string_view> header = request.header("Authorization");
+  return BearerToken(request.header("Authorization"));
+}
+
+absl::StatusOr<std::string> BearerToken(std::optional<std::string_view> header) {
   if (!header) return absl::UnauthenticatedError("missing bearer token");
   std::string_view value = *header;
   constexpr std::string_view kScheme = "bearer ";

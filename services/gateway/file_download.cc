@@ -4,10 +4,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/gateway/byte_range.h"
+#include "services/gateway/download_bandwidth.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/rpc_status.h"
 #include "services/gateway/unary_call.h"
-#include "shared/log/log.h"
 
 namespace datamesh::gateway {
 namespace {
@@ -70,49 +70,6 @@ uint64_t Stream(const ApiContext& ctx, const Caller& caller, const http::Request
   return sent;
 }
 
-// Admission of `bytes` against the caller's monthly bandwidth. A quota service that cannot be
-// reached does not block downloads (logged); a refusal is 403 QUOTA_EXCEEDED.
-absl::Status CheckBandwidth(const ApiContext& ctx, const Caller& caller, const http::Request& r,
-                            uint64_t bytes) {
-  if (bytes == 0) return absl::OkStatus();
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  quota::v1::CheckBandwidthRequest req;
-  req.set_user_id(caller.user_id);
-  req.set_tier(caller.tier);
-  req.set_bytes(bytes);
-  quota::v1::CheckBandwidthResponse resp;
-  grpc::Status rpc = ctx.clients->quota().CheckBandwidth(&context, req, &resp);
-  if (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      rpc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    log::Warn("bandwidth check unavailable; download admitted", {{"error", rpc.error_message()}});
-    return absl::OkStatus();
-  }
-  if (!rpc.ok()) return StatusFromRpc(rpc, context);
-  if (resp.allowed()) return absl::OkStatus();
-  return http::WithHttpError(
-      absl::ResourceExhaustedError("monthly download bandwidth limit reached"), 403,
-      "QUOTA_EXCEEDED");
-}
-
-// Adds the bytes sent to the caller's month. The record id is random, not the request id: a
-// client may repeat its X-Request-Id, which must not make later downloads free.
-void RecordBandwidth(const ApiContext& ctx, const Caller& caller, const http::Request& r,
-                     uint64_t bytes) {
-  if (bytes == 0) return;
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  quota::v1::RecordBandwidthRequest req;
-  req.set_user_id(caller.user_id);
-  req.set_bytes(bytes);
-  req.set_record_id(http::NewRequestId());
-  quota::v1::RecordBandwidthResponse resp;
-  grpc::Status rpc = ctx.clients->quota().RecordBandwidth(&context, req, &resp);
-  if (!rpc.ok()) {
-    log::Warn("bandwidth not recorded", {{"bytes", bytes}, {"error", rpc.error_message()}});
-  }
-}
-
 }  // namespace
 
 std::string ContentDisposition(std::string_view name) {
@@ -160,10 +117,11 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
     return;
   }
   const uint64_t to_send = range.kind == RangeRequest::Kind::kPartial ? range.length : size;
-  if (absl::Status s = CheckBandwidth(ctx, caller, r, to_send); !s.ok()) {
+  const CallOrigin origin{std::string(r.request_id())};
+  if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, to_send); !s.ok()) {
     return WriteApiError(w, s);
   }
-  RecordBandwidth(ctx, caller, r, Stream(ctx, caller, r, range, size, w));
+  RecordDownloadBandwidth(ctx, caller, origin, Stream(ctx, caller, r, range, size, w));
 }
 
 }  // namespace datamesh::gateway

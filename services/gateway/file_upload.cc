@@ -10,6 +10,7 @@
 #include "services/gateway/rpc_status.h"
 #include "services/gateway/tag_query.h"
 #include "services/gateway/unary_call.h"
+#include "services/gateway/upload_stream.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway {
@@ -74,98 +75,29 @@ absl::Status StartMultipart(const http::Request& r, MultipartFileReader& multipa
   return absl::OkStatus();
 }
 
-// Reserves the declared size. An empty id (no declared size, or quota unreachable: file-ingest
-// then reserves as bytes arrive) is fine; QUOTA_EXCEEDED and the like are the answer.
-absl::StatusOr<std::string> Reserve(const ApiContext& ctx, const Caller& caller,
-                                    const http::Request& r, uint64_t bytes) {
-  if (bytes == 0) return std::string();
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  quota::v1::ReserveRequest req;
-  req.set_user_id(caller.user_id);
-  req.set_tier(caller.tier);
-  req.set_bytes(bytes);
-  quota::v1::ReserveResponse resp;
-  grpc::Status rpc = ctx.clients->quota().Reserve(&context, req, &resp);
-  if (rpc.ok()) return resp.reservation_id();
-  if (rpc.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      rpc.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    log::Warn("quota reservation unavailable; file-ingest reserves itself",
-              {{"error", rpc.error_message()}});
-    return std::string();
-  }
-  return StatusFromRpc(rpc, context);
-}
+// An HTTP body as an upload source, read 1 MiB per message.
+class BodyUploadSource : public UploadSource {
+ public:
+  explicit BodyUploadSource(http::BodyReader& body) : body_(body), buffer_(kChunkBytes, '\0') {}
 
-void Release(const ApiContext& ctx, const http::Request& r, const std::string& reservation) {
-  if (reservation.empty()) return;
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  quota::v1::ReleaseRequest req;
-  req.set_reservation_id(reservation);
-  quota::v1::ReleaseResponse resp;
-  // Idempotent and expiring on its own: a failure here only delays freeing the bytes.
-  (void)ctx.clients->quota().Release(&context, req, &resp);
-}
-
-// Streams the body into `stream`. OK when the whole body was sent; the body's error when it
-// broke; OK with *stream_broken when file-ingest stopped accepting (its status says why).
-absl::Status Pump(http::BodyReader& body, fv1::UploadRequest& first,
-                  grpc::ClientWriterInterface<fv1::UploadRequest>& stream, bool* stream_broken) {
-  std::string buffer(kChunkBytes, '\0');
-  fv1::UploadRequest message = std::move(first);
-  while (true) {
+  absl::StatusOr<bool> Next(fv1::UploadRequest& message) override {
     // A socket read returns what one TCP read delivered (often tens of KiB); gather a whole
     // chunk first, since every gRPC message costs a write, a wake-up and a copy downstream.
     size_t filled = 0;
-    while (filled < buffer.size()) {
-      absl::StatusOr<size_t> n = body.Read(buffer.data() + filled, buffer.size() - filled);
+    while (filled < buffer_.size()) {
+      absl::StatusOr<size_t> n = body_.Read(buffer_.data() + filled, buffer_.size() - filled);
       if (!n.ok()) return n.status();
       if (*n == 0) break;
       filled += *n;
     }
-    if (filled == 0) break;
-    message.set_chunk(buffer.data(), filled);
-    if (!stream.Write(message)) {
-      *stream_broken = true;
-      return absl::OkStatus();
-    }
-    message.Clear();
+    message.set_chunk(buffer_.data(), filled);
+    return filled > 0;
   }
-  // A header-only message for an empty body (or the last message if nothing was read).
-  if (message.has_header() && !stream.Write(message)) *stream_broken = true;
-  return absl::OkStatus();
-}
 
-// Streams `source` into FileService.Upload under `header` (which holds the reservation) and
-// answers 201, or the error after cancelling the stream and releasing the reservation.
-void Send(const ApiContext& ctx, const http::Request& r, fv1::UploadHeader header,
-          http::BodyReader& source, http::ResponseWriter& w) {
-  const std::string reservation = header.reservation_id();
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), absl::InfiniteDuration());
-  fv1::UploadResponse resp;
-  std::unique_ptr<grpc::ClientWriterInterface<fv1::UploadRequest>> stream =
-      ctx.clients->file().Upload(&context, &resp);
-  fv1::UploadRequest first;
-  *first.mutable_header() = std::move(header);
-  bool stream_broken = false;
-  absl::Status body_status = Pump(source, first, *stream, &stream_broken);
-  if (!body_status.ok()) {
-    // Cancel before Finish: file-ingest sees the stream break and stores nothing.
-    context.TryCancel();
-    (void)stream->Finish();
-    Release(ctx, r, reservation);
-    return WriteApiError(w, body_status);
-  }
-  if (!stream_broken) stream->WritesDone();
-  grpc::Status rpc = stream->Finish();
-  if (!rpc.ok()) {
-    Release(ctx, r, reservation);
-    return WriteApiError(w, StatusFromRpc(rpc, context));
-  }
-  WriteJson(w, 201, resp);
-}
+ private:
+  http::BodyReader& body_;
+  std::string buffer_;
+};
 
 }  // namespace
 
@@ -194,10 +126,13 @@ void HandleUpload(const ApiContext& ctx, const Caller& caller, const http::Reque
     }
     source = &*multipart;
   }
-  absl::StatusOr<std::string> reservation = Reserve(ctx, caller, r, r.content_length().value_or(0));
-  if (!reservation.ok()) return WriteApiError(w, reservation.status());
-  header->set_reservation_id(*reservation);
-  Send(ctx, r, *std::move(header), *source, w);
+  BodyUploadSource upload_source(*source);
+  // A multipart body's declared size is the whole body's: still a fine upper bound to reserve.
+  absl::StatusOr<fv1::UploadResponse> stored =
+      StreamUpload(ctx, caller, CallOrigin{std::string(r.request_id())}, *std::move(header),
+                   r.content_length().value_or(0), upload_source);
+  if (!stored.ok()) return WriteApiError(w, stored.status());
+  WriteJson(w, 201, *stored);
 }
 
 }  // namespace datamesh::gateway

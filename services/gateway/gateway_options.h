@@ -28,6 +28,8 @@ struct GatewayOptions {
   absl::Duration token_cache_ttl = absl::Seconds(3);
   // Folder served at "/" (the web UI); empty: none, "/" answers 404.
   std::string static_dir;
+  // A WebSocket idle this long is pinged at half of it and closed if the ping goes unanswered.
+  absl::Duration ws_idle_timeout = absl::Seconds(60);
 };
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& options);

@@ -8,6 +8,7 @@
 #include "services/gateway/admin_routes.h"
 #include "services/gateway/auth_routes.h"
 #include "services/gateway/file_routes.h"
+#include "services/gateway/grpc/public_grpc.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/http_server.h"
 #include "services/gateway/live/live_feed.h"
@@ -31,6 +32,8 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<ServiceDirectory> services;
   std::unique_ptr<StaticFiles> static_files;
   ApiContext api;
+  // FileService, AuthService and QuotaService on the runtime's gRPC server, over `api`.
+  std::unique_ptr<public_grpc::PublicGrpcServices> public_grpc;
   std::unique_ptr<live::LiveFeed> live;  // GET /api/v1/ws
   // Last: stopped and destroyed first, while what its handlers use still exists.
   std::unique_ptr<http::HttpServer> http;
@@ -123,6 +126,9 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddDuration("token-cache-ttl", &o.token_cache_ttl,
                     "how long a validated bearer token is trusted before asking auth again");
   flags.AddString("static-dir", &o.static_dir, "folder served at / (empty: none)");
+  flags.AddDuration("ws-idle-timeout", &o.ws_idle_timeout,
+                    "a WebSocket idle this long is pinged at half of it and closed if the ping "
+                    "goes unanswered");
 }
 
 http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
@@ -168,15 +174,23 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
                           [u = parts->upstreams.get()] { return u->CriticalServing(); });
 
   if (absl::Status s = BuildApi(runtime, options, *parts); !s.ok()) return s;
+  parts->public_grpc = std::make_unique<public_grpc::PublicGrpcServices>(parts->api);
+  parts->public_grpc->Register(runtime);
 
   http::HttpServer::Options http_options;
   http_options.bind_address = options.http_addr;
+  http_options.ws_idle_timeout = absl::ToChronoMilliseconds(options.ws_idle_timeout);
   http::Router router = MakeRouter(runtime, *parts->upstreams, &parts->api);
   auto feed = live::LiveFeed::Start(runtime.bus(), {}, &runtime.metrics());
   if (!feed.ok()) return feed.status();
   parts->live = *std::move(feed);
-  auto authenticate = [&api = parts->api](const http::Request& r) {
-    return api.authenticator->Authenticate(r);
+  // An upgrade is one API call, like any request.
+  auto authenticate = [&api = parts->api](std::string_view authorization,
+                                          const http::Request& r) -> absl::StatusOr<Caller> {
+    absl::StatusOr<Caller> caller = api.authenticator->Authenticate(authorization, r.request_id());
+    if (!caller.ok()) return caller;
+    if (absl::Status s = api.limiter->Check(*caller, r.request_id()); !s.ok()) return s;
+    return caller;
   };
   router.HandleWebSocket("/api/v1/ws", parts->live->Handler(authenticate));
   parts->http = std::make_unique<http::HttpServer>(http_options, std::move(router));

@@ -3,7 +3,8 @@
 // /api/v1/admin routes of docs/API.md over AuthService, QuotaService, FileService and
 // DhtService, the OpenAPI document at /api/v1/openapi.json, an optional static folder at "/"
 // (--static-dir), and answers every other /api/v1 route with 501 in API.md's error shape until
-// it is built: never a made-up success.
+// it is built: never a made-up success. On the runtime's gRPC server it serves the public gRPC
+// FileService, AuthService and QuotaService (grpc/public_grpc.h) behind the same authentication.
 //
 // Build() wires the HTTP server, the upstream clients, authentication (with revocations and
 // role changes from NATS), the edge rate limit, the upstream health watcher, the directory of

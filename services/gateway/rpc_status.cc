@@ -6,6 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "services/gateway/http/api_error.h"
+#include "shared/log/log.h"
 #include "shared/status/grpc_status.h"
 
 namespace datamesh::gateway {
@@ -68,6 +69,15 @@ void WriteApiError(http::ResponseWriter& writer, const absl::Status& status) {
     writer.SetHeader("Retry-After", std::to_string(*seconds));
   }
   (void)writer.WriteError(status);
+}
+
+bool AdmitWithoutQuota(const grpc::Status& rpc, std::string_view consequence) {
+  if (rpc.error_code() != grpc::StatusCode::UNAVAILABLE &&
+      rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    return false;
+  }
+  log::Warn("quota unavailable; " + std::string(consequence), {{"error", rpc.error_message()}});
+  return true;
 }
 
 }  // namespace datamesh::gateway

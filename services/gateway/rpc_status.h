@@ -31,6 +31,11 @@ absl::Status StatusFromRpc(const grpc::Status& status, const grpc::ClientContext
 // 429 RATE_LIMITED carrying a Retry-After of `seconds` (at least 1).
 absl::Status RateLimited(std::string_view message, uint32_t seconds);
 
+// True when quota could not answer (down, or not deployed): the edge then admits the request
+// and logs `consequence`, since file-ingest still enforces stored bytes at commit and an
+// outage of quota must not stop every upload and download.
+bool AdmitWithoutQuota(const grpc::Status& rpc, std::string_view consequence);
+
 // The Retry-After seconds a status carries, if any.
 std::optional<uint32_t> RetryAfterOf(const absl::Status& status);
 

@@ -1,4 +1,4 @@
-// Helpers for handlers that make one unary call to a service for an HTTP request.
+// Helpers for handlers that make one unary call to a service for a client's request.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -19,6 +19,16 @@ bool Unary(const ApiContext& ctx, const http::Request& request, http::ResponseWr
   if (rpc.ok()) return true;
   WriteApiError(w, StatusFromRpc(rpc, context));
   return false;
+}
+
+// Runs `call(grpc::ClientContext&)` with `origin`'s id and deadline (capped at the unary
+// timeout); the mapped error on failure. For logic REST and public gRPC share.
+template <typename Call>
+absl::Status CallUpstream(const ApiContext& ctx, const CallOrigin& origin, Call call) {
+  grpc::ClientContext context;
+  PrepareContext(context, origin, ctx.rpc_timeout);
+  grpc::Status rpc = call(context);
+  return rpc.ok() ? absl::OkStatus() : StatusFromRpc(rpc, context);
 }
 
 // 204 with no body.

@@ -1,5 +1,7 @@
 #include "services/gateway/upstream_clients.h"
 
+#include <algorithm>
+
 #include "shared/server/channels.h"
 
 namespace datamesh::gateway {
@@ -16,6 +18,14 @@ void PrepareContext(grpc::ClientContext& context, std::string_view request_id,
     context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   }
   if (!request_id.empty()) context.AddMetadata("x-request-id", std::string(request_id));
+}
+
+void PrepareContext(grpc::ClientContext& context, const CallOrigin& origin,
+                    absl::Duration timeout) {
+  absl::Time deadline = origin.deadline;
+  if (timeout != absl::InfiniteDuration()) deadline = std::min(deadline, absl::Now() + timeout);
+  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+  if (!origin.request_id.empty()) context.AddMetadata("x-request-id", origin.request_id);
 }
 
 }  // namespace datamesh::gateway

@@ -1,6 +1,6 @@
 // UpstreamClients: one gRPC channel and stub per service behind the gateway (auth, quota,
-// file-ingest, dht), and the client contexts of calls made for an HTTP request: a per-call deadline
-// and the request's id as `x-request-id` metadata, so every service logs the same id.
+// file-ingest, dht), and the client contexts of calls made for a client's request: a per-call
+// deadline and the request's id as `x-request-id` metadata, so every service logs the same id.
 //
 // Channels connect lazily and reconnect on their own; creating them never fails.
 // Thread-safe: stubs and channels may be used from any number of threads.
@@ -48,5 +48,16 @@ class UpstreamClients {
 // `timeout` (none when `timeout` is infinite) and the `x-request-id` metadata.
 void PrepareContext(grpc::ClientContext& context, std::string_view request_id,
                     absl::Duration timeout);
+
+// Where a call to a service comes from: the request id to pass on and the deadline of the
+// client's own call (a public gRPC call's; none for REST, whose client stalls are timed out by
+// the HTTP server).
+struct CallOrigin {
+  std::string request_id;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// As above, with the deadline the earlier of now + `timeout` and the origin's.
+void PrepareContext(grpc::ClientContext& context, const CallOrigin& origin, absl::Duration timeout);
 
 }  // namespace datamesh::gateway

@@ -3,7 +3,7 @@
 // view), multipart uploads (round trip; a truncated body stores nothing), client encryption and
 // upload ids, download bandwidth counted in the profile, the OpenAPI document, request ids in
 // another service's log, the static folder (and traversal refused), HEAD keeping the
-// connection alive.
+// connection alive, the per-user API-call limit (live feed upgrades included).
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -358,6 +358,32 @@ TEST_F(GatewayEdgeE2eTest, DownloadsCountAgainstBandwidth) {
   ASSERT_EQ(Api("GET", "/files/" + id, token, {"-H 'Range: bytes=0-99'"}).code, 206);
   ASSERT_EQ(Api("HEAD", "/files/" + id, token).code, 200);
   ASSERT_TRUE(Eventually([&] { return bandwidth() == before + data.size() + 100; }));
+}
+
+TEST_F(GatewayEdgeE2eTest, ApiCallsAreLimitedPerUserFeedUpgradesIncluded) {
+  auto [limited_id, limited] = NewUser("limited");
+  auto [other_id, other] = NewUser("not_limited");
+  // The Free tier allows 100 API calls an hour (quota's tiers).
+  Reply last;
+  int admitted = 0;
+  for (int i = 0; i < 150; ++i) {
+    last = Api("GET", "/auth/profile", limited);
+    if (last.code != 200) break;
+    ++admitted;
+  }
+  EXPECT_EQ(last.code, 429) << last.body;
+  EXPECT_EQ(ErrorCode(last), "RATE_LIMITED");
+  EXPECT_GT(std::atoi(last.headers["retry-after"].c_str()), 0);
+  EXPECT_GE(admitted, 90);
+  EXPECT_LE(admitted, 100);
+  // Opening the live feed is an API call too: refused before the upgrade.
+  Reply ws =
+      Api("GET", "/ws", limited,
+          {"--max-time 10", "-H 'Connection: Upgrade'", "-H 'Upgrade: websocket'",
+           "-H 'Sec-WebSocket-Version: 13'", "-H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='"});
+  EXPECT_EQ(ws.code, 429) << ws.body;
+  // Another user is not affected.
+  EXPECT_EQ(Api("GET", "/auth/profile", other).code, 200);
 }
 
 TEST_F(GatewayEdgeE2eTest, OpenApiIsServed) {

@@ -3,22 +3,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "services/gateway/bearer_token.h"
-#include "services/gateway/http/request_internal.h"
 #include "shared/bus/event.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway::live {
-namespace {
-
-// The request as the authenticator expects it: with the secret in a bearer header. The copy is
-// small (an upgrade request has no body) and made once per connection.
-http::Request WithBearer(const http::Request& request, const std::string& secret) {
-  http::Request copy = request;
-  http::internal::RequestAccess::headers(copy).emplace_back("Authorization", "Bearer " + secret);
-  return copy;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> FeedSecret(const http::Request& request) {
   // A header that is present decides: a bad one is not rescued by a good ?token=.
@@ -36,9 +24,9 @@ http::WebSocketHandler MakeFeedHandler(LiveHub& hub, AuthenticateFn authenticate
              const http::Request& request) -> absl::StatusOr<http::WebSocketCallbacks> {
     absl::StatusOr<std::string> secret = FeedSecret(request);
     if (!secret.ok()) return secret.status();
-    absl::StatusOr<Caller> caller = request.header("Authorization").has_value()
-                                        ? authenticate(request)
-                                        : authenticate(WithBearer(request, *secret));
+    const std::optional<std::string_view> header = request.header("Authorization");
+    absl::StatusOr<Caller> caller =
+        header ? authenticate(*header, request) : authenticate("Bearer " + *secret, request);
     if (!caller.ok()) return caller.status();
     Viewer viewer{caller->user_id, caller->is_admin()};
     log::Info("ws session opening", {{"user_id", viewer.user_id}, {"admin", viewer.admin}});

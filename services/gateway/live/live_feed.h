@@ -30,9 +30,11 @@
 
 namespace datamesh::gateway::live {
 
-// Resolves the caller of a request that carries `Authorization: Bearer`; UNAUTHENTICATED (401)
-// for a bad credential, other codes (e.g. UNAVAILABLE) when it cannot tell.
-using AuthenticateFn = std::function<absl::StatusOr<Caller>(const http::Request&)>;
+// Admits the caller of an upgrade request from its authorization value (`Bearer <secret>`, from
+// the header or ?token=): UNAUTHENTICATED (401) for a bad credential, RESOURCE_EXHAUSTED when
+// the caller is over the API-call limit, other codes (e.g. UNAVAILABLE) when it cannot tell.
+using AuthenticateFn =
+    std::function<absl::StatusOr<Caller>(std::string_view authorization, const http::Request&)>;
 
 // The credential of an upgrade request: the Authorization header when present (a malformed one
 // is not excused by a query token), else `?token=`. UNAUTHENTICATED when there is none.

@@ -1,0 +1,68 @@
+#include "services/gateway/grpc/rpc_exposure.h"
+
+#include <array>
+
+namespace datamesh::gateway::public_grpc {
+namespace {
+
+using enum Exposure;
+
+constexpr std::array kRpcTable = {
+    // Files: the caller's own files; owner fields are always the caller's.
+    RpcExposure{"/datamesh.file.v1.FileService/Upload", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/Download", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/Stat", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/List", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/Delete", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/UpdateMetadata", kUser},
+    RpcExposure{"/datamesh.file.v1.FileService/GetHealth", kUser},
+    // Maintenance is an operator's act, as REST POST/GET /admin/maintenance (audited the same).
+    RpcExposure{"/datamesh.file.v1.FileService/RunMaintenance", kAdmin},
+    RpcExposure{"/datamesh.file.v1.FileService/GetMaintenanceJob", kAdmin},
+    // Totals over every owner when owner_id is empty: the admin system view's figures.
+    RpcExposure{"/datamesh.file.v1.FileService/GetUsageSummary", kAdmin},
+
+    RpcExposure{"/datamesh.auth.v1.AuthService/Register", kAnonymous},
+    RpcExposure{"/datamesh.auth.v1.AuthService/Login", kAnonymous},
+    RpcExposure{"/datamesh.auth.v1.AuthService/Logout", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/GetProfile", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/ChangePassword", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/CreateApiKey", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/ListApiKeys", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/RevokeApiKey", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/ListUsers", kAdmin},
+    RpcExposure{"/datamesh.auth.v1.AuthService/UpdateUser", kAdmin},
+    RpcExposure{"/datamesh.auth.v1.AuthService/QueryAudit", kAdmin},
+    // The gateway's own token resolution: it answers private keys.
+    RpcExposure{"/datamesh.auth.v1.AuthService/ValidateToken", kInternal},
+    // Components append audit records; clients must not forge them.
+    RpcExposure{"/datamesh.auth.v1.AuthService/RecordAudit", kInternal},
+
+    RpcExposure{"/datamesh.quota.v1.QuotaService/GetUsage", kUser},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/GetLimits", kUser},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/ListTiers", kUser},
+    // The caller's own records; other users' or all records for admins only.
+    RpcExposure{"/datamesh.quota.v1.QuotaService/ListBillingRecords", kUser},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/UpdateTier", kAdmin},
+    // Accounting steps of uploads, downloads and the edge rate limit, made by the gateway and
+    // file-ingest on the user's behalf: a client calling them could free or fake usage.
+    RpcExposure{"/datamesh.quota.v1.QuotaService/Reserve", kInternal},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/Commit", kInternal},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/Release", kInternal},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/CheckApiCall", kInternal},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/CheckBandwidth", kInternal},
+    RpcExposure{"/datamesh.quota.v1.QuotaService/RecordBandwidth", kInternal},
+};
+
+}  // namespace
+
+std::span<const RpcExposure> PublicRpcTable() { return kRpcTable; }
+
+std::optional<Exposure> ExposureOf(std::string_view method) {
+  for (const RpcExposure& rpc : kRpcTable) {
+    if (rpc.method == method) return rpc.exposure;
+  }
+  return std::nullopt;
+}
+
+}  // namespace datamesh::gateway::public_grpc
