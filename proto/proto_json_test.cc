@@ -113,7 +113,7 @@ TEST(ProtoJson, FileHealthResponseIsFlatWithApiNames) {
   // Zero counts must still be printed: a client reads minHealthyPerSegment as a number.
   const Struct json = ToStruct(health);
   EXPECT_EQ(KeysOf(json), (Keys{"fileId", "segments", "healthyShards", "totalShards",
-                                "minHealthyPerSegment", "state"}));
+                                "minHealthyPerSegment", "minNodeLossesTolerated", "state"}));
   EXPECT_EQ(json.fields().at("minHealthyPerSegment").number_value(), 0);
 }
 
