@@ -32,6 +32,17 @@ void List(const ApiContext& ctx, const Caller& caller, const Request& r, Respons
   }
 }
 
+// A file's metadata without its bytes (HEAD gives only headers).
+void Stat(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
+  fv1::StatRequest req;
+  req.set_file_id(FileId(r));
+  req.set_owner_id(caller.user_id);
+  fv1::StatResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().Stat(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
 void Delete(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
   fv1::DeleteRequest req;
   req.set_file_id(FileId(r));
@@ -120,6 +131,7 @@ void AddFileRoutes(http::Router& router, const ApiContext& ctx) {
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
                                    ResponseWriter& w) { HandleDownload(ctx, c, r, w); }));
   router.Handle("DELETE", "/api/v1/files/{id}", Authed(ctx, NoBody(ctx, Delete)));
+  router.Handle("GET", "/api/v1/files/{id}/metadata", Authed(ctx, NoBody(ctx, Stat)));
   router.Handle("PUT", "/api/v1/files/{id}/metadata",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
                                    ResponseWriter& w) { UpdateMetadata(ctx, c, r, b, w); }),

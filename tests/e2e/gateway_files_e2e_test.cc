@@ -204,6 +204,11 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
 
   Reply health = Curl("GET", "/files/" + big_id + "/health", {}, "", token);
   EXPECT_EQ(health.code, 200) << health.body;
+  Reply stat = Curl("GET", "/files/" + big_id + "/metadata", {}, "", token);
+  ASSERT_EQ(stat.code, 200) << stat.body;
+  const google::protobuf::Struct stat_json = stat.Json();
+  EXPECT_EQ(Str(Obj(stat_json, "file"), "id"), big_id);
+  EXPECT_EQ(Str(Obj(stat_json, "file"), "name"), "b/big.bin");
 
   // Another user sees nothing of alice's files.
   const std::string bob = NewUser("bob");
@@ -214,6 +219,8 @@ TEST_F(GatewayFilesE2eTest, FileLifecycle) {
   EXPECT_EQ(missing.code, 404);
   EXPECT_EQ(Obj(foreign.Json(), "error").DebugString(), Obj(missing.Json(), "error").DebugString());
   EXPECT_EQ(Curl("DELETE", "/files/" + big_id, {}, "", bob).code, 404);
+  EXPECT_EQ(Curl("GET", "/files/" + big_id + "/metadata", {}, "", bob).code, 404);
+  EXPECT_EQ(Curl("GET", "/files/" + big_id + "/health", {}, "", bob).code, 404);
   EXPECT_EQ(
       Curl("GET", "/files", {}, "", bob).Json().fields().at("files").list_value().values_size(), 0);
 

@@ -2,13 +2,14 @@
 // every service, six chunk-stores) started by TestStack, driven with the generated stubs as a
 // gRPC client would: register and login, uploads (multi-segment and small), byte-identical
 // downloads and ranges, listing, isolation between users, a client-supplied owner id that must
-// be ignored, missing and logged-out tokens, internal and admin RPCs, and a gRPC upload read back
-// over REST.
+// be ignored, missing and logged-out tokens, internal and admin RPCs, the per-user API-call
+// limit with its retry-after trailer, and a gRPC upload read back over REST.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -213,6 +214,36 @@ TEST_F(GatewayGrpcE2eTest, InternalAndAdminRpcsAreRefused) {
   quota::v1::GetUsageResponse usage_resp;
   s = quota_->GetUsage(Ctx(dave.token).get(), usage, &usage_resp);
   EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(GatewayGrpcE2eTest, ApiCallsAreLimitedPerUserWithRetryAfter) {
+  const Account limited = NewUser("rate_a_grpc");
+  const Account other = NewUser("rate_b_grpc");
+  ASSERT_FALSE(limited.token.empty() || other.token.empty());
+  // The Free tier allows 100 API calls an hour; REST and gRPC count against the same limit.
+  grpc::Status last;
+  std::unique_ptr<grpc::ClientContext> context;
+  int admitted = 0;
+  for (int i = 0; i < 150; ++i) {
+    context = Ctx(limited.token);
+    quota::v1::GetUsageResponse usage;
+    last = quota_->GetUsage(context.get(), quota::v1::GetUsageRequest(), &usage);
+    if (!last.ok()) break;
+    ++admitted;
+  }
+  EXPECT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << last.error_message();
+  EXPECT_GE(admitted, 90);
+  EXPECT_LE(admitted, 100);
+  const auto& meta = context->GetServerTrailingMetadata();
+  auto retry = meta.find("retry-after");
+  ASSERT_NE(retry, meta.end());
+  EXPECT_GT(std::atoi(std::string(retry->second.data(), retry->second.size()).c_str()), 0);
+  auto code = meta.find("dm-error-code");
+  ASSERT_NE(code, meta.end());
+  EXPECT_EQ(std::string(code->second.data(), code->second.size()), "RATE_LIMITED");
+  // Another user is not affected.
+  quota::v1::GetUsageResponse usage;
+  EXPECT_TRUE(quota_->GetUsage(Ctx(other.token).get(), quota::v1::GetUsageRequest(), &usage).ok());
 }
 
 TEST_F(GatewayGrpcE2eTest, AdminRpcsServeAdmins) {

@@ -42,17 +42,13 @@ absl::StatusOr<json> FindFile(ApiClient& api, const std::string& id_or_name) {
                                                    "'; use an id: ", absl::StrJoin(ids, ", ")));
   }
   if (named.size() == 1) return named[0];
-  json found;
-  s = ForEachFile(api, "", [&](const json& file) {
-    if (JsonStr(file, "id") != id_or_name) return true;
-    found = file;
-    return false;
-  });
-  if (!s.ok()) return s;
-  if (found.is_null()) {
+  absl::StatusOr<json> by_id =
+      api.Call("GET", absl::StrCat("/files/", api.Escape(id_or_name), "/metadata"));
+  if (absl::IsNotFound(by_id.status()) || absl::IsInvalidArgument(by_id.status())) {
     return absl::NotFoundError(absl::StrCat("no file with id or name '", id_or_name, "'"));
   }
-  return found;
+  if (!by_id.ok()) return by_id.status();
+  return by_id->value("file", json::object());
 }
 
 std::string DescribeFile(const json& file) {

@@ -1,5 +1,5 @@
-// Finding the caller's files by id or by name through the listing route (GET /files), which is
-// the only route that returns File metadata without downloading content.
+// Finding the caller's files by name through the listing route (GET /files?prefix=), or by id
+// through GET /files/{id}/metadata.
 //
 // Uses the borrowed ApiClient; single-threaded.
 #pragma once
