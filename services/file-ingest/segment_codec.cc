@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "services/file-ingest/block_pool.h"
 #include "shared/crypto/encoding.h"
 #include "shared/crypto/hash.h"
 #include "shared/status/status.h"
@@ -66,14 +67,17 @@ absl::StatusOr<std::string> Decompress(std::string_view payload, size_t plain_si
   return out;
 }
 
-void ShardBlock::Free::operator()(uint8_t* p) const { std::free(p); }
+void ShardBlock::Free::operator()(uint8_t* p) const {
+  BlockPool::Shared().Release(p, bytes, erasure::kBufferAlignment);
+}
 
 ShardBlock::ShardBlock(int shards, size_t shard_size) : shards_(shards), shard_size_(shard_size) {
   size_t bytes = static_cast<size_t>(shards) * shard_size;
   size_t rounded = (bytes + erasure::kBufferAlignment - 1) / erasure::kBufferAlignment *
                    erasure::kBufferAlignment;
-  data_.reset(static_cast<uint8_t*>(std::aligned_alloc(
-      erasure::kBufferAlignment, rounded == 0 ? erasure::kBufferAlignment : rounded)));
+  if (rounded == 0) rounded = erasure::kBufferAlignment;
+  data_ = std::unique_ptr<uint8_t, Free>(
+      BlockPool::Shared().Acquire(rounded, erasure::kBufferAlignment), Free{rounded});
 }
 
 absl::StatusOr<EncodedSegment> EncodeSegment(crypto::AesGcm& aead,

@@ -51,7 +51,7 @@ std::string WrappedKeyAad(std::string_view content_id, uint32_t key_version);
 [[nodiscard]] absl::StatusOr<std::string> Decompress(std::string_view payload, size_t plain_size);
 
 // Memory for the k + m shards of a segment: one block, kBufferAlignment-aligned, shard i at
-// data() + i * shard_size.
+// data() + i * shard_size. Blocks come from and go back to BlockPool::Shared().
 class ShardBlock {
  public:
   ShardBlock() = default;
@@ -65,6 +65,7 @@ class ShardBlock {
 
  private:
   struct Free {
+    size_t bytes;  // no initializer: a nested deleter must be default-constructible here
     void operator()(uint8_t* p) const;
   };
   std::unique_ptr<uint8_t, Free> data_;
