@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -58,6 +61,24 @@ std::vector<std::string> ChildEnvironment(const TestStack& stack,
   return out;
 }
 
+// Claims `port` machine-wide, as devstack's free_port does (tools/devstack/lib.sh): a test and
+// a stack starting at the same time could otherwise pick the same port before either binds it.
+// A claim older than 10 minutes is taken over.
+bool ClaimPort(int port) {
+  namespace fs = std::filesystem;
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path claims =
+      fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "datamesh-port-claims";
+  std::error_code ec;
+  fs::create_directories(claims, ec);
+  const fs::path claim = claims / std::to_string(port);
+  if (fs::create_directory(claim, ec)) return true;
+  const auto written = fs::last_write_time(claim, ec);
+  if (ec || fs::file_time_type::clock::now() - written < std::chrono::minutes(10)) return false;
+  fs::last_write_time(claim, fs::file_time_type::clock::now(), ec);
+  return !ec;
+}
+
 std::string Tail(const std::string& text, size_t bytes) {
   return text.size() <= bytes ? text : text.substr(text.size() - bytes);
 }
@@ -70,7 +91,7 @@ int FreePort() {
   std::uniform_int_distribution<int> pick(10000, 31999);
   for (int attempt = 0; attempt < 200; ++attempt) {
     const int port = pick(rng);
-    if (CanBind(port)) return port;
+    if (CanBind(port) && ClaimPort(port)) return port;
   }
   return 0;
 }
@@ -90,7 +111,8 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const Test
   envp.push_back(nullptr);
 
   std::string log = options.log_path;
-  if (log.empty()) log = absl::StrCat(stack.dir(), "/", options.binary, "-", grpc.substr(10), ".log");
+  if (log.empty())
+    log = absl::StrCat(stack.dir(), "/", options.binary, "-", grpc.substr(10), ".log");
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(),
@@ -105,9 +127,9 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> ServiceProcess::Start(const Test
   std::unique_ptr<ServiceProcess> process(new ServiceProcess(pid, grpc, log));
   absl::Status ready = server::HealthClient(grpc).WaitUntilServing("", options.ready_timeout);
   if (!ready.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        options.binary, " did not become SERVING: ", ready.message(), "\n--- log tail\n",
-        Tail(process->ReadLog(), 4000)));
+    return absl::FailedPreconditionError(
+        absl::StrCat(options.binary, " did not become SERVING: ", ready.message(),
+                     "\n--- log tail\n", Tail(process->ReadLog(), 4000)));
   }
   return process;
 }

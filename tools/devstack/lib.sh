@@ -10,6 +10,16 @@ PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 # handed-out ports are kept in a file rather than a variable.
 TAKEN_PORTS_FILE="$(mktemp "${TMPDIR:-/tmp}/devstack-ports.XXXXXX")"
 trap 'rm -f "$TAKEN_PORTS_FILE"' EXIT
+# Stacks starting at the same time (tests run in parallel) could pick the same free port before
+# either binds it, so a pick is also claimed machine-wide: mkdir of PORT_CLAIMS/<port> is atomic,
+# and a claim older than 10 minutes (long after its server bound the port) is taken over.
+PORT_CLAIMS="${TMPDIR:-/tmp}/datamesh-port-claims"
+claim_port() {
+  mkdir -p "$PORT_CLAIMS"
+  mkdir "$PORT_CLAIMS/$1" 2> /dev/null && return 0
+  [ -n "$(find "$PORT_CLAIMS/$1" -maxdepth 0 -mmin +10 2> /dev/null)" ] || return 1
+  touch "$PORT_CLAIMS/$1"
+}
 free_port() {
   local p
   for _ in $(seq 1 200); do
@@ -17,7 +27,7 @@ free_port() {
     # every running stack draw from: a port picked there can be taken before the server binds.
     p=$(( 10000 + RANDOM % 22000 ))
     grep -qx "$p" "$TAKEN_PORTS_FILE" && continue
-    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+    if ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q . && claim_port "$p"; then
       echo "$p" >> "$TAKEN_PORTS_FILE"
       echo "$p"
       return 0
