@@ -42,12 +42,7 @@ struct CliRun {
   }
 };
 
-std::string RandomBytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
+using e2e::RandomBytes;
 
 int Mode(const fs::path& p) {
   struct stat st {};

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -15,6 +16,13 @@
 #include "shared/testing/test_stack.h"
 
 namespace datamesh::e2e {
+
+std::string RandomBytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
 
 namespace fs = std::filesystem;
 using google::protobuf::Struct;

@@ -7,6 +7,7 @@
 #include <google/protobuf/struct.pb.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -20,6 +21,9 @@ std::string ReadFile(const std::filesystem::path& p);
 void WriteFile(const std::filesystem::path& p, const std::string& data);
 // `s` as one single-quoted shell word.
 std::string Quote(const std::string& s);
+
+// `n` pseudo-random bytes, the same for the same seed (content for uploads).
+std::string RandomBytes(size_t n, uint64_t seed);
 
 // JSON bodies as protobuf Structs (as the gateway renders them). Missing keys read as empty.
 google::protobuf::Struct ParseJson(const std::string& text);

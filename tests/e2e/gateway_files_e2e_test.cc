@@ -101,12 +101,7 @@ class GatewayFilesE2eTest : public ::testing::Test {
 TestStack* GatewayFilesE2eTest::stack_ = nullptr;
 fs::path* GatewayFilesE2eTest::dir_ = nullptr;
 
-std::string RandomBytes(size_t n) {
-  std::mt19937_64 rng(42);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
+std::string RandomBytes(size_t n) { return e2e::RandomBytes(n, 42); }
 
 TEST_F(GatewayFilesE2eTest, UnauthenticatedAndUnbuiltRoutes) {
   Reply r = Curl("GET", "/files");

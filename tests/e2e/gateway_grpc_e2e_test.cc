@@ -35,13 +35,6 @@ namespace fv1 = file::v1;
 
 constexpr size_t kMiB = 1 << 20;
 
-std::string PseudoRandomBytes(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string s(n, '\0');
-  for (char& c : s) c = static_cast<char>(rng());
-  return s;
-}
-
 struct Account {
   std::string token;
   std::string user_id;
@@ -291,7 +284,7 @@ TEST_F(GatewayGrpcE2eTest, FilesRoundTripAndIsolation) {
   ASSERT_FALSE(alice.token.empty());
   ASSERT_FALSE(bob.token.empty());
 
-  const std::string big = PseudoRandomBytes(9 * kMiB + 123, 7);
+  const std::string big = e2e::RandomBytes(9 * kMiB + 123, 7);
   fv1::File big_file;
   grpc::Status s = Upload(alice.token, Header("big.bin", big.size()), big, &big_file);
   ASSERT_TRUE(s.ok()) << s.error_message();
