@@ -103,11 +103,11 @@ absl::StatusOr<LoginResult> Accounts::Login(const std::string& username,
   if (username.empty() || password.empty()) {
     return absl::InvalidArgumentError("username and password are required");
   }
-  absl::Status allowed = limiter_.Check(username, source_ip);
-  if (absl::IsResourceExhausted(allowed)) {
+  absl::StatusOr<LoginGate> gate = limiter_.Check(username, source_ip);
+  if (absl::IsResourceExhausted(gate.status())) {
     audit_.RecordInternal("anonymous", "auth.login", "", "failure:rate_limited", source_ip);
   }
-  RETURN_IF_ERROR(allowed);
+  RETURN_IF_ERROR(gate.status());
   std::optional<UserRecord> user;
   if (ValidateUsername(username).ok()) {
     ASSIGN_OR_RETURN(user, users_.FindByUsername(username));
@@ -119,19 +119,25 @@ absl::StatusOr<LoginResult> Accounts::Login(const std::string& username,
   std::string_view candidate = std::string_view(password).substr(0, kMaxPasswordBytes);
   absl::Status verified =
       crypto::VerifyPassword(candidate, user ? user->password_hash : dummy_hash_);
-  if (user && verified.ok()) return FinishLogin(*std::move(user), password, source_ip);
-  if (user && !absl::IsUnauthenticated(verified)) {
+  const bool right = user.has_value() && verified.ok();
+  if (user && !right && !absl::IsUnauthenticated(verified)) {
     log::Error("stored password hash unusable", {{"user_id", user->id}});
   }
+  // From a suspect address only a right password for an account without failures gets in; the
+  // verification above ran anyway, so the answer's timing tells nothing either.
+  absl::Status admitted = LoginLimiter::Admit(*gate, right);
+  if (right && admitted.ok()) return FinishLogin(*std::move(user), password, source_ip);
   RETURN_IF_ERROR(limiter_.RecordFailure(username, source_ip));
   audit_.RecordInternal(user ? user->id : "anonymous", "auth.login", user ? user->id : "",
-                        "failure:bad_credentials", source_ip);
+                        admitted.ok() ? "failure:bad_credentials" : "failure:rate_limited",
+                        source_ip);
+  RETURN_IF_ERROR(admitted);
   return WrongPair();
 }
 
 absl::StatusOr<LoginResult> Accounts::FinishLogin(UserRecord user, const std::string& password,
                                                   const std::string& source_ip) {
-  RETURN_IF_ERROR(limiter_.Reset(user.username));
+  RETURN_IF_ERROR(limiter_.Reset(user.username, source_ip));
   if (crypto::NeedsRehash(user.password_hash, options_.scrypt)) {
     auto rehashed = crypto::HashPassword(password, options_.scrypt);
     if (rehashed.ok() && users_.UpdatePasswordHash(user.id, *rehashed).ok()) {
@@ -157,15 +163,19 @@ absl::Status Accounts::ChangePassword(const std::string& user_id,
                                       const std::string& source_ip) {
   RETURN_IF_ERROR(ValidatePassword(new_password));
   ASSIGN_OR_RETURN(UserRecord user, users_.FindById(user_id));
-  RETURN_IF_ERROR(limiter_.Check(user.username, source_ip));
-  if (current_password.size() > kMaxPasswordBytes ||
-      !crypto::VerifyPassword(current_password, user.password_hash).ok()) {
+  ASSIGN_OR_RETURN(LoginGate gate, limiter_.Check(user.username, source_ip));
+  const bool right = current_password.size() <= kMaxPasswordBytes &&
+                     crypto::VerifyPassword(current_password, user.password_hash).ok();
+  const absl::Status admitted = LoginLimiter::Admit(gate, right);
+  if (!right) {
     RETURN_IF_ERROR(limiter_.RecordFailure(user.username, source_ip));
+    RETURN_IF_ERROR(admitted);
     audit_.RecordInternal(user.id, "auth.password.change", user.id, "failure:bad_password",
                           source_ip);
     return absl::PermissionDeniedError("current password is wrong");
   }
-  RETURN_IF_ERROR(limiter_.Reset(user.username));
+  RETURN_IF_ERROR(admitted);
+  RETURN_IF_ERROR(limiter_.Reset(user.username, source_ip));
   ASSIGN_OR_RETURN(crypto::SecretBytes key,
                    OpenWithPassword(user.password_sealed, current_password, user.key_kdf, user.id));
   ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(new_password, options_.scrypt));

@@ -18,13 +18,36 @@ void RegisterFlags(config::FlagSet& f, AuthOptions& o) {
   f.AddInt("token-cache-capacity", &o.token_cache_capacity, "most cached validated tokens");
   f.AddInt("max-api-keys", &o.max_api_keys, "most live API keys per user");
   f.AddInt("login-max-failures", &o.login_max_failures,
-           "failed logins per account within the window before lockout");
+           "failed logins per account (from any address) within the window before its back-off "
+           "starts");
+  f.AddDuration("login-backoff", &o.login_backoff,
+                "an account's first lock after --login-max-failures; doubled per further failure");
+  f.AddDuration("login-max-backoff", &o.login_max_backoff, "longest lock of an account");
+  f.AddInt("login-max-failures-per-client", &o.login_max_failures_per_client,
+           "failed logins per (account, source address) within the window before that pair is "
+           "locked for the rest of it");
   f.AddInt("login-max-failures-per-address", &o.login_max_failures_per_address,
-           "failed logins per source address within the window before lockout");
+           "failed logins per source address within the window after which only a right "
+           "password for an account without failures gets in from it");
   f.AddDuration("login-window", &o.login_window, "window of the failed-login counters");
   f.AddInt("scrypt-log2-n", &o.scrypt_log2_n,
            "scrypt cost as log2(N) for new password hashes (default 15)");
 }
+
+namespace {
+
+LoginLimits LoginLimitsFrom(const AuthOptions& o) {
+  LoginLimits limits;
+  limits.account_free_failures = static_cast<int>(o.login_max_failures);
+  limits.account_base_delay = o.login_backoff;
+  limits.account_max_delay = o.login_max_backoff;
+  limits.max_failures_per_pair = static_cast<int>(o.login_max_failures_per_client);
+  limits.max_failures_per_address = static_cast<int>(o.login_max_failures_per_address);
+  limits.window = o.login_window;
+  return limits;
+}
+
+}  // namespace
 
 AuthCore::AuthCore(const AuthOptions& options, pg::Pool& pg, redis::RedisPool& redis, bus::Bus* bus,
                    std::string source)
@@ -34,9 +57,7 @@ AuthCore::AuthCore(const AuthOptions& options, pg::Pool& pg, redis::RedisPool& r
       sessions_(redis),
       api_keys_(pg),
       audit_store_(pg),
-      limiter_(redis, LoginLimits{static_cast<int>(options.login_max_failures),
-                                  static_cast<int>(options.login_max_failures_per_address),
-                                  options.login_window}),
+      limiter_(redis, LoginLimitsFrom(options)),
       events_(bus, std::move(source)) {}
 
 AuthCore::~AuthCore() { Stop(); }
@@ -46,6 +67,8 @@ absl::StatusOr<std::unique_ptr<AuthCore>> AuthCore::Create(const AuthOptions& op
                                                            std::string source) {
   if (options.scrypt_log2_n < 1 || options.scrypt_log2_n > 20 || options.max_api_keys < 1 ||
       options.login_max_failures < 1 || options.login_max_failures_per_address < 1 ||
+      options.login_max_failures_per_client < 1 || options.login_backoff < absl::Milliseconds(1) ||
+      options.login_max_backoff < options.login_backoff ||
       options.session_ttl <= absl::ZeroDuration() || options.login_window <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("auth options out of range");
   }

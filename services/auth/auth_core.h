@@ -38,8 +38,11 @@ struct AuthOptions {
   absl::Duration token_cache_ttl = absl::Seconds(5);
   int64_t token_cache_capacity = 10000;
   int64_t max_api_keys = 100;
-  int64_t login_max_failures = 5;
-  int64_t login_max_failures_per_address = 20;
+  int64_t login_max_failures = 10;  // per account, before its back-off starts
+  absl::Duration login_backoff = absl::Seconds(30);
+  absl::Duration login_max_backoff = absl::Minutes(15);
+  int64_t login_max_failures_per_client = 5;  // per (account, address)
+  int64_t login_max_failures_per_address = 100;
   absl::Duration login_window = absl::Minutes(15);
   int64_t scrypt_log2_n = 15;  // lowered only in tests and local experiments
   bool create_first_admin = true;
@@ -64,6 +67,7 @@ class AuthCore {
   void Stop();
 
   Accounts& accounts() { return *accounts_; }
+  LoginLimiter& limiter() { return limiter_; }
   Credentials& credentials() { return *credentials_; }
   AuditLog& audit() { return *audit_; }
   AuthServiceImpl& service() { return *service_; }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::log {
 namespace {
@@ -46,18 +48,6 @@ void WriteStderr(std::string_view line) {
   }
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t j = 1; j < len; ++j) {
-    if ((static_cast<unsigned char>(s[i + j]) & 0xC0) != 0x80) return 0;
-  }
-  if (len == 2 && c < 0xC2) return 0;  // overlong
-  return len;
-}
-
 }  // namespace
 
 bool ParseLevel(std::string_view text, Level* level) {
@@ -86,7 +76,7 @@ void AppendJsonString(std::string* out, std::string_view text) {
     } else if (c < 0x20) {
       absl::StrAppendFormat(out, "\\u%04x", c);
     } else if (c >= 0x80) {
-      size_t len = Utf8SequenceLength(text, i);
+      size_t len = ::datamesh::text::Utf8SequenceLength(text, i);
       if (len == 0) {
         out->append("\xEF\xBF\xBD");
         ++i;
@@ -130,7 +120,12 @@ std::string FormatLine(const Options& options, Level level, std::string_view msg
     } else if (const auto* i = std::get_if<int64_t>(&f.value)) {
       absl::StrAppend(&line, *i);
     } else if (const auto* d = std::get_if<double>(&f.value)) {
-      absl::StrAppend(&line, *d);
+      // JSON has no NaN or infinity.
+      if (std::isfinite(*d)) {
+        absl::StrAppend(&line, *d);
+      } else {
+        line += "null";
+      }
     } else {
       line += std::get<bool>(f.value) ? "true" : "false";
     }

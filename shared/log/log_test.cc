@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,21 @@ TEST(AppendJsonString, EscapesControlsQuotesAndInvalidUtf8) {
   std::string out;
   AppendJsonString(&out, std::string("a\"b\\c\nd\x01") + "\xff" + "é");
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\nd\\u0001\xEF\xBF\xBD\xC3\xA9\"");
+}
+
+TEST(AppendJsonString, ReplacesSurrogatesOverlongFormsAndCodePointsPastTheLast) {
+  std::string out;
+  AppendJsonString(&out, "\xED\xA0\x80|\xE0\x80\xAF|\xF4\x90\x80\x80");
+  EXPECT_EQ(out.find('\xED'), std::string::npos);
+  EXPECT_EQ(out.find('\xE0'), std::string::npos);
+  EXPECT_EQ(out.find('\xF4'), std::string::npos);
+  EXPECT_NE(out.find("\xEF\xBF\xBD|"), std::string::npos);
+}
+
+TEST(FormatLine, WritesNonFiniteNumbersAsNull) {
+  const std::string line = FormatLine(Options{}, Level::kInfo, "m",
+                                      {{"rate", std::numeric_limits<double>::quiet_NaN()}}, "");
+  EXPECT_NE(line.find("\"rate\":null"), std::string::npos) << line;
 }
 
 TEST(ParseLevel, KnowsTheFourLevels) {

@@ -96,17 +96,69 @@ TEST_F(AuthAccountsTest, RepeatedFailuresLockTheAccountKnownOrNot) {
   }
 }
 
-TEST_F(AuthAccountsTest, RepeatedFailuresFromOneAddressLockThatAddress) {
+TEST_F(AuthAccountsTest, FailuresFromOneAddressNeverLockOutAnAccountThatHasNotFailed) {
   const std::string ip = "192.0.2.77";
-  std::string name = Unique("addr");
-  MakeUser(name);
+  std::string clean = Unique("clean");
+  std::string guessed = Unique("guessed");
+  MakeUser(clean);
+  MakeUser(guessed);
+  // Spraying made-up usernames makes the address suspect (limit 5 in the test options).
   for (int i = 0; i < 5; ++i) {
     EXPECT_THAT(core_->accounts().Login(Unique("spray"), "wrong-password", ip),
                 StatusIs(Code::kUnauthenticated));
   }
-  EXPECT_THAT(core_->accounts().Login(name, "password-" + name, ip),
+  // A user who never failed still gets in from that address with the right password.
+  EXPECT_OK(core_->accounts().Login(clean, "password-" + clean, ip));
+  // Anything else from it is refused with a retry time: a guess for a known account, a guess for
+  // an unknown one, and afterwards even the right password of the account that was guessed.
+  auto guess = core_->accounts().Login(guessed, "wrong-password", ip);
+  EXPECT_THAT(guess, StatusIs(Code::kResourceExhausted));
+  ASSERT_TRUE(RetryAfter(guess.status()).has_value());
+  EXPECT_GT(*RetryAfter(guess.status()), 0);
+  EXPECT_THAT(core_->accounts().Login(Unique("spray"), "wrong-password", ip),
               StatusIs(Code::kResourceExhausted));
-  EXPECT_OK(core_->accounts().Login(name, "password-" + name, "192.0.2.78"));
+  EXPECT_THAT(core_->accounts().Login(guessed, "password-" + guessed, ip),
+              StatusIs(Code::kResourceExhausted));
+  // Elsewhere the guessed account (one failure, under its limits) logs in.
+  EXPECT_OK(core_->accounts().Login(guessed, "password-" + guessed, "192.0.2.78"));
+}
+
+TEST_F(AuthAccountsTest, GuessesFromOneClientLockOnlyThatClientOfTheAccount) {
+  const std::string ip = "198.51.100.5";
+  std::string name = Unique("pair");
+  std::string other = Unique("pairother");
+  MakeUser(name);
+  MakeUser(other);
+  for (int i = 0; i < 2; ++i) {  // the per-(account, address) limit in the test options
+    EXPECT_THAT(core_->accounts().Login(name, "wrong-password", ip),
+                StatusIs(Code::kUnauthenticated));
+  }
+  auto locked = core_->accounts().Login(name, "password-" + name, ip);
+  EXPECT_THAT(locked, StatusIs(Code::kResourceExhausted));
+  ASSERT_TRUE(RetryAfter(locked.status()).has_value());
+  EXPECT_LE(*RetryAfter(locked.status()), 15 * 60);
+  // Another account from the same address, and the same account from another address, get in.
+  EXPECT_OK(core_->accounts().Login(other, "password-" + other, ip));
+  EXPECT_OK(core_->accounts().Login(name, "password-" + name, "198.51.100.6"));
+}
+
+TEST_F(AuthAccountsTest, AnAccountsBackOffGrowsWithEachFurtherFailure) {
+  std::string name = Unique("backoff");
+  MakeUser(name);
+  // Three failures (the account limit) from three addresses: the first lock, 30 s.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(core_->accounts().Login(name, "wrong", "203.0.113." + std::to_string(i)),
+                StatusIs(Code::kUnauthenticated));
+  }
+  auto first = core_->accounts().Login(name, "password-" + name, "203.0.113.50");
+  ASSERT_THAT(first, StatusIs(Code::kResourceExhausted));
+  EXPECT_LE(*RetryAfter(first.status()), 30);
+  // A failure recorded while locked (as ChangePassword can) doubles the lock.
+  ASSERT_OK(core_->limiter().RecordFailure(name, "203.0.113.9"));
+  auto second = core_->accounts().Login(name, "password-" + name, "203.0.113.51");
+  ASSERT_THAT(second, StatusIs(Code::kResourceExhausted));
+  EXPECT_GT(*RetryAfter(second.status()), 30);
+  EXPECT_LE(*RetryAfter(second.status()), 60);
 }
 
 TEST_F(AuthAccountsTest, ValidateReturnsThePrivateKeyOfThePublicKey) {

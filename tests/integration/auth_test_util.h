@@ -55,6 +55,7 @@ class AuthStackTest : public datamesh::testing::WithTestStack {
     o.admin_password = admin_password;
     o.scrypt_log2_n = 10;
     o.login_max_failures = 3;
+    o.login_max_failures_per_client = 2;
     o.login_max_failures_per_address = 5;
     return o;
   }
