@@ -4,15 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/gateway/access_log.h"
-#include "services/gateway/admin_routes.h"
-#include "services/gateway/auth_routes.h"
-#include "services/gateway/file_routes.h"
+#include "services/gateway/admin/admin_routes.h"
+#include "services/gateway/api/openapi.h"
 #include "services/gateway/grpc/public_grpc.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/http_server.h"
 #include "services/gateway/live/live_feed.h"
-#include "services/gateway/openapi.h"
+#include "services/gateway/routes/access_log.h"
+#include "services/gateway/routes/auth_routes.h"
+#include "services/gateway/routes/file_routes.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway {

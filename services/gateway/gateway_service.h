@@ -14,10 +14,10 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "services/gateway/api_context.h"
 #include "services/gateway/gateway_options.h"
 #include "services/gateway/http/router.h"
-#include "services/gateway/upstreams.h"
+#include "services/gateway/routes/api_context.h"
+#include "services/gateway/upstream/upstreams.h"
 #include "shared/server/service_main.h"
 
 namespace datamesh::gateway {

@@ -5,7 +5,7 @@
 #include <deque>
 #include <string>
 
-#include "services/gateway/bearer_token.h"
+#include "services/gateway/identity/bearer_token.h"
 #include "shared/testing/status_matchers.h"
 
 namespace datamesh::gateway::public_grpc {

@@ -8,7 +8,7 @@
 #include "datamesh/auth/v1/auth.pb.h"
 #include "datamesh/file/v1/file.pb.h"
 #include "datamesh/quota/v1/quota.pb.h"
-#include "services/gateway/caller.h"
+#include "services/gateway/identity/caller.h"
 
 namespace datamesh::gateway::public_grpc {
 

@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "services/gateway/admin_routes.h"
-#include "services/gateway/auth_routes.h"
-#include "services/gateway/bearer_token.h"
+#include "services/gateway/admin/admin_routes.h"
 #include "services/gateway/grpc/caller_binding.h"
 #include "services/gateway/grpc/public_call.h"
-#include "services/gateway/unary_call.h"
+#include "services/gateway/identity/bearer_token.h"
+#include "services/gateway/routes/auth_routes.h"
+#include "services/gateway/upstream/unary_call.h"
 
 namespace datamesh::gateway::public_grpc {
 namespace {

@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "absl/time/clock.h"
-#include "services/gateway/bearer_token.h"
 #include "services/gateway/grpc/call_metadata.h"
 #include "services/gateway/grpc/rpc_exposure.h"
 #include "services/gateway/http/api_error.h"
+#include "services/gateway/identity/bearer_token.h"
 #include "shared/status/grpc_status.h"
 
 namespace datamesh::gateway::public_grpc {

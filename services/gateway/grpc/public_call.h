@@ -22,10 +22,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "services/gateway/api_context.h"
-#include "services/gateway/caller.h"
-#include "services/gateway/rpc_status.h"
-#include "services/gateway/upstream_clients.h"
+#include "services/gateway/identity/caller.h"
+#include "services/gateway/routes/api_context.h"
+#include "services/gateway/upstream/rpc_status.h"
+#include "services/gateway/upstream/upstream_clients.h"
 
 namespace datamesh::gateway::public_grpc {
 

@@ -4,13 +4,13 @@
 #include <string>
 #include <utility>
 
-#include "services/gateway/admin_routes.h"
-#include "services/gateway/download_bandwidth.h"
+#include "services/gateway/admin/admin_routes.h"
 #include "services/gateway/grpc/caller_binding.h"
 #include "services/gateway/grpc/public_call.h"
 #include "services/gateway/http/api_error.h"
-#include "services/gateway/unary_call.h"
-#include "services/gateway/upload_stream.h"
+#include "services/gateway/limits/download_bandwidth.h"
+#include "services/gateway/transfer/upload_stream.h"
+#include "services/gateway/upstream/unary_call.h"
 
 namespace datamesh::gateway::public_grpc {
 namespace {

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "datamesh/file/v1/file.grpc.pb.h"
-#include "services/gateway/api_context.h"
+#include "services/gateway/routes/api_context.h"
 
 namespace datamesh::gateway::public_grpc {
 

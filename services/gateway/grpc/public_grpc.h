@@ -7,10 +7,10 @@
 // parts do). Thread-safe once registered.
 #pragma once
 
-#include "services/gateway/api_context.h"
 #include "services/gateway/grpc/public_auth_service.h"
 #include "services/gateway/grpc/public_file_service.h"
 #include "services/gateway/grpc/public_quota_service.h"
+#include "services/gateway/routes/api_context.h"
 #include "shared/server/runtime.h"
 
 namespace datamesh::gateway::public_grpc {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "datamesh/quota/v1/quota.grpc.pb.h"
-#include "services/gateway/api_context.h"
+#include "services/gateway/routes/api_context.h"
 
 namespace datamesh::gateway::public_grpc {
 

@@ -5,7 +5,7 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
-#include "services/gateway/json_body.h"
+#include "services/gateway/routes/json_body.h"
 
 namespace datamesh::gateway::live {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "services/gateway/bearer_token.h"
+#include "services/gateway/identity/bearer_token.h"
 #include "shared/bus/event.h"
 #include "shared/log/log.h"
 

@@ -22,9 +22,9 @@
 
 #include "absl/status/statusor.h"
 #include "prometheus/registry.h"
-#include "services/gateway/caller.h"
 #include "services/gateway/http/request.h"
 #include "services/gateway/http/websocket_session.h"
+#include "services/gateway/identity/caller.h"
 #include "services/gateway/live/live_hub.h"
 #include "shared/bus/bus.h"
 

@@ -1,0 +1,159 @@
+#include "services/gateway/routes/auth_routes.h"
+
+#include "services/gateway/routes/access_log.h"
+#include "services/gateway/upstream/rpc_status.h"
+#include "services/gateway/upstream/unary_call.h"
+
+namespace datamesh::gateway {
+namespace {
+
+namespace av1 = auth::v1;
+using http::BodyReader;
+using http::Request;
+using http::ResponseWriter;
+
+void Register(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
+  av1::RegisterRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_source_ip(SourceIp(r));
+  av1::RegisterResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Register(&c, req, &resp); })) {
+    WriteJson(w, 201, resp);
+  }
+}
+
+void Login(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
+  av1::LoginRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_source_ip(SourceIp(r));
+  av1::LoginResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Login(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void Logout(const ApiContext& ctx, const Caller&, const Request& r, ResponseWriter& w) {
+  av1::LogoutRequest req;
+  // Authed() already validated the header, so the secret is there.
+  req.set_token(BearerToken(r).value_or(""));
+  req.set_source_ip(SourceIp(r));
+  av1::LogoutResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Logout(&c, req, &resp); })) {
+    ctx.authenticator->Forget(TokenHash(req.token()));
+    NoContent(w);
+  }
+}
+
+void Profile(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
+  absl::StatusOr<av1::GetProfileResponse> profile =
+      LoadProfile(ctx, caller, CallOrigin{std::string(r.request_id())});
+  if (!profile.ok()) return WriteApiError(w, profile.status());
+  WriteJson(w, 200, *profile);
+}
+
+void CreateKey(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
+               ResponseWriter& w) {
+  av1::CreateApiKeyRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_user_id(caller.user_id);
+  req.set_source_ip(SourceIp(r));
+  av1::CreateApiKeyResponse resp;
+  // auth seals the caller's private key under the new key, which needs the caller's own live
+  // secret to unseal it first; Authed() already validated the header, so the secret is there.
+  const std::string bearer = "Bearer " + BearerToken(r).value_or("");
+  if (Unary(ctx, r, w, [&](auto& c) {
+        c.AddMetadata("authorization", bearer);
+        return ctx.clients->auth().CreateApiKey(&c, req, &resp);
+      })) {
+    WriteJson(w, 201, resp);
+  }
+}
+
+void ListKeys(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
+  av1::ListApiKeysRequest req;
+  req.set_user_id(caller.user_id);
+  av1::ListApiKeysResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().ListApiKeys(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
+  av1::RevokeApiKeyRequest req;
+  req.set_user_id(caller.user_id);
+  req.set_key_id(std::string(r.path_param("id").value_or("")));
+  req.set_source_ip(SourceIp(r));
+  av1::RevokeApiKeyResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().RevokeApiKey(&c, req, &resp); })) {
+    NoContent(w);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<av1::GetProfileResponse> LoadProfile(const ApiContext& ctx, const Caller& caller,
+                                                    const CallOrigin& origin) {
+  av1::GetProfileRequest req;
+  req.set_user_id(caller.user_id);
+  av1::GetProfileResponse resp;
+  if (absl::Status s = CallUpstream(
+          ctx, origin, [&](auto& c) { return ctx.clients->auth().GetProfile(&c, req, &resp); });
+      !s.ok()) {
+    return s;
+  }
+  quota::v1::GetUsageRequest usage_req;
+  usage_req.set_user_id(caller.user_id);
+  quota::v1::GetUsageResponse usage;
+  if (absl::Status s = CallUpstream(
+          ctx, origin,
+          [&](auto& c) { return ctx.clients->quota().GetUsage(&c, usage_req, &usage); });
+      !s.ok()) {
+    return s;
+  }
+  quota::v1::GetLimitsRequest limits_req;
+  limits_req.set_user_id(caller.user_id);
+  limits_req.set_tier(caller.tier);
+  quota::v1::GetLimitsResponse limits;
+  if (absl::Status s = CallUpstream(
+          ctx, origin,
+          [&](auto& c) { return ctx.clients->quota().GetLimits(&c, limits_req, &limits); });
+      !s.ok()) {
+    return s;
+  }
+  *resp.mutable_usage() = usage.usage();
+  *resp.mutable_limits() = limits.limits();
+  return resp;
+}
+
+void AddAuthRoutes(http::Router& router, const ApiContext& ctx) {
+  const http::RouteOptions json{.body_limit = ctx.json.max_bytes};
+  router.Handle("POST", "/api/v1/auth/register",
+                WithAccessLog([&ctx](const Request& r, BodyReader& b, ResponseWriter& w) {
+                  Register(ctx, r, b, w);
+                }),
+                json);
+  router.Handle("POST", "/api/v1/auth/login",
+                WithAccessLog([&ctx](const Request& r, BodyReader& b, ResponseWriter& w) {
+                  Login(ctx, r, b, w);
+                }),
+                json);
+  router.Handle("POST", "/api/v1/auth/logout",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
+                                   ResponseWriter& w) { Logout(ctx, c, r, w); }),
+                json);
+  router.Handle("GET", "/api/v1/auth/profile",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
+                                   ResponseWriter& w) { Profile(ctx, c, r, w); }));
+  router.Handle("POST", "/api/v1/auth/api-keys",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
+                                   ResponseWriter& w) { CreateKey(ctx, c, r, b, w); }),
+                json);
+  router.Handle("GET", "/api/v1/auth/api-keys",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
+                                   ResponseWriter& w) { ListKeys(ctx, c, r, w); }));
+  router.Handle("DELETE", "/api/v1/auth/api-keys/{id}",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
+                                   ResponseWriter& w) { RevokeKey(ctx, c, r, w); }));
+}
+
+}  // namespace datamesh::gateway

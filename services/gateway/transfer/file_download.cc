@@ -1,0 +1,127 @@
+#include "services/gateway/transfer/file_download.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/gateway/http/api_error.h"
+#include "services/gateway/limits/download_bandwidth.h"
+#include "services/gateway/transfer/byte_range.h"
+#include "services/gateway/upstream/rpc_status.h"
+#include "services/gateway/upstream/unary_call.h"
+
+namespace datamesh::gateway {
+namespace {
+
+namespace fv1 = file::v1;
+
+bool IsAttrChar(unsigned char c) {
+  return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+void SetFileHeaders(const fv1::File& file, http::ResponseWriter& w) {
+  w.SetHeader("Content-Type",
+              file.content_type().empty() ? "application/octet-stream" : file.content_type());
+  w.SetHeader("ETag", absl::StrCat("\"", file.sha256(), "\""));
+  w.SetHeader("Content-Disposition", ContentDisposition(file.name()));
+  w.SetHeader("Accept-Ranges", "bytes");
+}
+
+// Streams the Download of [offset, offset + length) to `w`, after the headers. Returns the
+// bytes of body handed to the socket.
+uint64_t Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                const RangeRequest& range, uint64_t size, http::ResponseWriter& w) {
+  grpc::ClientContext context;
+  PrepareContext(context, r.request_id(), absl::InfiniteDuration());
+  fv1::DownloadRequest req;
+  req.set_file_id(std::string(r.path_param("id").value_or("")));
+  req.set_owner_id(caller.user_id);
+  req.set_private_key(caller.private_key);
+  const bool partial = range.kind == RangeRequest::Kind::kPartial;
+  req.set_offset(partial ? range.offset : 0);
+  if (partial) req.set_length(range.length);
+  auto stream = ctx.clients->file().Download(&context, req);
+  fv1::DownloadResponse message;
+  if (!stream->Read(&message)) {
+    WriteApiError(w, StatusFromRpc(stream->Finish(), context));
+    return 0;
+  }
+  const uint64_t length = message.header().length();
+  if (partial) {
+    w.SetStatus(206);
+    w.SetHeader("Content-Range", absl::StrCat("bytes ", message.header().offset(), "-",
+                                              message.header().offset() + length - 1, "/", size));
+  }
+  SetFileHeaders(message.header().file(), w);
+  uint64_t sent = 0;
+  if (!w.BeginStream(length).ok()) {
+    context.TryCancel();
+    return sent;
+  }
+  do {
+    if (!message.chunk().empty() && !w.Write(message.chunk()).ok()) {
+      context.TryCancel();  // the client went away or the length was exceeded
+      return sent;
+    }
+    sent += message.chunk().size();
+  } while (stream->Read(&message));
+  // On a failed stream Finish() on the writer closes the short response.
+  (void)stream->Finish();
+  (void)w.Finish();
+  return sent;
+}
+
+}  // namespace
+
+std::string ContentDisposition(std::string_view name) {
+  const size_t slash = name.rfind('/');
+  if (slash != std::string_view::npos) name = name.substr(slash + 1);
+  std::string ascii;
+  std::string encoded;
+  for (unsigned char c : name) {
+    ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+    if (IsAttrChar(c)) {
+      encoded += static_cast<char>(c);
+    } else {
+      absl::StrAppendFormat(&encoded, "%%%02X", static_cast<unsigned>(c));
+    }
+  }
+  return absl::StrCat("attachment; filename=\"", ascii, "\"; filename*=UTF-8''", encoded);
+}
+
+void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                    http::ResponseWriter& w) {
+  fv1::StatRequest stat_req;
+  stat_req.set_file_id(std::string(r.path_param("id").value_or("")));
+  stat_req.set_owner_id(caller.user_id);
+  fv1::StatResponse stat;
+  if (!Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().Stat(&c, stat_req, &stat); })) {
+    return;
+  }
+  const uint64_t size = stat.file().size();
+  const RangeRequest range = ParseRange(r.header("Range"), size);
+  if (range.kind == RangeRequest::Kind::kUnsatisfiable) {
+    w.SetHeader("Content-Range", absl::StrCat("bytes */", size));
+    return WriteApiError(w, http::WithHttpError(absl::OutOfRangeError("range not satisfiable"), 416,
+                                                "RANGE_NOT_SATISFIABLE"));
+  }
+  if (r.is_head()) {
+    const bool partial = range.kind == RangeRequest::Kind::kPartial;
+    if (partial) {
+      w.SetStatus(206);
+      w.SetHeader("Content-Range", absl::StrCat("bytes ", range.offset, "-",
+                                                range.offset + range.length - 1, "/", size));
+    }
+    SetFileHeaders(stat.file(), w);
+    // Headers only: the server sends no body for HEAD and keeps the connection.
+    (void)w.BeginStream(partial ? range.length : size);
+    return;
+  }
+  const uint64_t to_send = range.kind == RangeRequest::Kind::kPartial ? range.length : size;
+  const CallOrigin origin{std::string(r.request_id())};
+  if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, to_send); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  RecordDownloadBandwidth(ctx, caller, origin, Stream(ctx, caller, r, range, size, w));
+}
+
+}  // namespace datamesh::gateway
