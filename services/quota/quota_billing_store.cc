@@ -1,9 +1,11 @@
 // Tier, bandwidth and billing side of QuotaStore (see quota_store.h).
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/quota/quota_domain.h"
 #include "services/quota/quota_store.h"
 #include "services/quota/quota_store_internal.h"
 #include "shared/status/status.h"
@@ -164,7 +166,7 @@ absl::StatusOr<uint64_t> QuotaStore::MonthBandwidth(const std::string& user, abs
   return bytes;
 }
 
-absl::Status QuotaStore::RecordBandwidth(const std::string& user, uint64_t bytes,
+absl::Status QuotaStore::RecordBandwidth(const std::string& user, const BandwidthChange& change,
                                          const std::string& record_id, absl::Time now) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     if (!record_id.empty() &&
@@ -174,14 +176,35 @@ absl::Status QuotaStore::RecordBandwidth(const std::string& user, uint64_t bytes
                 .affected_rows() == 0) {
       return absl::OkStatus();  // counted before
     }
+    const std::string month = MonthOf(now);
+    // The month's row exists and is locked before it is read, so checked additions of one user
+    // are serialised and never pass the limit together.
     tx.exec_params0(
         "INSERT INTO quota.billing (id, user_id, month, tier, bandwidth_bytes) "
         "VALUES (md5($1 || '/' || $2)::uuid::text, $1, $2, "
-        "COALESCE((SELECT tier FROM quota.user_tiers WHERE user_id = $1), 'free'), $3) "
-        "ON CONFLICT (user_id, month) DO UPDATE SET "
-        "bandwidth_bytes = LEAST(quota.billing.bandwidth_bytes + EXCLUDED.bandwidth_bytes, "
-        "4611686018427387904), tier = EXCLUDED.tier",
-        user, MonthOf(now), bytes);
+        "COALESCE((SELECT tier FROM quota.user_tiers WHERE user_id = $1), 'free'), 0) "
+        "ON CONFLICT (user_id, month) DO NOTHING",
+        user, month);
+    const uint64_t used =
+        tx.exec_params1("SELECT bandwidth_bytes FROM quota.billing WHERE user_id = $1 AND "
+                        "month = $2 FOR UPDATE",
+                        user, month)[0]
+            .as<uint64_t>();
+    if (change.refund) {
+      tx.exec_params0(
+          "UPDATE quota.billing SET bandwidth_bytes = $3 WHERE user_id = $1 AND month = $2", user,
+          month, used - std::min(used, change.bytes));
+      return absl::OkStatus();
+    }
+    if (change.checked && !Admits(change.limit, used, change.bytes)) {
+      return absl::ResourceExhaustedError("monthly download bandwidth limit reached");
+    }
+    // Capped far below 2^63 so the column never overflows whatever clients claim.
+    tx.exec_params0(
+        "UPDATE quota.billing SET bandwidth_bytes = LEAST($3::numeric + bandwidth_bytes, "
+        "4611686018427387904), tier = COALESCE((SELECT tier FROM quota.user_tiers WHERE "
+        "user_id = $1), tier) WHERE user_id = $1 AND month = $2",
+        user, month, change.bytes);
     return absl::OkStatus();
   });
 }

@@ -58,12 +58,7 @@ grpc::Status QuotaServiceImpl::CheckBandwidth(grpc::ServerContext* ctx,
 grpc::Status QuotaServiceImpl::RecordBandwidth(grpc::ServerContext* ctx,
                                                const RecordBandwidthRequest* req,
                                                RecordBandwidthResponse*) {
-  absl::Status s = ValidateId("user_id", req->user_id());
-  if (s.ok()) s = ValidateBytes("bytes", req->bytes());
-  if (s.ok()) s = ValidateKey("record_id", req->record_id());
-  if (s.ok())
-    s = store_.RecordBandwidth(req->user_id(), req->bytes(), req->record_id(), options_.clock());
-  return Answer(ctx, s);
+  return Answer(ctx, DoRecordBandwidth(*req));
 }
 
 grpc::Status QuotaServiceImpl::GetUsage(grpc::ServerContext* ctx, const GetUsageRequest* req,

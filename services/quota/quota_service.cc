@@ -13,6 +13,7 @@ using quota::v1::CheckApiCallRequest;
 using quota::v1::CheckApiCallResponse;
 using quota::v1::CheckBandwidthRequest;
 using quota::v1::CheckBandwidthResponse;
+using quota::v1::RecordBandwidthRequest;
 using quota::v1::CommitRequest;
 using quota::v1::ListBillingRecordsRequest;
 using quota::v1::ListBillingRecordsResponse;
@@ -143,6 +144,34 @@ absl::StatusOr<CheckBandwidthResponse> QuotaServiceImpl::DoCheckBandwidth(
     PublishExceeded(req.user_id(), tier.name, "bandwidth", *limit, used, req.bytes());
   }
   return resp;
+}
+
+absl::Status QuotaServiceImpl::DoRecordBandwidth(const RecordBandwidthRequest& req) {
+  RETURN_IF_ERROR(ValidateId("user_id", req.user_id()));
+  RETURN_IF_ERROR(ValidateBytes("bytes", req.bytes()));
+  RETURN_IF_ERROR(ValidateKey("record_id", req.record_id()));
+  if (req.within_limit() && req.refund()) {
+    return absl::InvalidArgumentError("within_limit and refund exclude each other");
+  }
+  QuotaStore::BandwidthChange change;
+  change.bytes = req.bytes();
+  change.refund = req.refund();
+  std::string tier_name;
+  if (req.within_limit()) {
+    ASSIGN_OR_RETURN(TierDef tier, CallerTier(req.tier()));
+    change.checked = true;
+    change.limit = tier.limits.bandwidth_bytes_month;
+    tier_name = tier.name;
+  }
+  absl::Status status =
+      store_.RecordBandwidth(req.user_id(), change, req.record_id(), options_.clock());
+  if (absl::IsResourceExhausted(status)) {
+    const absl::Time now = options_.clock();
+    absl::StatusOr<uint64_t> used = store_.MonthBandwidth(req.user_id(), now);
+    PublishExceeded(req.user_id(), tier_name, "bandwidth", change.limit.value_or(0),
+                    used.ok() ? *used : 0, req.bytes());
+  }
+  return status;
 }
 
 absl::StatusOr<quota::v1::GetUsageResponse> QuotaServiceImpl::DoGetUsage(const std::string& user) {

@@ -74,6 +74,7 @@ class QuotaServiceImpl final : public quota::v1::QuotaService::Service {
       const quota::v1::CheckApiCallRequest& req);
   absl::StatusOr<quota::v1::CheckBandwidthResponse> DoCheckBandwidth(
       const quota::v1::CheckBandwidthRequest& req);
+  absl::Status DoRecordBandwidth(const quota::v1::RecordBandwidthRequest& req);
   absl::StatusOr<quota::v1::GetUsageResponse> DoGetUsage(const std::string& user);
   absl::StatusOr<quota::v1::GetLimitsResponse> DoGetLimits(const quota::v1::GetLimitsRequest& req);
   absl::StatusOr<quota::v1::UpdateTierResponse> DoUpdateTier(

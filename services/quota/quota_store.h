@@ -115,8 +115,16 @@ class QuotaStore {
 
   // Bandwidth of the calendar month of `now`.
   absl::StatusOr<uint64_t> MonthBandwidth(const std::string& user, absl::Time now);
-  // Adds bytes to the month; a repeated non-empty `record_id` of the user adds nothing.
-  [[nodiscard]] absl::Status RecordBandwidth(const std::string& user, uint64_t bytes,
+  // How RecordBandwidth counts: added without a check, added only within `limit`
+  // (RESOURCE_EXHAUSTED and nothing added when it would pass), or subtracted (a refund).
+  struct BandwidthChange {
+    uint64_t bytes = 0;
+    bool refund = false;
+    bool checked = false;
+    std::optional<uint64_t> limit;  // with `checked`; nullopt = unlimited
+  };
+  // Changes the month's bandwidth; a repeated non-empty `record_id` of the user changes nothing.
+  [[nodiscard]] absl::Status RecordBandwidth(const std::string& user, const BandwidthChange& change,
                                              const std::string& record_id, absl::Time now);
 
   // Integrates the user's stored bytes up to `now` into billing (unknown users: nothing).

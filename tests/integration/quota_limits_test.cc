@@ -2,8 +2,10 @@
 // and NATS, and its refusal of malformed input (INVALID_ARGUMENT, nothing changed).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "tests/integration/quota_fixture.h"
@@ -53,13 +55,27 @@ class QuotaLimitsTest : public QuotaFixture {
     return service_->DoCheckBandwidth(req);
   }
   grpc::Status RecordBw(const std::string& user, uint64_t bytes, const std::string& record) {
-    grpc::ServerContext ctx;
     quota::v1::RecordBandwidthRequest req;
-    quota::v1::RecordBandwidthResponse resp;
     req.set_user_id(user);
     req.set_bytes(bytes);
     req.set_record_id(record);
+    return RecordBw(req);
+  }
+  grpc::Status RecordBw(const quota::v1::RecordBandwidthRequest& req) {
+    grpc::ServerContext ctx;
+    quota::v1::RecordBandwidthResponse resp;
     return service_->RecordBandwidth(&ctx, &req, &resp);
+  }
+  // Pays for `bytes` of a download within the tier's limit, or refunds them.
+  grpc::Status PayBw(const std::string& user, const std::string& tier, uint64_t bytes,
+                     bool refund = false) {
+    quota::v1::RecordBandwidthRequest req;
+    req.set_user_id(user);
+    req.set_tier(tier);
+    req.set_bytes(bytes);
+    req.set_within_limit(!refund);
+    req.set_refund(refund);
+    return RecordBw(req);
   }
   int64_t Count(const std::string& sql) {
     int64_t n = -1;
@@ -174,6 +190,45 @@ TEST_F(QuotaLimitsTest, BandwidthIsRefusedBeforeADownloadThatWouldPassTheMonth) 
   EXPECT_EQ(service_->DoGetUsage(user)->usage().bandwidth_bytes_month(), 600u);
   Advance(absl::Hours(12));  // April: a new calendar month
   EXPECT_TRUE(CheckBw(user, tier, 1000)->allowed());
+}
+
+TEST_F(QuotaLimitsTest, PaidBandwidthNeverPassesTheLimitEvenInParallelAndRefundsSettle) {
+  SetNow(absl::FromCivil(absl::CivilSecond(2031, 5, 10, 12, 0, 0), absl::UTCTimeZone()));
+  const std::string tier = MakeTier(0, 10000, 0);
+  const std::string user = NewUser();
+  // 16 downloads pay 1000 bytes each at once: exactly ten fit.
+  std::atomic<int> paid{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> downloads;
+  for (int i = 0; i < 16; ++i) {
+    downloads.emplace_back([&] {
+      grpc::Status s = PayBw(user, tier, 1000);
+      if (s.ok()) {
+        ++paid;
+      } else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& t : downloads) t.join();
+  EXPECT_EQ(paid, 10);
+  EXPECT_EQ(refused, 6);
+  EXPECT_EQ(service_->DoGetUsage(user)->usage().bandwidth_bytes_month(), 10000u);
+  // A download that paid for bytes it never sent takes them back; refunds never go below zero.
+  ASSERT_TRUE(PayBw(user, tier, 400, /*refund=*/true).ok());
+  EXPECT_EQ(service_->DoGetUsage(user)->usage().bandwidth_bytes_month(), 9600u);
+  EXPECT_TRUE(PayBw(user, tier, 400).ok());
+  EXPECT_EQ(PayBw(user, tier, 1).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_TRUE(PayBw(user, tier, 1 << 30, /*refund=*/true).ok());
+  EXPECT_EQ(service_->DoGetUsage(user)->usage().bandwidth_bytes_month(), 0u);
+  // Both at once is a malformed request.
+  quota::v1::RecordBandwidthRequest both;
+  both.set_user_id(user);
+  both.set_tier(tier);
+  both.set_bytes(1);
+  both.set_within_limit(true);
+  both.set_refund(true);
+  EXPECT_EQ(RecordBw(both).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(QuotaLimitsTest, BillingIntegratesStorageAcrossMonthsAndPricesFromTheTier) {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "absl/strings/cord.h"
+#include "shared/log/log.h"
 #include "shared/status/grpc_status.h"
 #include "shared/status/http_status.h"
 
@@ -22,61 +23,6 @@ std::string_view GenericMessage(int http_status) {
     case 504: return "deadline exceeded";
     default: return "internal error";
   }
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if it is not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t len = 0;
-  uint32_t min = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0)
-    len = 2, min = 0x80;
-  else if ((c & 0xF0) == 0xE0)
-    len = 3, min = 0x800;
-  else if ((c & 0xF8) == 0xF0)
-    len = 4, min = 0x10000;
-  else
-    return 0;
-  if (i + len > s.size()) return 0;
-  uint32_t cp = c & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof(esc), "\\u%04x", c);
-      out += esc;
-    } else if (c >= 0x80) {
-      const size_t len = Utf8SequenceLength(s, i);
-      if (len == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-        continue;
-      }
-      out.append(s.substr(i, len));
-      i += len;
-      continue;
-    } else {
-      out += static_cast<char>(c);
-    }
-    ++i;
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -114,9 +60,9 @@ ApiError ApiErrorFor(const absl::Status& status) {
 
 std::string ErrorJson(const ApiError& error) {
   std::string out = "{\"error\":{\"code\":";
-  AppendJsonString(out, error.code);
+  log::AppendJsonString(&out, error.code);
   out += ",\"message\":";
-  AppendJsonString(out, error.message);
+  log::AppendJsonString(&out, error.message);
   out += "}}";
   return out;
 }

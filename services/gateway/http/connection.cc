@@ -84,9 +84,12 @@ void StartHttpConnection(ServerContext& ctx, tcp::socket socket) {
 }
 
 Connection::Connection(ServerContext& ctx, tcp::socket socket)
-    : ctx_(ctx), executor_(socket.get_executor()), stream_(std::move(socket)) {}
+    : ctx_(ctx), executor_(socket.get_executor()), stream_(std::move(socket)) {
+  ++ctx_.connections_open;
+}
 
 Connection::~Connection() {
+  --ctx_.connections_open;
   if (tracker_id_ != 0) ctx_.tracker.Remove(tracker_id_);
 }
 
@@ -102,8 +105,11 @@ void Connection::Start() {
     } else if (self->ctx_.stopping) {
       self->CloseNow();
     } else {
-      self->SendEarlyError(absl::UnavailableError("too many connections"), NewRequestId(),
-                           /*close=*/true);
+      ++self->ctx_.connections_refused;
+      self->SendEarlyError(
+          absl::UnavailableError("the server has too many open connections; retry later"),
+          NewRequestId(), /*close=*/true, /*head=*/false, /*allow=*/{},
+          static_cast<int>(self->ctx_.options.busy_retry_after.count()));
     }
   });
 }
@@ -141,7 +147,20 @@ void Connection::DoReadHeader() {
   // declared Content-Length against a default before we know the route.
   // (Beast compares the length with an optional limit, so "none" would refuse every body.)
   parser_->body_limit(std::numeric_limits<uint64_t>::max());
-  stream_.expires_after(ctx_.options.request_timeout);
+  if (!served_ || buffer_.size() > 0) return ReadHeaderRest();
+  // A kept-alive connection may idle until its next request begins; from its first byte the
+  // header has header_timeout, so trickling a header cannot hold the connection.
+  stream_.expires_after(ctx_.options.idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+        self->buffer_.commit(n);
+        if (ec) return self->OnHeader(ec);
+        self->ReadHeaderRest();
+      });
+}
+
+void Connection::ReadHeaderRest() {
+  stream_.expires_after(ctx_.options.header_timeout);
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -155,6 +174,7 @@ void Connection::OnHeader(beast::error_code ec) {
                           NewRequestId(), /*close=*/true);
   }
   if (ec && (IsDisconnect(ec) || !IsHttpParseError(ec))) {
+    if (ec == beast::error::timeout) ++ctx_.timeouts;
     return CloseNow();
   }
   if (ec) {
@@ -208,7 +228,8 @@ void Connection::Route(Request request, const std::vector<std::string>& segments
         /*close=*/true, head);
   }
   parser_->body_limit(limit);
-  ctx_.workers->Post([self = shared_from_this(), &route, request = std::move(request)]() mutable {
+  WorkerPool* pool = route.options.probe ? ctx_.probes : ctx_.workers;
+  pool->Post([self = shared_from_this(), &route, request = std::move(request)]() mutable {
     self->RunHandler(route, std::move(request));
   });
 }
@@ -217,6 +238,7 @@ void Connection::RunHandler(const Router::Route& route, Request request) {
   const auto expect = request.header("Expect");
   const bool expect_continue =
       expect.has_value() && (*expect == "100-continue" || *expect == "100-Continue");
+  pace_.emplace(ctx_.options, route.options.transfer);
   BodyReaderImpl reader(*this, expect_continue,
                         route.options.body_limit.value_or(ctx_.options.body_limit));
   ResponseWriterImpl writer(*this, request, reader);
@@ -232,6 +254,7 @@ void Connection::RunHandler(const Router::Route& route, Request request) {
   }
   writer.Complete();
   if (!reader.done()) close_after_ = true;
+  served_ = true;
   net::post(executor_, [self = shared_from_this()] { self->AfterRequest(); });
 }
 
@@ -241,6 +264,7 @@ void Connection::RunWebSocket(const Router::Route& route, Request request) {
     callbacks = route.ws_handler(request);
   } catch (...) {
   }
+  pace_.emplace(ctx_.options, /*transfer=*/false);
   if (!callbacks.ok()) {
     BodyReaderImpl reader(*this, false, 0);
     ResponseWriterImpl writer(*this, request, reader);
@@ -271,10 +295,12 @@ void Connection::AfterRequest() {
 }
 
 void Connection::SendEarlyError(const absl::Status& status, const std::string& request_id,
-                                bool close, bool head, std::string allow) {
+                                bool close, bool head, std::string allow, int retry_after) {
   if (ctx_.stopping) close = true;
   early_response_ = MakeErrorResponse(status, request_id, !close, head);
   if (!allow.empty()) early_response_->set(bhttp::field::allow, allow);
+  if (retry_after > 0) early_response_->set(bhttp::field::retry_after, std::to_string(retry_after));
+  served_ = true;
   stream_.expires_after(ctx_.options.io_timeout);
   bhttp::async_write(stream_, *early_response_,
                      [self = shared_from_this(), close](beast::error_code ec, size_t) {

@@ -12,9 +12,12 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <string_view>
 
 #include "services/gateway/http/request.h"
 #include "services/gateway/http/server_internal.h"
@@ -27,6 +30,28 @@ using Parser = bhttp::request_parser<bhttp::buffer_body>;
 struct OpResult {
   beast::error_code ec;
   size_t bytes = 0;
+};
+
+// How long one exchange may take (see http_server.h, Timeouts): a deadline for the whole
+// exchange, or for a transfer the minimum rate, counted over the time spent waiting on the
+// client only — a handler busy elsewhere does not make its client slow.
+class ExchangePace {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ExchangePace(const HttpServer::Options& options, bool transfer);
+  // The expiry to set on the stream for the next operation.
+  Clock::duration NextExpiry() const;
+  // Accounts an operation that started at `started` and moved `bytes`: DEADLINE_EXCEEDED when
+  // the exchange must end (`what` names the direction in the message), else OK.
+  absl::Status Account(Clock::time_point started, size_t bytes, bool timed_out,
+                       std::string_view what, ServerContext& ctx);
+
+ private:
+  const HttpServer::Options& options_;
+  const bool transfer_;
+  const Clock::time_point deadline_;
+  Clock::duration waited_{};
+  uint64_t window_bytes_ = 0;
 };
 
 class Connection final : public Closable, public std::enable_shared_from_this<Connection> {
@@ -54,6 +79,8 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   auto Completion() {
     return [self = shared_from_this()](beast::error_code ec, size_t n) { self->Complete(ec, n); };
   }
+  // The exchange's timing (set by RunHandler for the handler's lifetime).
+  ExchangePace& pace() { return *pace_; }
   // Decides, when response headers go out, whether the connection survives this exchange.
   bool DecideKeepAlive(bool body_done);
   void MarkClose() { close_after_ = true; }
@@ -66,6 +93,7 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
  private:
   void Complete(beast::error_code ec, size_t n);
   void DoReadHeader();
+  void ReadHeaderRest();
   void OnHeader(beast::error_code ec);
   void Route(Request request, const std::vector<std::string>& segments);
   void RunHandler(const Router::Route& route, Request request);
@@ -74,7 +102,7 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   void AfterRequest();
   // Answers from the strand (no handler involved), then reads on or closes.
   void SendEarlyError(const absl::Status& status, const std::string& request_id, bool close,
-                      bool head = false, std::string allow = {});
+                      bool head = false, std::string allow = {}, int retry_after = 0);
   void CloseGracefully();
   void DoLinger();
   void CloseNow();
@@ -87,6 +115,8 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   std::string remote_;
   uint64_t tracker_id_ = 0;
   bool idle_ = false;        // waiting for a request header; strand only
+  bool served_ = false;      // a request was answered: the next waits up to idle_timeout
+  std::optional<ExchangePace> pace_;
   bool handed_off_ = false;  // the stream now belongs to a WebSocket session; strand only
   // Written by the owning worker, read on the strand after it hands back (post orders them).
   bool close_after_ = false;
@@ -139,7 +169,8 @@ class ResponseWriterImpl final : public ResponseWriter {
   enum class Mode { kWhole, kLength, kChunked };
   template <class Message>
   void Decorate(Message& message, bool keep_alive);
-  absl::Status Check(const OpResult& result);
+  // Runs one write operation (started by `start` on the strand) under the exchange's pace.
+  absl::Status Send(const std::function<void(Connection&)>& start, size_t bytes);
 
   Connection& conn_;
   const Request& request_;

@@ -5,6 +5,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "services/gateway/http/connection.h"
 
 namespace datamesh::gateway::http::internal {
@@ -13,9 +14,6 @@ namespace {
 absl::Status ReadError(const beast::error_code& ec, uint64_t limit) {
   if (ec == bhttp::error::body_limit) {
     return PayloadTooLarge("request body exceeds " + std::to_string(limit) + " bytes");
-  }
-  if (ec == beast::error::timeout) {
-    return absl::DeadlineExceededError("timed out reading the request body");
   }
   if (ec == bhttp::error::partial_message || ec == bhttp::error::end_of_stream ||
       ec == net::error::eof || ec == net::error::connection_reset) {
@@ -33,7 +31,55 @@ absl::Status ReadError(const beast::error_code& ec, uint64_t limit) {
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr size_t kBodyReadBytes = 256 << 10;
 
+int64_t Seconds(std::chrono::milliseconds d) { return (d.count() + 999) / 1000; }
+
 }  // namespace
+
+ExchangePace::ExchangePace(const HttpServer::Options& options, bool transfer)
+    : options_(options),
+      transfer_(transfer),
+      deadline_(transfer ? Clock::time_point::max() : Clock::now() + options.request_timeout) {}
+
+ExchangePace::Clock::duration ExchangePace::NextExpiry() const {
+  Clock::duration limit = options_.io_timeout;
+  if (!transfer_) {
+    limit = std::min(limit, deadline_ - Clock::now());
+  } else {
+    // The current window ends once `min_rate_window` has been spent waiting; if it already has
+    // its bytes, the operation may wait into the next window too.
+    Clock::duration left = options_.min_rate_window - waited_;
+    if (window_bytes_ >= options_.min_rate_bytes) left += options_.min_rate_window;
+    limit = std::min(limit, left);
+  }
+  return std::max<Clock::duration>(limit, std::chrono::milliseconds(1));
+}
+
+absl::Status ExchangePace::Account(Clock::time_point started, size_t bytes, bool timed_out,
+                                   std::string_view what, ServerContext& ctx) {
+  const absl::string_view verb(what.data(), what.size());
+  if (transfer_) {
+    waited_ += Clock::now() - started;
+    window_bytes_ += bytes;
+    while (waited_ >= options_.min_rate_window) {
+      if (window_bytes_ < options_.min_rate_bytes) {
+        ++ctx.slow_clients_cut;
+        return absl::DeadlineExceededError(
+            absl::StrCat("the client ", verb, " fewer than ", options_.min_rate_bytes,
+                         " bytes in ", Seconds(options_.min_rate_window), " s"));
+      }
+      waited_ -= options_.min_rate_window;
+      window_bytes_ = 0;
+    }
+  }
+  if (!timed_out) return absl::OkStatus();
+  ++ctx.timeouts;
+  if (!transfer_ && Clock::now() >= deadline_) {
+    return absl::DeadlineExceededError(absl::StrCat("the request did not complete within ",
+                                                    Seconds(options_.request_timeout), " s"));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the client ", verb, " nothing for ", Seconds(options_.io_timeout), " s"));
+}
 
 BodyReaderImpl::BodyReaderImpl(Connection& conn, bool expect_continue, uint64_t limit)
     : conn_(conn),
@@ -56,23 +102,29 @@ absl::StatusOr<size_t> BodyReaderImpl::Read(char* buffer, size_t size) {
   if (!failure_.ok()) return failure_;
   if (done_) return 0;
   if (size == 0) return absl::InvalidArgumentError("Read needs a non-empty buffer");
-  const auto timeout = conn_.ctx().options.io_timeout;
+  ExchangePace& pace = conn_.pace();
   if (expect_continue_) {
     // The client holds the body back until told to send it; only a reader asks for it.
     expect_continue_ = false;
+    const auto expiry = pace.NextExpiry();
     OpResult r = conn_.Await([&](Connection& c) {
-      c.stream().expires_after(timeout);
+      c.stream().expires_after(expiry);
       net::async_write(c.stream(), net::buffer(kContinue.data(), kContinue.size()), c.Completion());
     });
+    if (r.ec == beast::error::timeout) {
+      return Fail(pace.Account(ExchangePace::Clock::now() - expiry, 0, true, "sent", conn_.ctx()));
+    }
     if (r.ec) return Fail(ReadError(r.ec, 0));
   }
   while (true) {
+    const auto expiry = pace.NextExpiry();
+    const auto started = ExchangePace::Clock::now();
     OpResult r = conn_.Await([&](Connection& c) {
       auto& body = c.parser().get().body();
       body.data = buffer;
       body.size = size;
       body.more = true;
-      c.stream().expires_after(timeout);
+      c.stream().expires_after(expiry);
       bhttp::async_read_some(c.stream(), c.buffer(), c.parser(), c.Completion());
     });
     // Await's mutex orders the strand's writes to the parser before these reads.
@@ -81,6 +133,11 @@ absl::StatusOr<size_t> BodyReaderImpl::Read(char* buffer, size_t size) {
     body.data = nullptr;
     body.size = 0;
     if (r.ec == bhttp::error::need_buffer) r.ec = {};
+    const bool timed_out = r.ec == beast::error::timeout;
+    if (absl::Status paced = pace.Account(started, got, timed_out, "sent", conn_.ctx());
+        !paced.ok()) {
+      return Fail(paced);
+    }
     if (r.ec) return Fail(ReadError(r.ec, limit_));
     if (conn_.parser().is_done()) done_ = true;
     if (got > 0) return got;
@@ -111,12 +168,26 @@ void ResponseWriterImpl::Decorate(Message& message, bool keep_alive) {
   message.keep_alive(keep_alive);
 }
 
-absl::Status ResponseWriterImpl::Check(const OpResult& result) {
-  if (!result.ec) return absl::OkStatus();
+absl::Status ResponseWriterImpl::Send(const std::function<void(Connection&)>& start,
+                                      size_t bytes) {
+  ExchangePace& pace = conn_.pace();
+  const auto expiry = pace.NextExpiry();
+  const auto started = ExchangePace::Clock::now();
+  const OpResult result = conn_.Await([&](Connection& c) {
+    c.stream().expires_after(expiry);
+    start(c);
+  });
+  const bool timed_out = result.ec == beast::error::timeout;
+  absl::Status paced =
+      pace.Account(started, result.ec ? 0 : bytes, timed_out, "took", conn_.ctx());
+  if (!result.ec && paced.ok()) return absl::OkStatus();
   conn_.MarkClose();
-  broken_ = result.ec == beast::error::timeout
-                ? absl::DeadlineExceededError("timed out writing the response")
-                : absl::UnavailableError("client connection lost");
+  if (!paced.ok()) {
+    // Too slow: MarkClose ends the connection once the handler returns.
+    broken_ = paced;
+  } else {
+    broken_ = absl::UnavailableError("client connection lost");
+  }
   return broken_;
 }
 
@@ -129,11 +200,8 @@ absl::Status ResponseWriterImpl::WriteWhole(std::string body, std::string_view c
   if (!content_type.empty()) res.set(bhttp::field::content_type, std::string(content_type));
   res.content_length(body.size());
   if (!request_.is_head()) res.body() = std::move(body);
-  const auto timeout = conn_.ctx().options.io_timeout;
-  return Check(conn_.Await([&](Connection& c) {
-    c.stream().expires_after(timeout);
-    bhttp::async_write(c.stream(), res, c.Completion());
-  }));
+  const size_t size = res.body().size();
+  return Send([&](Connection& c) { bhttp::async_write(c.stream(), res, c.Completion()); }, size);
 }
 
 absl::Status ResponseWriterImpl::WriteError(const absl::Status& status) {
@@ -156,12 +224,10 @@ absl::Status ResponseWriterImpl::BeginStream(std::optional<uint64_t> content_len
     mode_ = Mode::kChunked;
     res.chunked(true);
   }
-  const auto timeout = conn_.ctx().options.io_timeout;
   bhttp::response_serializer<bhttp::empty_body> serializer(res);
-  return Check(conn_.Await([&](Connection& c) {
-    c.stream().expires_after(timeout);
-    bhttp::async_write_header(c.stream(), serializer, c.Completion());
-  }));
+  return Send(
+      [&](Connection& c) { bhttp::async_write_header(c.stream(), serializer, c.Completion()); },
+      0);
 }
 
 absl::Status ResponseWriterImpl::Write(std::string_view data) {
@@ -179,16 +245,16 @@ absl::Status ResponseWriterImpl::Write(std::string_view data) {
   }
   // An empty chunk would end a chunked body.
   if (data.empty()) return absl::OkStatus();
-  const auto timeout = conn_.ctx().options.io_timeout;
   const net::const_buffer piece(data.data(), data.size());
-  return Check(conn_.Await([&](Connection& c) {
-    c.stream().expires_after(timeout);
-    if (mode_ == Mode::kChunked) {
-      net::async_write(c.stream(), bhttp::make_chunk(piece), c.Completion());
-    } else {
-      net::async_write(c.stream(), piece, c.Completion());
-    }
-  }));
+  return Send(
+      [&](Connection& c) {
+        if (mode_ == Mode::kChunked) {
+          net::async_write(c.stream(), bhttp::make_chunk(piece), c.Completion());
+        } else {
+          net::async_write(c.stream(), piece, c.Completion());
+        }
+      },
+      data.size());
 }
 
 absl::Status ResponseWriterImpl::Finish() {
@@ -206,11 +272,9 @@ absl::Status ResponseWriterImpl::Finish() {
     conn_.MarkClose();
     return absl::FailedPreconditionError("stream ended before its declared Content-Length");
   }
-  const auto timeout = conn_.ctx().options.io_timeout;
-  return Check(conn_.Await([&](Connection& c) {
-    c.stream().expires_after(timeout);
-    net::async_write(c.stream(), bhttp::make_chunk_last(), c.Completion());
-  }));
+  return Send(
+      [&](Connection& c) { net::async_write(c.stream(), bhttp::make_chunk_last(), c.Completion()); },
+      0);
 }
 
 void ResponseWriterImpl::Complete() {

@@ -89,6 +89,7 @@ class HttpServer::Impl {
   absl::Status Start();
   void Stop(std::chrono::steady_clock::time_point deadline);
   uint16_t port() const { return port_; }
+  HttpServer::Stats stats() const;
 
  private:
   void DoAccept();
@@ -102,6 +103,7 @@ class HttpServer::Impl {
   std::optional<internal::net::executor_work_guard<internal::net::io_context::executor_type>>
       work_guard_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<WorkerPool> probes_;
   std::vector<std::thread> io_threads_;
   uint16_t port_ = 0;
   bool started_ = false;
@@ -123,8 +125,14 @@ absl::Status HttpServer::Impl::Start() {
   }
   port_ = acceptor_.local_endpoint().port();
   started_ = true;
-  workers_ = std::make_unique<WorkerPool>(std::max<size_t>(1, ctx_.options.worker_threads));
+  workers_ = std::make_unique<WorkerPool>(
+      WorkerPool::Options{.min_threads = ctx_.options.min_handler_threads,
+                          .max_threads = std::max<size_t>(1, ctx_.options.max_handler_threads)});
+  probes_ = std::make_unique<WorkerPool>(
+      WorkerPool::Options{.min_threads = std::max<size_t>(1, ctx_.options.probe_threads),
+                          .max_threads = std::max<size_t>(1, ctx_.options.probe_threads)});
   ctx_.workers = workers_.get();
+  ctx_.probes = probes_.get();
   work_guard_.emplace(ioc_.get_executor());
   DoAccept();
   const size_t n = std::max<size_t>(1, ctx_.options.io_threads);
@@ -158,6 +166,7 @@ void HttpServer::Impl::Stop(std::chrono::steady_clock::time_point deadline) {
     ctx_.tracker.WaitEmpty(std::chrono::steady_clock::time_point::max());
   }
   workers_->Join();
+  probes_->Join();
   work_guard_.reset();
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
@@ -174,5 +183,21 @@ absl::Status HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop(std::chrono::steady_clock::time_point deadline) { impl_->Stop(deadline); }
 
 uint16_t HttpServer::port() const { return impl_->port(); }
+
+HttpServer::Stats HttpServer::Impl::stats() const {
+  Stats s;
+  s.connections_open = ctx_.connections_open.load();
+  s.connections_refused = ctx_.connections_refused.load();
+  s.slow_clients_cut = ctx_.slow_clients_cut.load();
+  s.timeouts = ctx_.timeouts.load();
+  if (workers_ != nullptr) {
+    s.handler_threads = workers_->threads();
+    s.handlers_busy = workers_->busy();
+    s.handlers_queued = workers_->queued();
+  }
+  return s;
+}
+
+HttpServer::Stats HttpServer::stats() const { return impl_->stats(); }
 
 }  // namespace datamesh::gateway::http

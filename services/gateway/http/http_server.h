@@ -3,25 +3,35 @@
 //
 // Threading model. `io_threads` threads run all socket I/O asynchronously; each connection is
 // serialised on its own strand, so thousands of idle keep-alive or WebSocket connections cost
-// no threads. Each request's handler runs on one of `worker_threads` workers and may block
-// (handlers call blocking gRPC streams): its BodyReader::Read and ResponseWriter::Write post a
-// single async operation to the connection's strand and wait for it. Exactly one operation per
-// connection is ever outstanding, so a slow client back-pressures the handler and memory per
-// request stays at one read buffer plus the handler's own buffers — nothing is queued. The
-// worker count bounds concurrent requests (later requests wait their turn in arrival order);
-// a thread per request would bound nothing, and callback-style handlers would make every
-// gRPC-streaming handler a state machine.
+// no threads. Each request's handler runs on a handler thread and may block (handlers call
+// blocking gRPC streams): its BodyReader::Read and ResponseWriter::Write post a single async
+// operation to the connection's strand and wait for it. Exactly one operation per connection is
+// ever outstanding, so a slow client back-pressures the handler and memory per request stays at
+// one read buffer plus the handler's own buffers — nothing is queued.
+//
+// Handler threads are started on demand up to `max_handler_threads` and end after a while idle
+// (worker_pool.h): a long transfer holds one thread, never a slot in a small fixed set, so slow
+// transfers cannot starve short requests. The bound is what keeps a flood from exhausting the
+// process; per-user limits belong to the routes. Routes marked `probe` (health, metrics) run on
+// `probe_threads` of their own and never wait behind anything. Why threads and not coroutines:
+// every handler is straight-line code over blocking gRPC streams; an idle blocked thread costs
+// its touched stack pages (measured in docs/PERFORMANCE.md), and the bound is a flag.
 //
 // Limits: request header block (431), target length (414), body per route (413; declared
-// lengths are refused before the handler runs), malformed requests (400, connection closed),
-// header read / keep-alive idle (`request_timeout`) and each body read or write (`io_timeout`):
-// a stalled client is cut. Over `max_connections` new connections get 503 and are closed.
+// lengths are refused before the handler runs), malformed requests (400, connection closed).
+// Timeouts: a new connection must deliver a whole header within `header_timeout`; a keep-alive
+// connection may idle `idle_timeout` before the next request starts, which then has
+// `header_timeout` for its header; a route that is not a transfer must finish its exchange
+// within `request_timeout`; a transfer must move `min_rate_bytes` per `min_rate_window` spent
+// waiting on the client (reading its body or writing to it), and no single read or write may
+// wait longer than `io_timeout`. A connection cut for any of these is closed. Over
+// `max_connections` new connections get 503 with Retry-After and are closed.
 //
 // Every response, errors included, carries X-Request-Id: the client's if valid (api_error.h),
 // else a fresh random one.
 //
-// Thread safety: Start, Stop and port may be called from any one thread; the server is not
-// restartable. The destructor stops with no grace period.
+// Thread safety: Start, Stop and port may be called from any one thread; stats from any thread;
+// the server is not restartable. The destructor stops with no grace period.
 #pragma once
 
 #include <chrono>
@@ -41,13 +51,21 @@ class HttpServer {
     // "host:port"; an empty host (":8080") means every IPv4 interface; port 0 picks a free one.
     std::string bind_address = "127.0.0.1:8080";
     size_t io_threads = 2;
-    size_t worker_threads = 16;
+    size_t min_handler_threads = 4;
+    size_t max_handler_threads = 1024;
+    size_t probe_threads = 2;
     size_t max_connections = 4096;
+    // What a client refused for too many connections is told to wait.
+    std::chrono::seconds busy_retry_after{5};
     size_t header_limit = 16 * 1024;
     size_t max_target_length = 8 * 1024;
     uint64_t body_limit = 1 << 20;  // routes may raise it (RouteOptions)
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds request_timeout{30'000};
     std::chrono::milliseconds io_timeout{60'000};
+    uint64_t min_rate_bytes = 16 * 1024;
+    std::chrono::milliseconds min_rate_window{30'000};
     // After an answer that closes the connection, unread request bytes are drained this long so
     // the client sees the answer instead of a reset.
     std::chrono::milliseconds linger_timeout{1'000};
@@ -73,6 +91,18 @@ class HttpServer {
 
   // The bound port (useful with port 0); 0 before Start.
   uint16_t port() const;
+
+  // Counters and gauges for metrics.
+  struct Stats {
+    uint64_t connections_open = 0;
+    uint64_t connections_refused = 0;  // over max_connections
+    uint64_t slow_clients_cut = 0;     // under the minimum transfer rate
+    uint64_t timeouts = 0;             // header, idle-header, request deadline or one read/write
+    uint64_t handler_threads = 0;
+    uint64_t handlers_busy = 0;
+    uint64_t handlers_queued = 0;
+  };
+  Stats stats() const;
 
  private:
   class Impl;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/test_util.h"
@@ -258,15 +259,133 @@ TEST_F(HttpServerTest, StalledBodyTimesOut) {
   EXPECT_TRUE(ServerClosed(socket));
 }
 
-TEST_F(HttpServerTest, SlowHeaderIsCutAtTheRequestTimeout) {
+TEST_F(HttpServerTest, SlowHeaderIsCutAtTheHeaderTimeout) {
   Router router;
   router.Handle("GET", "/x", Text("x"));
   HttpServer::Options options;
-  options.request_timeout = std::chrono::milliseconds(100);
+  options.header_timeout = std::chrono::milliseconds(100);
   StartServer(std::move(router), options);
   tcp::socket socket = Connect();
   net::write(socket, net::buffer(std::string_view("GET /x HTTP/1.1\r\nHo")));
   EXPECT_TRUE(ServerClosed(socket));
+  EXPECT_GE(server_->stats().timeouts, 1u);
+}
+
+TEST_F(HttpServerTest, AnIdleKeptAliveConnectionIsClosedAfterTheIdleTimeout) {
+  Router router;
+  router.Handle("GET", "/x", Text("x"));
+  HttpServer::Options options;
+  options.idle_timeout = std::chrono::milliseconds(100);
+  StartServer(std::move(router), options);
+  tcp::socket socket = Connect();
+  beast::flat_buffer buffer;
+  Response res = RoundTrip(socket, {bhttp::verb::get, "/x", 11}, buffer);
+  EXPECT_TRUE(res.keep_alive());
+  EXPECT_TRUE(ServerClosed(socket));
+}
+
+TEST_F(HttpServerTest, ATransferUnderTheMinimumRateIsCutWhateverItsReadTimeout) {
+  ReadOutcome outcome;
+  Router router;
+  router.Handle("POST", "/upload", ReadAll(&outcome), RouteOptions{.transfer = true});
+  HttpServer::Options options;
+  options.min_rate_bytes = 1000;
+  options.min_rate_window = std::chrono::milliseconds(200);
+  StartServer(std::move(router), options);  // io_timeout stays 60 s
+  tcp::socket socket = Connect();
+  net::write(socket, net::buffer(std::string_view(
+                         "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n"
+                         "only a few bytes")));
+  ASSERT_TRUE(WaitFor(outcome.done));
+  EXPECT_THAT(outcome.status, StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_NE(outcome.status.message().find("fewer than 1000 bytes"), std::string::npos)
+      << outcome.status;
+  EXPECT_TRUE(ServerClosed(socket));
+  EXPECT_EQ(server_->stats().slow_clients_cut, 1u);
+}
+
+TEST_F(HttpServerTest, ATransferIsNotCutWhileItsHandlerIsTheSlowOne) {
+  // The handler pauses longer than the rate window between reads; the client sent everything
+  // at once, so only the handler's time passes and the transfer completes.
+  ReadOutcome outcome;
+  Router router;
+  router.Handle(
+      "POST", "/upload",
+      [&](const Request&, BodyReader& body, ResponseWriter& w) {
+        char buf[100];
+        absl::StatusOr<size_t> n;
+        do {
+          std::this_thread::sleep_for(std::chrono::milliseconds(60));
+          n = body.Read(buf, sizeof(buf));
+        } while (n.ok() && *n > 0);
+        outcome.status = n.status();
+        outcome.done.Notify();
+        (void)w.WriteWhole("done", "text/plain");
+      },
+      RouteOptions{.transfer = true});
+  HttpServer::Options options;
+  options.min_rate_bytes = 100;
+  options.min_rate_window = std::chrono::milliseconds(100);
+  StartServer(std::move(router), options);
+  tcp::socket socket = Connect();
+  beast::flat_buffer buffer;
+  bhttp::request<bhttp::string_body> req(bhttp::verb::post, "/upload", 11);
+  req.body() = std::string(500, 'x');
+  Response res = RoundTrip(socket, std::move(req), buffer);
+  ASSERT_TRUE(WaitFor(outcome.done));
+  EXPECT_OK(outcome.status);
+  EXPECT_EQ(res.body(), "done");
+}
+
+TEST_F(HttpServerTest, ProbesAndShortRequestsAnswerWhileTransfersHoldHandlers) {
+  // Eight transfers stalled in their handlers; a pool of at most nine handler threads still
+  // answers a short request, and the probe lane answers regardless.
+  absl::Notification release;
+  std::atomic<int> started{0};
+  Router router;
+  router.Handle(
+      "POST", "/upload",
+      [&](const Request&, BodyReader&, ResponseWriter& w) {
+        ++started;
+        release.WaitForNotificationWithTimeout(absl::Seconds(30));
+        (void)w.WriteWhole("late", "text/plain");
+      },
+      RouteOptions{.transfer = true});
+  router.Handle("GET", "/short", Text("short"));
+  router.Handle("GET", "/healthz", Text("ok"), RouteOptions{.probe = true});
+  HttpServer::Options options;
+  options.min_handler_threads = 1;
+  options.max_handler_threads = 9;
+  StartServer(std::move(router), options);
+  std::vector<tcp::socket> stalled;
+  for (int i = 0; i < 8; ++i) {
+    stalled.push_back(Connect());
+    net::write(stalled.back(), net::buffer(std::string_view(
+                                   "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")));
+  }
+  for (int i = 0; i < 3000 && started < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(started, 8);
+  EXPECT_EQ(Get("/short").body(), "short");
+  EXPECT_EQ(Get("/healthz").body(), "ok");
+  EXPECT_EQ(server_->stats().handler_threads, 9u);
+  release.Notify();
+}
+
+TEST_F(HttpServerTest, ConnectionsOverTheLimitGet503WithRetryAfter) {
+  Router router;
+  router.Handle("GET", "/x", Text("x"));
+  HttpServer::Options options;
+  options.max_connections = 1;
+  StartServer(std::move(router), options);
+  tcp::socket first = Connect();
+  beast::flat_buffer buffer;
+  EXPECT_EQ(RoundTrip(first, {bhttp::verb::get, "/x", 11}, buffer).body(), "x");
+  Response refused = Get("/x");
+  EXPECT_EQ(refused.result_int(), 503);
+  EXPECT_EQ(refused[bhttp::field::retry_after], "5");
+  EXPECT_EQ(server_->stats().connections_refused, 1u);
 }
 
 TEST_F(HttpServerTest, StreamsAChunkedResponse) {

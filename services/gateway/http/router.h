@@ -24,6 +24,11 @@ namespace datamesh::gateway::http {
 struct RouteOptions {
   // Largest request body accepted (413 beyond it); unset = HttpServer::Options::body_limit.
   std::optional<uint64_t> body_limit;
+  // A transfer may last as long as its bytes keep flowing: instead of the whole-request
+  // deadline, the client must move at least `min_rate_bytes` per `min_rate_window` of waiting.
+  bool transfer = false;
+  // Health and metrics probes: run on their own small pool, never queued behind other requests.
+  bool probe = false;
 };
 
 class Router {

@@ -60,8 +60,13 @@ struct ServerContext {
   HttpServer::Options options;
   Router router;
   WorkerPool* workers = nullptr;
+  WorkerPool* probes = nullptr;
   ConnectionTracker tracker;
   std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> slow_clients_cut{0};
+  std::atomic<uint64_t> timeouts{0};
 };
 
 // Starts serving HTTP on an accepted socket (bound to its own strand). Over max_connections

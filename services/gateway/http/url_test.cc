@@ -65,7 +65,7 @@ TEST(ApiError, MapsCanonicalCodesAndHidesInternals) {
 TEST(ApiError, JsonIsEscapedAndValidUtf8) {
   ApiError e{400, "INVALID_ARGUMENT", "bad \"name\"\n\xff\xC3\xA9"};
   EXPECT_EQ(ErrorJson(e),
-            "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"bad \\\"name\\\"\\u000a"
+            "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"bad \\\"name\\\"\\n"
             "\xEF\xBF\xBD\xC3\xA9\"}}");
 }
 
