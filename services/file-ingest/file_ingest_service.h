@@ -94,8 +94,12 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   absl::StatusOr<CommitResult> CommitUpload(const UploadPlan& plan, UploadOutcome outcome,
                                             std::string* event_bytes);
   void ClearIntents(const std::string& writer_id);
-  void FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,
-                   const std::string& file_id);
+  // Commits the upload's reservation to `size` bytes before the manifest: RESOURCE_EXHAUSTED
+  // when quota refuses (the upload then fails and stores nothing). quota being unreachable is
+  // not a refusal (file.stored settles it).
+  [[nodiscard]] absl::Status CommitQuota(const UploadPlan& plan, uint64_t size);
+  // Frees the reservation of a failed upload (best effort; reservations expire).
+  void ReleaseQuota(const UploadPlan& plan);
   absl::Status DoDownload(grpc::ServerContext* ctx, const file::v1::DownloadRequest& req,
                           grpc::ServerWriter<file::v1::DownloadResponse>* writer);
   void ToProto(const FileRecord& rec, file::v1::File* out) const;

@@ -1,6 +1,7 @@
 // FileServiceImpl::Upload: header validation, body streaming, commit, event and quota.
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/segment_codec.h"
@@ -15,6 +16,12 @@
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
+namespace {
+
+// Marks quota's refusal of an upload, answered with `dm-error-code: QUOTA_EXCEEDED`.
+constexpr char kQuotaRefusedPayload[] = "type.datamesh/file-ingest.quota-refused";
+
+}  // namespace
 
 struct FileServiceImpl::UploadPlan {
   file::v1::UploadHeader header;
@@ -31,6 +38,9 @@ grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
   absl::Status status = DoUpload(ctx, reader, resp);
   if (!status.ok() && !absl::IsInvalidArgument(status) && !absl::IsCancelled(status)) {
     log::Warn("upload failed", {{"error", status.ToString()}});
+  }
+  if (status.GetPayload(kQuotaRefusedPayload).has_value()) {
+    ctx->AddTrailingMetadata("dm-error-code", "QUOTA_EXCEEDED");
   }
   return ToGrpcStatus(SanitizeForClient(status));
 }
@@ -51,6 +61,11 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
   absl::StatusOr<UploadOutcome> outcome =
       status.ok() ? pipeline.Finish() : absl::StatusOr<UploadOutcome>(status);
+  // The usage is committed before the file becomes visible: a file quota refuses is never
+  // listed, and a visible file is always counted.
+  if (outcome.ok()) {
+    if (absl::Status quota = CommitQuota(plan, outcome->size); !quota.ok()) outcome = quota;
+  }
   std::string event;
   absl::StatusOr<CommitResult> commit = outcome.ok()
                                             ? CommitUpload(plan, std::move(*outcome), &event)
@@ -60,13 +75,12 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     absl::Status queued = deps_.store->EnqueueShardDeletions(pipeline.WrittenShards());
     if (!queued.ok()) log::Warn("could not queue orphan shards", {{"error", queued.ToString()}});
     ClearIntents(plan.file.id);
-    FinishQuota(plan, false, 0, plan.file.id);
+    ReleaseQuota(plan);
     return commit.status();
   }
   ClearIntents(plan.file.id);
   PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size);
   PublishCommitted(event, commit->outbox_id);
-  FinishQuota(plan, true, commit->file.content.size, commit->file.id);
   if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);
   ToProto(commit->file, resp->mutable_file());
   return absl::OkStatus();
@@ -211,29 +225,44 @@ void FileServiceImpl::PublishUploadProgress(const UploadPlan& plan, uint64_t rec
   (void)deps_.bus->PublishEvent(event);  // buffered by libnats; never waits for the network
 }
 
-void FileServiceImpl::FinishQuota(const UploadPlan& plan, bool committed, uint64_t size,
-                                  const std::string& file_id) {
+absl::Status FileServiceImpl::CommitQuota(const UploadPlan& plan, uint64_t size) {
+  const std::string& reservation = plan.header.reservation_id();
+  if (reservation.empty() || deps_.quota == nullptr) return absl::OkStatus();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + deps_.rpc_timeout));
+  quota::v1::CommitRequest req;
+  req.set_reservation_id(reservation);
+  req.set_actual_bytes(size);
+  req.set_file_id(plan.file.id);
+  quota::v1::CommitResponse resp;
+  const grpc::Status status = deps_.quota->Commit(&ctx, req, &resp);
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    absl::Status refused = absl::ResourceExhaustedError(
+        "storage quota exceeded: the file is larger than the space left");
+    refused.SetPayload(kQuotaRefusedPayload, absl::Cord("1"));
+    return refused;
+  }
+  if (!status.ok()) {
+    // quota down or the reservation gone: file.stored carries the reservation id and the size,
+    // so quota still counts the file (exactly once) and retires the reservation from the event.
+    log::Warn("quota commit failed; usage follows from file.stored",
+              {{"error", status.error_message()}});
+  }
+  return absl::OkStatus();
+}
+
+void FileServiceImpl::ReleaseQuota(const UploadPlan& plan) {
   const std::string& reservation = plan.header.reservation_id();
   if (reservation.empty() || deps_.quota == nullptr) return;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + deps_.rpc_timeout));
-  grpc::Status status;
-  if (committed) {
-    quota::v1::CommitRequest req;
-    req.set_reservation_id(reservation);
-    req.set_actual_bytes(size);
-    req.set_file_id(file_id);
-    quota::v1::CommitResponse resp;
-    status = deps_.quota->Commit(&ctx, req, &resp);
-  } else {
-    quota::v1::ReleaseRequest req;
-    req.set_reservation_id(reservation);
-    quota::v1::ReleaseResponse resp;
-    status = deps_.quota->Release(&ctx, req, &resp);
-  }
+  quota::v1::ReleaseRequest req;
+  req.set_reservation_id(reservation);
+  quota::v1::ReleaseResponse resp;
+  const grpc::Status status = deps_.quota->Release(&ctx, req, &resp);
   if (!status.ok()) {
-    // file.stored carries the reservation id, so quota can still retire it from the event.
-    log::Warn("quota call failed", {{"committed", committed}, {"error", status.error_message()}});
+    // Committed but the manifest failed, or quota down: the reservation expires on its own.
+    log::Warn("quota release failed", {{"error", status.error_message()}});
   }
 }
 

@@ -98,7 +98,8 @@ absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key
   dht::v1::PlaceResponse resp;
   absl::Status status = FromGrpcStatus(stub_->Place(&ctx, req, &resp));
   if (absl::IsFailedPrecondition(status)) {
-    return absl::UnavailableError("fewer live storage nodes than k + m");
+    // The dht's message says how many nodes are up and how many are needed.
+    return absl::UnavailableError(status.message());
   }
   if (!status.ok()) return status;
   std::vector<NodeRef> nodes;

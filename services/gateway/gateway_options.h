@@ -30,6 +30,19 @@ struct GatewayOptions {
   std::string static_dir;
   // A WebSocket idle this long is pinged at half of it and closed if the ping goes unanswered.
   absl::Duration ws_idle_timeout = absl::Seconds(60);
+  // The edge's own limits (http/http_server.h explains each).
+  int64_t max_handler_threads = 1024;
+  int64_t max_connections = 4096;
+  absl::Duration header_timeout = absl::Seconds(10);
+  absl::Duration idle_timeout = absl::Seconds(60);
+  absl::Duration request_timeout = absl::Seconds(30);
+  absl::Duration io_timeout = absl::Seconds(60);
+  int64_t min_transfer_bytes = 16 * 1024;
+  absl::Duration min_transfer_window = absl::Seconds(30);
+  // Uploads and downloads one user may have in flight on one gateway (0: unbounded).
+  int64_t max_transfers_per_user = 8;
+  // CIDRs of proxies whose X-Forwarded-For names the client (comma-separated; empty: none).
+  std::string trusted_proxies;
 };
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& options);

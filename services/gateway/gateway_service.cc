@@ -9,6 +9,7 @@
 #include "services/gateway/grpc/public_grpc.h"
 #include "services/gateway/http/api_error.h"
 #include "services/gateway/http/http_server.h"
+#include "services/gateway/limits/edge_metrics.h"
 #include "services/gateway/live/live_feed.h"
 #include "services/gateway/routes/access_log.h"
 #include "services/gateway/routes/auth_routes.h"
@@ -21,6 +22,7 @@ namespace {
 class Parts : public server::ServiceParts {
  public:
   void Stop() override {
+    if (edge_metrics) edge_metrics->Stop();
     // The gRPC server has already drained; HTTP requests get the same grace.
     if (http) http->Stop(std::chrono::steady_clock::now() + grace);
     if (upstreams) upstreams->Stop();
@@ -37,8 +39,24 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<live::LiveFeed> live;  // GET /api/v1/ws
   // Last: stopped and destroyed first, while what its handlers use still exists.
   std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<EdgeMetrics> edge_metrics;  // reads `http`: destroyed before it
   std::chrono::milliseconds grace{0};
 };
+
+http::HttpServer::Options HttpOptions(const GatewayOptions& o) {
+  http::HttpServer::Options h;
+  h.bind_address = o.http_addr;
+  h.ws_idle_timeout = absl::ToChronoMilliseconds(o.ws_idle_timeout);
+  h.max_handler_threads = static_cast<size_t>(std::max<int64_t>(o.max_handler_threads, 1));
+  h.max_connections = static_cast<size_t>(std::max<int64_t>(o.max_connections, 1));
+  h.header_timeout = absl::ToChronoMilliseconds(o.header_timeout);
+  h.idle_timeout = absl::ToChronoMilliseconds(o.idle_timeout);
+  h.request_timeout = absl::ToChronoMilliseconds(o.request_timeout);
+  h.io_timeout = absl::ToChronoMilliseconds(o.io_timeout);
+  h.min_rate_bytes = static_cast<uint64_t>(std::max<int64_t>(o.min_transfer_bytes, 0));
+  h.min_rate_window = absl::ToChronoMilliseconds(o.min_transfer_window);
+  return h;
+}
 
 void WriteReadiness(const server::Runtime& runtime, const Upstreams& upstreams,
                     http::ResponseWriter& w) {
@@ -98,6 +116,11 @@ absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, P
   parts.api.authenticator = parts.authenticator.get();
   parts.api.limiter = parts.limiter.get();
   parts.api.json.max_bytes = static_cast<size_t>(options.max_json_bytes);
+  parts.api.transfers = std::make_shared<TransferSlots>(options.max_transfers_per_user,
+                                                        /*retry_after_seconds=*/5);
+  absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(options.trusted_proxies);
+  if (!proxies.ok()) return proxies.status();
+  parts.api.proxies = std::make_shared<TrustedProxies>(*std::move(proxies));
   parts.api.max_upload_bytes = static_cast<uint64_t>(options.max_upload_bytes);
   parts.api.rpc_timeout = options.rpc_timeout;
   return BuildAdmin(runtime, options, parts);
@@ -129,16 +152,42 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddDuration("ws-idle-timeout", &o.ws_idle_timeout,
                     "a WebSocket idle this long is pinged at half of it and closed if the ping "
                     "goes unanswered");
+  flags.AddInt("max-handler-threads", &o.max_handler_threads,
+               "most HTTP requests handled at once (threads started on demand)");
+  flags.AddInt("max-connections", &o.max_connections,
+               "most open HTTP connections; past it new ones get 503 with Retry-After");
+  flags.AddDuration("header-timeout", &o.header_timeout,
+                    "time a request's header may take to arrive, from its first byte");
+  flags.AddDuration("idle-timeout", &o.idle_timeout,
+                    "time a kept-alive connection may wait for its next request");
+  flags.AddDuration("request-timeout", &o.request_timeout,
+                    "time a request that is not an upload or download may take in all");
+  flags.AddDuration("io-timeout", &o.io_timeout, "longest wait for one read or write of a transfer");
+  flags.AddInt("min-transfer-bytes", &o.min_transfer_bytes,
+               "an upload or download moving fewer bytes than this per --min-transfer-window of "
+               "waiting on the client is cut");
+  flags.AddDuration("min-transfer-window", &o.min_transfer_window,
+                    "the window of --min-transfer-bytes");
+  flags.AddInt("max-transfers-per-user", &o.max_transfers_per_user,
+               "uploads and downloads one user may have in flight at once (0: unbounded); past "
+               "it 429 with Retry-After");
+  flags.AddString("trusted-proxies", &o.trusted_proxies,
+                  "comma-separated CIDRs of proxies whose X-Forwarded-For names the client "
+                  "(empty: the header is ignored)");
 }
 
 http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
                         const ApiContext* api) {
   http::Router router;
   if (api != nullptr) AddApiRoutes(router, *api);
-  router.Handle("GET", "/healthz",
-                [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
-                  (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
-                });
+  // Probes run on the server's probe lane: they never wait behind other requests.
+  const http::RouteOptions probe{.probe = true};
+  router.Handle(
+      "GET", "/healthz",
+      [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
+        (void)w.WriteWhole("{\"status\":\"ok\"}", "application/json");
+      },
+      probe);
   router.Handle("GET", "/api/v1/openapi.json",
                 WithAccessLog([](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
                   (void)w.WriteWhole(std::string(OpenApiJson()), "application/json");
@@ -147,7 +196,8 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
       "GET", "/readyz",
       [&runtime, &upstreams](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
         WriteReadiness(runtime, upstreams, w);
-      });
+      },
+      probe);
   auto not_built = [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
     (void)w.WriteError(http::WithHttpError(
         absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
@@ -177,9 +227,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   parts->public_grpc = std::make_unique<public_grpc::PublicGrpcServices>(parts->api);
   parts->public_grpc->Register(runtime);
 
-  http::HttpServer::Options http_options;
-  http_options.bind_address = options.http_addr;
-  http_options.ws_idle_timeout = absl::ToChronoMilliseconds(options.ws_idle_timeout);
+  http::HttpServer::Options http_options = HttpOptions(options);
   http::Router router = MakeRouter(runtime, *parts->upstreams, &parts->api);
   auto feed = live::LiveFeed::Start(runtime.bus(), {}, &runtime.metrics());
   if (!feed.ok()) return feed.status();
@@ -195,6 +243,8 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   router.HandleWebSocket("/api/v1/ws", parts->live->Handler(authenticate));
   parts->http = std::make_unique<http::HttpServer>(http_options, std::move(router));
   if (absl::Status s = parts->http->Start(); !s.ok()) return s;
+  parts->edge_metrics = std::make_unique<EdgeMetrics>(runtime.metrics(), *parts->http,
+                                                      *parts->api.transfers);
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
   return parts;
 }

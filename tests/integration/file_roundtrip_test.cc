@@ -3,11 +3,13 @@
 // heartbeats to place k + m shards.
 //
 // Round trips (0, 1, segment - 1, segment, segment + 1 bytes and 20 MiB), ranges across
-// segment boundaries, owner isolation and delete.
+// segment boundaries, owner isolation and delete, and an upload whose usage quota refuses at
+// commit never becoming visible.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include "datamesh/file/v1/file.grpc.pb.h"
+#include "datamesh/quota/v1/quota.grpc.pb.h"
 #include "shared/crypto/random.h"
 #include "shared/crypto/x25519.h"
 #include "shared/testing/status_matchers.h"
@@ -42,8 +44,10 @@ class FileRoundTripTest : public ::testing::Test {
   }
 
   grpc::Status UploadOnce(const std::string& owner, const std::string& data,
-                          file::v1::UploadResponse* resp) {
-    grpc::ClientContext ctx;
+                          file::v1::UploadResponse* resp, const std::string& reservation = "",
+                          grpc::ClientContext* context = nullptr) {
+    grpc::ClientContext own_ctx;
+    grpc::ClientContext& ctx = context != nullptr ? *context : own_ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
     auto writer = stub_->Upload(&ctx, resp);
     file::v1::UploadRequest req;
@@ -51,6 +55,7 @@ class FileRoundTripTest : public ::testing::Test {
     req.mutable_header()->set_name("test/file");
     req.mutable_header()->set_owner_public_key(key_->public_key());
     req.mutable_header()->set_declared_size(data.size());
+    req.mutable_header()->set_reservation_id(reservation);
     writer->Write(req);
     for (size_t at = 0; at < data.size(); at += 1 << 20) {
       file::v1::UploadRequest chunk;
@@ -135,6 +140,50 @@ TEST_F(FileRoundTripTest, OwnerIsolationAndDelete) {
   del.set_owner_id("owner-a");
   ASSERT_TRUE(stub_->Delete(&ctx2, del, &resp).ok());
   EXPECT_EQ(Download("owner-a", id, &back).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(FileRoundTripTest, AnUploadQuotaRefusesAtCommitIsNeverListed) {
+  auto quota = quota::v1::QuotaService::NewStub(grpc::CreateChannel(
+      stack_->Env("DM_QUOTA_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
+  // A tier of 1 MiB, and a reservation of 1 KiB in it: committing 2 MiB must grow past the limit.
+  quota::v1::UpdateTierRequest tier;
+  tier.set_actor_id("00000000-0000-4000-8000-000000000001");
+  tier.set_create(true);
+  tier.mutable_tier()->set_name("tiny-roundtrip");
+  tier.mutable_tier()->set_display_name("Tiny");
+  tier.mutable_tier()->mutable_limits()->set_storage_bytes(1 << 20);
+  quota::v1::UpdateTierResponse tier_resp;
+  grpc::ClientContext tier_ctx;
+  ASSERT_TRUE(quota->UpdateTier(&tier_ctx, tier, &tier_resp).ok());
+  const std::string owner = "4a2c1b7e-9d3f-4e21-8c55-0a1b2c3d4e5f";
+  quota::v1::ReserveRequest reserve;
+  reserve.set_user_id(owner);
+  reserve.set_tier("tiny-roundtrip");
+  reserve.set_bytes(1024);
+  quota::v1::ReserveResponse reserved;
+  grpc::ClientContext reserve_ctx;
+  ASSERT_TRUE(quota->Reserve(&reserve_ctx, reserve, &reserved).ok());
+
+  Upload(owner, "warm-up: the network is formed");  // outside the reservation, unlimited
+  file::v1::ListRequest list;
+  list.set_owner_id(owner);
+  file::v1::ListResponse before;
+  grpc::ClientContext list_ctx;
+  ASSERT_TRUE(stub_->List(&list_ctx, list, &before).ok());
+
+  grpc::ClientContext ctx;
+  file::v1::UploadResponse resp;
+  grpc::Status status = UploadOnce(owner, crypto::RandomBytes(2 << 20).value(), &resp,
+                                   reserved.reservation_id(), &ctx);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  auto code = trailers.find("dm-error-code");
+  ASSERT_NE(code, trailers.end());
+  EXPECT_EQ(std::string(code->second.data(), code->second.size()), "QUOTA_EXCEEDED");
+  file::v1::ListResponse after;
+  grpc::ClientContext list_ctx2;
+  ASSERT_TRUE(stub_->List(&list_ctx2, list, &after).ok());
+  EXPECT_EQ(after.files_size(), before.files_size());
 }
 
 }  // namespace

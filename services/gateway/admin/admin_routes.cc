@@ -78,7 +78,7 @@ void UpdateUser(const ApiContext& ctx, const Caller& caller, const Request& r, B
   }
   req.set_actor_id(caller.user_id);
   req.set_user_id(std::string(r.path_param("id").value_or("")));
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::UpdateUserResponse resp;
   if (!Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().UpdateUser(&c, req, &resp); })) {
     return;
@@ -126,11 +126,11 @@ void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& 
   grpc::Status rpc = ctx.clients->file().RunMaintenance(&context, req, &resp);
   if (!rpc.ok()) {
     if (rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
-      AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(r), req.action(), "failure");
+      AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), req.action(), "failure");
     }
     return WriteApiError(w, StatusFromRpc(rpc, context));
   }
-  AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(r), resp.job_id(), "success");
+  AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), resp.job_id(), "success");
   WriteJson(w, 202, resp);
 }
 

@@ -48,7 +48,9 @@ absl::StatusOr<PublicCall> Admit(const ApiContext& ctx, grpc::ServerContext& ser
   PublicCall call;
   call.origin.request_id = RequestIdOf(metadata);
   call.origin.deadline = DeadlineOf(server);
-  call.source_ip = PeerIp(server.peer());
+  // Behind a trusted proxy the client's address comes from its x-forwarded-for, as for REST.
+  call.source_ip = ctx.proxies->ClientIp(PeerIp(server.peer()),
+                                         MetadataValue(metadata, "x-forwarded-for"));
   server.AddInitialMetadata("x-request-id", call.origin.request_id);
   if (*exposure != Exposure::kAnonymous) {
     if (absl::Status s = Authorize(ctx, metadata, *exposure, call); !s.ok()) return s;

@@ -70,22 +70,28 @@ uint64_t BytesToSend(uint64_t size, const fv1::DownloadRequest& req) {
   return req.has_length() ? std::min(rest, req.length()) : rest;
 }
 
-// Relays file-ingest's download stream to the client. Returns the status of the stream and sets
-// *sent to the bytes of data handed to the client.
+// Relays file-ingest's download stream to the client, paying for each message's bytes through
+// `meter` before it goes out. Returns the status of the stream, or the meter's refusal.
 absl::Status RelayDownload(const ApiContext& ctx, const CallOrigin& origin,
                            const fv1::DownloadRequest& req,
-                           grpc::ServerWriter<fv1::DownloadResponse>& writer, uint64_t* sent) {
+                           grpc::ServerWriter<fv1::DownloadResponse>& writer,
+                           DownloadMeter& meter) {
   grpc::ClientContext context;
   PrepareContext(context, origin, absl::InfiniteDuration());
   auto stream = ctx.clients->file().Download(&context, req);
   fv1::DownloadResponse message;
   while (stream->Read(&message)) {
     const size_t bytes = message.chunk().size();
+    if (absl::Status paid = meter.Admit(bytes); !paid.ok()) {
+      context.TryCancel();
+      (void)stream->Finish();
+      return paid;
+    }
     if (!writer.Write(message)) {
       context.TryCancel();  // the client went away
       break;
     }
-    *sent += bytes;
+    meter.Sent(bytes);
   }
   grpc::Status rpc = stream->Finish();
   return rpc.ok() ? absl::OkStatus() : StatusFromRpc(rpc, context);
@@ -103,6 +109,8 @@ grpc::Status PublicFileService::Upload(grpc::ServerContext* server,
     }
     fv1::UploadHeader header = std::move(*first.mutable_header());
     BindToCaller(call.caller, header);
+    absl::StatusOr<TransferSlots::Slot> slot = ctx_.transfers->Acquire(call.caller.user_id);
+    if (!slot.ok()) return slot.status();
     const uint64_t declared = header.has_declared_size() ? header.declared_size() : 0;
     if (declared > ctx_.max_upload_bytes) return http::PayloadTooLarge("the upload is too large");
     ClientStreamSource source(*server, *reader, std::move(*first.mutable_chunk()),
@@ -136,10 +144,10 @@ grpc::Status PublicFileService::Download(grpc::ServerContext* server,
     if (absl::Status s = CheckDownloadBandwidth(ctx_, call.caller, call.origin, to_send); !s.ok()) {
       return s;
     }
-    uint64_t sent = 0;
-    absl::Status relayed = RelayDownload(ctx_, call.origin, bound, *writer, &sent);
-    RecordDownloadBandwidth(ctx_, call.caller, call.origin, sent);
-    return relayed;
+    absl::StatusOr<TransferSlots::Slot> slot = ctx_.transfers->Acquire(call.caller.user_id);
+    if (!slot.ok()) return slot.status();
+    DownloadMeter meter(ctx_, call.caller, call.origin);
+    return RelayDownload(ctx_, call.origin, bound, *writer, meter);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "services/gateway/http/url.h"
 
+#include "shared/text/utf8.h"
+
 namespace datamesh::gateway::http {
 namespace {
 
@@ -46,6 +48,10 @@ absl::StatusOr<std::string> PercentDecode(std::string_view in, bool plus_as_spac
       c = ' ';
     }
     out += c;
+  }
+  // Names and values travel on as protobuf strings and JSON: UTF-8 only.
+  if (!text::IsValidUtf8(out)) {
+    return absl::InvalidArgumentError("URL holds bytes that are not UTF-8");
   }
   return out;
 }

@@ -22,7 +22,8 @@ struct TargetParts {
 // INVALID_ARGUMENT unless `target` is origin-form ("/path?query").
 [[nodiscard]] absl::StatusOr<TargetParts> SplitTarget(std::string_view target);
 
-// Decodes %XX escapes; with `plus_as_space` (query strings) '+' becomes ' '.
+// Decodes %XX escapes; with `plus_as_space` (query strings) '+' becomes ' '. INVALID_ARGUMENT for
+// malformed escapes, a NUL, or a result that is not valid UTF-8.
 [[nodiscard]] absl::StatusOr<std::string> PercentDecode(std::string_view in, bool plus_as_space);
 
 // "a=1&b=x+y&c" -> {{"a","1"},{"b","x y"},{"c",""}}; empty pieces are skipped.

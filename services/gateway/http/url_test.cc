@@ -24,6 +24,12 @@ TEST(PercentDecode, RejectsMalformedEscapesAndNul) {
   EXPECT_THAT(PercentDecode("a%00b", false), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(PercentDecode, RejectsWhatIsNotUtf8EscapedOrRaw) {
+  EXPECT_THAT(PercentDecode("abc%ff", false), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PercentDecode("%ed%a0%80", false), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PercentDecode("raw\xff", true), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(ParseQuery, SplitsPairsAndSkipsEmptyPieces) {
   auto q = ParseQuery("a=1&&b=x+y&c&d=%3D");
   ASSERT_TRUE(q.ok());

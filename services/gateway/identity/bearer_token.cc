@@ -24,6 +24,13 @@ absl::StatusOr<std::string> BearerToken(std::optional<std::string_view> header) 
   if (secret.empty() || secret.size() > kMaxSecretLength) {
     return absl::UnauthenticatedError("invalid bearer token");
   }
+  // Session tokens and API keys are base64url (API keys with a "dmk_" prefix): anything else
+  // cannot be one, and must not travel further (it would not even fit a protobuf string).
+  for (char c : secret) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return absl::UnauthenticatedError("invalid bearer token: unexpected characters");
+    }
+  }
   return std::string(secret);
 }
 

@@ -21,15 +21,17 @@ http::Handler Authed(const ApiContext& ctx, AuthedHandler handler, Access access
   });
 }
 
-std::string SourceIp(const http::Request& request) {
+std::string SourceIp(const ApiContext& ctx, const http::Request& request) {
   std::string_view address = request.remote_address();
-  // "[v6]:port" or "v4:port".
+  std::string_view peer = address;
+  // "[v6]:port" or "v4:port" (or a bare v6 address with ":port" appended).
   if (!address.empty() && address.front() == '[') {
     const size_t close = address.find(']');
-    if (close != std::string_view::npos) return std::string(address.substr(1, close - 1));
+    if (close != std::string_view::npos) peer = address.substr(1, close - 1);
+  } else if (const size_t colon = address.rfind(':'); colon != std::string_view::npos) {
+    peer = address.substr(0, colon);
   }
-  const size_t colon = address.rfind(':');
-  return std::string(colon == std::string_view::npos ? address : address.substr(0, colon));
+  return ctx.proxies->ClientIp(peer, request.header("X-Forwarded-For"));
 }
 
 }  // namespace datamesh::gateway

@@ -6,13 +6,16 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
 #include "services/gateway/http/request.h"
 #include "services/gateway/identity/authenticator.h"
 #include "services/gateway/identity/caller.h"
+#include "services/gateway/identity/trusted_proxies.h"
 #include "services/gateway/limits/api_call_limiter.h"
+#include "services/gateway/limits/transfer_slots.h"
 #include "services/gateway/routes/json_body.h"
 #include "services/gateway/routes/static_files.h"
 #include "services/gateway/upstream/service_directory.h"
@@ -24,6 +27,10 @@ struct ApiContext {
   UpstreamClients* clients = nullptr;
   Authenticator* authenticator = nullptr;
   ApiCallLimiter* limiter = nullptr;
+  // Uploads and downloads in flight per user (unbounded unless the service sets a bound).
+  std::shared_ptr<TransferSlots> transfers = std::make_shared<TransferSlots>(0, 1);
+  // Peers whose X-Forwarded-For names the client (none unless configured).
+  std::shared_ptr<const TrustedProxies> proxies = std::make_shared<TrustedProxies>();
   JsonLimits json;
   uint64_t max_upload_bytes = 64ull << 30;
   // Deadline of unary calls; streams (upload, download) have none (the HTTP side times out a
@@ -49,7 +56,8 @@ enum class Access { kUser, kAdmin };
 // rate limited; otherwise runs `handler`.
 http::Handler Authed(const ApiContext& ctx, AuthedHandler handler, Access access = Access::kUser);
 
-// The peer's IP address (without the port) for audit records and login limits.
-std::string SourceIp(const http::Request& request);
+// The client's IP address for audit records and login limits: the peer's (without the port),
+// or what X-Forwarded-For says when the peer is a trusted proxy (trusted_proxies.h).
+std::string SourceIp(const ApiContext& ctx, const http::Request& request);
 
 }  // namespace datamesh::gateway

@@ -15,7 +15,7 @@ using http::ResponseWriter;
 void Register(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
   av1::RegisterRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::RegisterResponse resp;
   if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Register(&c, req, &resp); })) {
     WriteJson(w, 201, resp);
@@ -25,7 +25,7 @@ void Register(const ApiContext& ctx, const Request& r, BodyReader& body, Respons
 void Login(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
   av1::LoginRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::LoginResponse resp;
   if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Login(&c, req, &resp); })) {
     WriteJson(w, 200, resp);
@@ -36,7 +36,7 @@ void Logout(const ApiContext& ctx, const Caller&, const Request& r, ResponseWrit
   av1::LogoutRequest req;
   // Authed() already validated the header, so the secret is there.
   req.set_token(BearerToken(r).value_or(""));
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::LogoutResponse resp;
   if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Logout(&c, req, &resp); })) {
     ctx.authenticator->Forget(TokenHash(req.token()));
@@ -56,7 +56,7 @@ void CreateKey(const ApiContext& ctx, const Caller& caller, const Request& r, Bo
   av1::CreateApiKeyRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   req.set_user_id(caller.user_id);
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::CreateApiKeyResponse resp;
   // auth seals the caller's private key under the new key, which needs the caller's own live
   // secret to unseal it first; Authed() already validated the header, so the secret is there.
@@ -82,7 +82,7 @@ void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, Re
   av1::RevokeApiKeyRequest req;
   req.set_user_id(caller.user_id);
   req.set_key_id(std::string(r.path_param("id").value_or("")));
-  req.set_source_ip(SourceIp(r));
+  req.set_source_ip(SourceIp(ctx, r));
   av1::RevokeApiKeyResponse resp;
   if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().RevokeApiKey(&c, req, &resp); })) {
     NoContent(w);

@@ -125,11 +125,12 @@ void AddFileRoutes(http::Router& router, const ApiContext& ctx) {
   router.Handle("POST", "/api/v1/files",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
                                    ResponseWriter& w) { HandleUpload(ctx, c, r, b, w); }),
-                http::RouteOptions{.body_limit = ctx.max_upload_bytes});
+                http::RouteOptions{.body_limit = ctx.max_upload_bytes, .transfer = true});
   router.Handle("GET", "/api/v1/files", Authed(ctx, NoBody(ctx, List)));
   router.Handle("GET", "/api/v1/files/{id}",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
-                                   ResponseWriter& w) { HandleDownload(ctx, c, r, w); }));
+                                   ResponseWriter& w) { HandleDownload(ctx, c, r, w); }),
+                http::RouteOptions{.transfer = true});
   router.Handle("DELETE", "/api/v1/files/{id}", Authed(ctx, NoBody(ctx, Delete)));
   router.Handle("GET", "/api/v1/files/{id}/metadata", Authed(ctx, NoBody(ctx, Stat)));
   router.Handle("PUT", "/api/v1/files/{id}/metadata",

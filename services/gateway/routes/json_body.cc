@@ -3,11 +3,49 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/gateway/http/api_error.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::gateway {
+namespace {
+
+namespace pb = google::protobuf;
+
+// True if every string field (repeated, map and nested ones too) holds valid UTF-8. JSON escapes
+// such as a lone "\ud800" decode to bytes a protobuf string may not hold.
+bool StringsAreUtf8(const pb::Message& message) {
+  const pb::Reflection* reflection = message.GetReflection();
+  std::vector<const pb::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const pb::FieldDescriptor* field : fields) {
+    const bool is_string = field->type() == pb::FieldDescriptor::TYPE_STRING;
+    const bool is_message = field->cpp_type() == pb::FieldDescriptor::CPPTYPE_MESSAGE;
+    if (!is_string && !is_message) continue;
+    const int n = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < n; ++i) {
+      if (is_string) {
+        std::string scratch;
+        const std::string& value =
+            field->is_repeated()
+                ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                : reflection->GetStringReference(message, field, &scratch);
+        if (!text::IsValidUtf8(value)) return false;
+      } else {
+        const pb::Message& nested = field->is_repeated()
+                                        ? reflection->GetRepeatedMessage(message, field, i)
+                                        : reflection->GetMessage(message, field);
+        if (!StringsAreUtf8(nested)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 int JsonDepth(std::string_view json) {
   int depth = 0;
@@ -39,6 +77,7 @@ absl::Status ParseJson(std::string_view json, const JsonLimits& limits,
   if (json.size() > limits.max_bytes) {
     return http::PayloadTooLarge(absl::StrCat("JSON body over ", limits.max_bytes, " bytes"));
   }
+  if (!text::IsValidUtf8(json)) return absl::InvalidArgumentError("JSON body is not valid UTF-8");
   const int depth = JsonDepth(json);
   if (depth < 0) return absl::InvalidArgumentError("malformed JSON body");
   if (depth > limits.max_depth) {
@@ -53,6 +92,9 @@ absl::Status ParseJson(std::string_view json, const JsonLimits& limits,
   if (!status.ok()) {
     // The parser's message names the offending field or position; it holds no secrets.
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON body: ", status.ToString()));
+  }
+  if (!StringsAreUtf8(*message)) {
+    return absl::InvalidArgumentError("JSON body: a string escapes to invalid UTF-8");
   }
   return absl::OkStatus();
 }

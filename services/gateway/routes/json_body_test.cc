@@ -37,6 +37,16 @@ TEST(JsonBodyTest, RejectsMalformedAndWrongTypes) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(JsonBodyTest, RefusesBytesAndEscapesThatAreNotUtf8) {
+  auth::v1::LoginRequest req;
+  EXPECT_THAT(ParseJson("{\"username\":\"a\xff\"}", {}, &req),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  const absl::Status lone = ParseJson(R"({"username":"a\ud800b"})", {}, &req);
+  EXPECT_THAT(lone, StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(ParseJson(R"({"username":"caf\u00e9 \ud83d\ude00"})", {}, &req));
+  EXPECT_EQ(req.username(), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
 TEST(JsonBodyTest, DepthAndSizeLimits) {
   auth::v1::LoginRequest req;
   const std::string deep = std::string(40, '[') + std::string(40, ']');

@@ -1,5 +1,7 @@
 #include "services/gateway/transfer/file_download.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -26,10 +28,11 @@ void SetFileHeaders(const fv1::File& file, http::ResponseWriter& w) {
   w.SetHeader("Accept-Ranges", "bytes");
 }
 
-// Streams the Download of [offset, offset + length) to `w`, after the headers. Returns the
-// bytes of body handed to the socket.
-uint64_t Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
-                const RangeRequest& range, uint64_t size, http::ResponseWriter& w) {
+// Streams the Download of [offset, offset + length) to `w`, paying for the bytes through
+// `meter` before they go out.
+void Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+            const RangeRequest& range, uint64_t size, DownloadMeter& meter,
+            http::ResponseWriter& w) {
   grpc::ClientContext context;
   PrepareContext(context, r.request_id(), absl::InfiniteDuration());
   fv1::DownloadRequest req;
@@ -43,31 +46,37 @@ uint64_t Stream(const ApiContext& ctx, const Caller& caller, const http::Request
   fv1::DownloadResponse message;
   if (!stream->Read(&message)) {
     WriteApiError(w, StatusFromRpc(stream->Finish(), context));
-    return 0;
+    return;
   }
   const uint64_t length = message.header().length();
+  // The first step is paid before the headers, so a refusal is still a clean 403.
+  if (absl::Status paid = meter.Admit(std::min(length, kBandwidthStep)); !paid.ok()) {
+    context.TryCancel();
+    return WriteApiError(w, paid);
+  }
   if (partial) {
     w.SetStatus(206);
     w.SetHeader("Content-Range", absl::StrCat("bytes ", message.header().offset(), "-",
                                               message.header().offset() + length - 1, "/", size));
   }
   SetFileHeaders(message.header().file(), w);
-  uint64_t sent = 0;
   if (!w.BeginStream(length).ok()) {
     context.TryCancel();
-    return sent;
+    return;
   }
   do {
-    if (!message.chunk().empty() && !w.Write(message.chunk()).ok()) {
-      context.TryCancel();  // the client went away or the length was exceeded
-      return sent;
+    const size_t bytes = message.chunk().size();
+    // A refused step or a client that went away ends the body short; the server then closes
+    // the connection, so the client sees an incomplete response, never a complete wrong one.
+    if (bytes > 0 && (!meter.Admit(bytes).ok() || !w.Write(message.chunk()).ok())) {
+      context.TryCancel();
+      return;
     }
-    sent += message.chunk().size();
+    meter.Sent(bytes);
   } while (stream->Read(&message));
   // On a failed stream Finish() on the writer closes the short response.
   (void)stream->Finish();
   (void)w.Finish();
-  return sent;
 }
 
 }  // namespace
@@ -121,7 +130,10 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
   if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, to_send); !s.ok()) {
     return WriteApiError(w, s);
   }
-  RecordDownloadBandwidth(ctx, caller, origin, Stream(ctx, caller, r, range, size, w));
+  absl::StatusOr<TransferSlots::Slot> slot = ctx.transfers->Acquire(caller.user_id);
+  if (!slot.ok()) return WriteApiError(w, slot.status());
+  DownloadMeter meter(ctx, caller, origin);
+  Stream(ctx, caller, r, range, size, meter, w);
 }
 
 }  // namespace datamesh::gateway

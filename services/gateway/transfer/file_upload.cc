@@ -12,12 +12,20 @@
 #include "services/gateway/upstream/rpc_status.h"
 #include "services/gateway/upstream/unary_call.h"
 #include "shared/log/log.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::gateway {
 namespace {
 
 namespace fv1 = file::v1;
 constexpr size_t kChunkBytes = 1 << 20;
+
+bool IsPrintableAscii(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
 
 // The query parameter `query`, else the header `header`.
 std::optional<std::string_view> QueryOrHeader(const http::Request& r, std::string_view query,
@@ -52,7 +60,15 @@ absl::StatusOr<fv1::UploadHeader> MakeHeader(const Caller& caller, const http::R
   h.set_owner_public_key(caller.public_key);
   h.set_owner_key_version(caller.key_version);
   h.set_name(std::string(QueryOrHeader(r, "name", "X-File-Name").value_or("")));
+  // Query values are checked by the server; a header may carry any byte.
+  if (!text::IsValidUtf8(h.name())) {
+    return absl::InvalidArgumentError("X-File-Name is not valid UTF-8 (percent-encode the name in "
+                                      "?name= instead)");
+  }
   h.set_content_type(std::string(r.header("Content-Type").value_or("")));
+  if (!IsPrintableAscii(h.content_type())) {
+    return absl::InvalidArgumentError("Content-Type must be printable ASCII");
+  }
   if (std::optional<std::string_view> tags = r.query_param("tags")) {
     absl::StatusOr<std::map<std::string, std::string>> parsed = ParseTagQuery(*tags);
     if (!parsed.ok()) return parsed.status();
@@ -71,6 +87,12 @@ absl::Status StartMultipart(const http::Request& r, MultipartFileReader& multipa
   if (absl::Status s = multipart.Start(); !s.ok()) return s;
   if (!QueryOrHeader(r, "name", "X-File-Name")) h.set_name(multipart.filename());
   h.set_content_type(multipart.content_type());
+  if (!text::IsValidUtf8(h.name())) {
+    return absl::InvalidArgumentError("the file part's filename is not valid UTF-8");
+  }
+  if (!IsPrintableAscii(h.content_type())) {
+    return absl::InvalidArgumentError("the file part's Content-Type must be printable ASCII");
+  }
   h.clear_declared_size();
   return absl::OkStatus();
 }
@@ -113,6 +135,8 @@ void HandleUpload(const ApiContext& ctx, const Caller& caller, const http::Reque
                   http::BodyReader& body, http::ResponseWriter& w) {
   absl::StatusOr<fv1::UploadHeader> header = MakeHeader(caller, r);
   if (!header.ok()) return WriteApiError(w, header.status());
+  absl::StatusOr<TransferSlots::Slot> slot = ctx.transfers->Acquire(caller.user_id);
+  if (!slot.ok()) return WriteApiError(w, slot.status());
   const std::string_view content_type = r.header("Content-Type").value_or("");
   std::optional<MultipartFileReader> multipart;
   http::BodyReader* source = &body;

@@ -1,8 +1,16 @@
 // The upload path REST (POST /api/v1/files) and public gRPC (FileService.Upload) share: reserve
-// the declared size with QuotaService.Reserve (QUOTA_EXCEEDED before a byte is sent), stream the
-// header (carrying the reservation) and the data into FileService.Upload, and on any failure
-// cancel the stream (file-ingest then stores nothing) and release the reservation. On success
-// file-ingest commits the reservation to the new file, so the gateway never calls Commit.
+// storage with QuotaService.Reserve before the bytes go on, stream the header (carrying the
+// reservation) and the data into FileService.Upload, and on any failure cancel the stream
+// (file-ingest then stores nothing) and release the reservation. On success file-ingest commits
+// the reservation to the new file before the file becomes visible.
+//
+// The reservation always covers every byte sent: a declared size is reserved before the first
+// byte (QUOTA_EXCEEDED otherwise); past it, or without one (chunked REST bodies, multipart, gRPC
+// without declared_size), it grows in steps of `kReserveStep` as bytes arrive — or by exactly
+// what is missing when a whole step no longer fits. A growth quota refuses ends the upload with
+// 403 QUOTA_EXCEEDED and nothing stored. quota reserves atomically per user, so parallel uploads
+// of one user never pass the limit together. Only when quota cannot be reached at all does an
+// upload go on unreserved (logged); file.stored then still counts it.
 //
 // Thread safety: functions are thread-safe; an UploadSource serves one upload.
 #pragma once
@@ -28,13 +36,7 @@ class UploadSource {
   virtual absl::StatusOr<bool> Next(file::v1::UploadRequest& message) = 0;
 };
 
-// Reserves `bytes` for `caller`. Empty id for 0 bytes, or when quota cannot be asked (file-ingest
-// then reserves as bytes arrive); QUOTA_EXCEEDED and the like are returned.
-[[nodiscard]] absl::StatusOr<std::string> ReserveUpload(const ApiContext& ctx, const Caller& caller,
-                                                        const CallOrigin& origin, uint64_t bytes);
-
-// Frees an uncommitted reservation (no-op for an empty id). Best effort: reservations expire.
-void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin, const std::string& reservation);
+inline constexpr uint64_t kReserveStep = 64 << 20;
 
 // Reserves `reserve_bytes`, then streams `header` and `source` into FileService.Upload. The
 // header's reservation_id is always the gateway's (a client's is dropped). Returns the stored
