@@ -5,11 +5,32 @@ log() { echo "devstack: $*" >&2; }
 
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 
+# The absolute form of a path taken relative to the current folder; the path need not exist.
+absolute_path() { realpath -m -- "$1"; }
+
+# The stack folder's path is written into configuration files and PostgreSQL's option string,
+# which quote it: characters that would end those quotes are refused rather than escaped.
+check_stack_dir() {
+  case "$1" in
+    *\'* | *\"* | *\\* | *$'\n'*)
+      die "the stack folder must not contain quotes, backslashes or newlines: $1" ;;
+  esac
+}
+
 # A free TCP port on 127.0.0.1: random in a high range, checked against listening sockets and
 # against the ports this run already handed out. Callers use $(free_port), a subshell, so the
 # handed-out ports are kept in a file rather than a variable.
 TAKEN_PORTS_FILE="$(mktemp "${TMPDIR:-/tmp}/devstack-ports.XXXXXX")"
-trap 'rm -f "$TAKEN_PORTS_FILE"' EXIT
+# ON_FAILURE: a command run when devstack exits with an error, `die` included (an ERR trap would
+# miss `exit`). Subshells do not inherit the EXIT trap.
+ON_FAILURE=""
+on_exit() {
+  local rc=$?
+  rm -f "$TAKEN_PORTS_FILE"
+  if [ "$rc" -ne 0 ] && [ -n "$ON_FAILURE" ]; then eval "$ON_FAILURE" || true; fi
+  return "$rc"
+}
+trap on_exit EXIT
 # Stacks starting at the same time (tests run in parallel) could pick the same free port before
 # either binds it, so a pick is also claimed machine-wide: mkdir of PORT_CLAIMS/<port> is atomic,
 # and a claim older than 10 minutes (long after its server bound the port) is taken over.
@@ -52,6 +73,17 @@ proc_alive() {
   case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*|"") return 1 ;; esac
 }
 pid_alive() { [ -f "$1" ] && proc_alive "$(cat "$1")"; }
+
+# Pid files that outlived a restart of the machine name processes of the new boot, which the
+# stack must neither take for its own nor signal: they are dropped.
+BOOT_ID="$(cat /proc/sys/kernel/random/boot_id 2> /dev/null || true)"
+forget_stale_pids() {
+  local dir="$1"
+  [ -f "$dir/boot-id" ] && [ -n "$BOOT_ID" ] || return 0
+  [ "$(cat "$dir/boot-id")" != "$BOOT_ID" ] || return 0
+  log "the machine restarted since the stack in $dir started: forgetting its old pids"
+  rm -f "$dir"/pids/*.pid "$dir"/launchers/* "$dir/boot-id"
+}
 
 stack_running() {
   local dir="$1" f
@@ -96,7 +128,7 @@ jetstream {
   max_file_store: 2GB
 }
 CONF
-  setsid nats-server -c "$dir/nats/nats.conf" > "$dir/logs/nats.log" 2>&1 < /dev/null &
+  (cd "$dir" && exec setsid nats-server -c "$dir/nats/nats.conf" > "$dir/logs/nats.log" 2>&1 < /dev/null) &
   wait_for 20 curl -sf "http://127.0.0.1:$mport/healthz?js-enabled-only=true" || die "NATS did not start (see $dir/logs/nats.log)"
   env_set "$dir" DM_NATS_URL "nats://127.0.0.1:$port"
   env_set "$dir" DM_NATS_MONITOR_URL "http://127.0.0.1:$mport"
@@ -112,18 +144,38 @@ start_redis() {
   env_set "$dir" DM_REDIS_URL "redis://127.0.0.1:$port"
 }
 
+# PostgreSQL refuses to run as root, so as root it runs as the user postgres, which must be able
+# to enter every folder above its own; a checkout under /root (mode 0700) is a common case.
+check_pg_reachable() { # dir
+  local d="$1"
+  [ "$(id -u)" -eq 0 ] || return 0
+  as_pg test -w "$d" && return 0
+  # The blocking folder: the highest one whose parent postgres can enter but it cannot.
+  while [ "$d" != / ] && ! as_pg test -x "$(dirname "$d")"; do d="$(dirname "$d")"; done
+  die "PostgreSQL runs as the user postgres, which cannot reach $d: allow it (chmod o+x $d)" \
+    "or keep the stack folder elsewhere"
+}
+
 start_postgres() {
-  local dir="$1" fast="$2" port opts
+  local dir="$1" fast="$2" port opts socket_dir
   port=$(known_port "$dir" DM_PG_URL | cut -d/ -f1); port=${port:-$(free_port)}
   [ -n "$PG_BIN" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
   mkdir -p "$dir/pg"
   if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir/pg"; fi
+  check_pg_reachable "$dir/pg"
   if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
     as_pg "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 > "$dir/logs/pg-init.log" 2>&1 \
       || die "initdb failed (see $dir/logs/pg-init.log)"
+    # A new database has no admin yet: the next services start creates it.
+    forget_admin_password "$dir"
   fi
   echo "$fast" > "$dir/pg/fast"
-  opts="-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c max_connections=300"
+  # Clients connect over TCP. The Unix socket is kept beside the data while its path fits the
+  # kernel's limit (107 bytes); in a deeper folder PostgreSQL would refuse to start with it.
+  socket_dir="$dir/pg"
+  if [ $(( ${#socket_dir} + ${#port} + 10 )) -gt 107 ]; then socket_dir=""; fi
+  # pg_ctl hands the options to a shell: the folder is quoted (check_stack_dir keeps quotes out).
+  opts="-p $port -k '$socket_dir' -c listen_addresses=127.0.0.1 -c max_connections=300"
   if [ "$fast" = 1 ]; then
     opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   fi
@@ -139,6 +191,7 @@ deps_up() {
   mkdir -p "$dir/pids" "$dir/logs"
   # PostgreSQL runs as another user when we are root: it must be able to reach its folder.
   chmod 0755 "$dir"
+  if [ -n "$BOOT_ID" ]; then echo "$BOOT_ID" > "$dir/boot-id"; fi
   start_nats "$dir"
   start_redis "$dir"
   start_postgres "$dir" "$fast"
@@ -159,14 +212,20 @@ stop_pidfile() {
 }
 
 stack_down() {
-  local dir="$1" f
+  local dir="$1" f stoppers=()
   [ -d "$dir/pids" ] || return 0
-  # Services first (they drain into the dependencies), then the dependencies.
+  forget_stale_pids "$dir"
+  # Services first (they drain into the dependencies), then the dependencies. Only the stoppers
+  # are waited for: when `up` fails, NATS is a child of this shell too.
   for f in "$dir"/pids/*.pid; do
     [ -e "$f" ] || continue
-    case "$(basename "$f")" in nats.pid|redis.pid|postgres.pid) ;; *) stop_pidfile "$f" & ;; esac
+    case "$(basename "$f")" in
+      nats.pid|redis.pid|postgres.pid) ;;
+      *) stop_pidfile "$f" & stoppers+=("$!") ;;
+    esac
   done
-  wait
+  if [ ${#stoppers[@]} -gt 0 ]; then wait "${stoppers[@]}"; fi
+  wait_launchers_gone "$dir"
   if [ -f "$dir/pids/postgres.pid" ] && pid_alive "$dir/pids/postgres.pid"; then
     as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m fast -w -t 20 stop > /dev/null 2>&1 || true
   fi

@@ -6,12 +6,28 @@ CORE_SERVICES=(dht auth quota file-ingest monitoring governance)
 upper() { echo "$1" | tr 'a-z-' 'A-Z_'; }
 
 # Starts one service in the background under a small supervisor shell that records the
-# service's own pid (what `down` signals) and, when it ends, its exit status.
+# service's own pid (what `down` signals) and, when it ends, its exit status. The supervisor's
+# own pid is kept in D/launchers/, so `down` returns only once it is gone too. The service runs
+# in the stack folder, whatever folder devstack was called from.
 launch_with_env() { # dir bin instance binary args...
   local dir="$1" instance="$3"
-  LOG="$dir/logs/$instance.log" PIDF="$dir/pids/$instance.pid" EXITF="$dir/exit/$instance" \
-    setsid bash -c '"$@" >> "$LOG" 2>&1 < /dev/null & echo $! > "$PIDF"; wait $!; echo $? > "$EXITF"' \
+  mkdir -p "$dir/launchers"
+  STACK="$dir" LOG="$dir/logs/$instance.log" PIDF="$dir/pids/$instance.pid" EXITF="$dir/exit/$instance" \
+    setsid bash -c 'cd "$STACK" || exit 1
+      "$@" >> "$LOG" 2>&1 < /dev/null & echo $! > "$PIDF"; wait $!; echo $? > "$EXITF"' \
     launcher "$2/$4" "${@:5}" > /dev/null 2>&1 < /dev/null &
+  echo $! > "$dir/launchers/$instance"
+}
+
+# Waits (up to 5 s) for the supervisors of stopped services to record the exit status and end.
+wait_launchers_gone() { # dir
+  local dir="$1" f pid
+  for f in "$dir"/launchers/*; do
+    [ -e "$f" ] || continue
+    pid="$(cat "$f")"
+    for _ in $(seq 1 100); do proc_alive "$pid" || break; sleep 0.05; done
+    proc_alive "$pid" || rm -f "$f"
+  done
 }
 
 # Picks the ports of an instance and records them in the env file.
@@ -57,14 +73,54 @@ export_peer_env() { # dir
   done
 }
 
+# DM_ADMIN_PASSWORD as the user set it; export_dependency_env replaces it with the stack's.
+USER_ADMIN_PASSWORD="${DM_ADMIN_PASSWORD:-}"
+
+# auth creates the user "admin" at its first start on a new database, with DM_ADMIN_PASSWORD if
+# the user set it, otherwise with a generated password. D/admin-password (mode 0600) keeps that
+# password for the tests and tools that log in; D/admin-password-source says where it came from.
+# Later starts find the admin in the database: the variable no longer changes anything.
+choose_admin_password() { # dir
+  local dir="$1"
+  if [ -s "$dir/admin-password" ]; then
+    warn_admin_password_ignored "$dir"
+    return 0
+  fi
+  if [ -n "$USER_ADMIN_PASSWORD" ]; then
+    check_user_admin_password
+    (umask 077; printf '%s\n' "$USER_ADMIN_PASSWORD" > "$dir/admin-password")
+    echo DM_ADMIN_PASSWORD > "$dir/admin-password-source"
+  else
+    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$dir/admin-password")
+    echo generated > "$dir/admin-password-source"
+  fi
+}
+# auth's rule (services/auth/account_validation.cc): 8 characters (UTF-8) to 1024 bytes. Checked
+# before anything starts, rather than left to auth, which would fail to start.
+check_user_admin_password() {
+  local chars bytes
+  [ -n "$USER_ADMIN_PASSWORD" ] || return 0
+  chars=$(printf '%s' "$USER_ADMIN_PASSWORD" | LC_ALL=C tr -d '\200-\277' | wc -c)
+  bytes=$(printf '%s' "$USER_ADMIN_PASSWORD" | wc -c)
+  [ "$chars" -ge 8 ] && [ "$bytes" -le 1024 ] \
+    || die "DM_ADMIN_PASSWORD must be 8 characters to 1024 bytes long"
+}
+warn_admin_password_ignored() { # dir
+  local dir="$1"
+  [ -n "$USER_ADMIN_PASSWORD" ] || return 0
+  [ "$USER_ADMIN_PASSWORD" != "$(cat "$dir/admin-password" 2> /dev/null)" ] || return 0
+  log "DM_ADMIN_PASSWORD is not used: the admin of the stack in $dir was created with another" \
+    "password. The variable applies to a new stack: stop this one, remove $dir, start again."
+}
+# A new database (initdb) has no admin yet.
+forget_admin_password() { rm -f "$1/admin-password" "$1/admin-password-source"; }
+
 services_up() {
   local dir="$1" bin="$2" chunk_stores="$3" i name key
   mkdir -p "$dir/exit" "$dir/logs" "$dir/pids" "$dir/data"
-  bin="$(cd "$bin" && pwd)"
+  [ -d "$bin" ] || die "$bin not found: build first (make build)"
   [ -n "$(env_get "$dir" DM_NATS_URL)" ] || die "dependencies are not up in $dir"
-  if [ ! -s "$dir/admin-password" ]; then
-    (umask 077; head -c 18 /dev/urandom | base64 | tr '+/' '-_' > "$dir/admin-password")
-  fi
+  choose_admin_password "$dir"
   export_dependency_env "$dir"
 
   local instances=("${CORE_SERVICES[@]}")
@@ -113,7 +169,6 @@ start_instance() { # dir bin instance [extra args...]
   shift 3
   [ -f "$dir/args/$instance" ] || die "unknown instance: $instance"
   pid_alive "$dir/pids/$instance.pid" && die "$instance is already running"
-  bin="$(cd "$bin" && pwd)"
   mapfile -t saved < "$dir/args/$instance"
   export_dependency_env "$dir"
   export_peer_env "$dir"
@@ -132,12 +187,19 @@ wait_serving() { # dir bin instance
 }
 
 print_summary() {
-  local dir="$1"
+  local dir="$1" password
+  # A password the user chose is not echoed (terminal scroll-back, CI logs); a generated one has
+  # to be, or nobody could log in.
+  if [ "$(cat "$dir/admin-password-source" 2> /dev/null)" = DM_ADMIN_PASSWORD ]; then
+    password="password as set in DM_ADMIN_PASSWORD when the stack was created"
+  else
+    password="password \"$(cat "$dir/admin-password" 2> /dev/null)\""
+  fi
   cat <<TXT
 
 DataMesh is up.
   Gateway:   $(env_get "$dir" DM_GATEWAY_URL)   (try: curl $(env_get "$dir" DM_GATEWAY_URL)/readyz)
-  Admin:     user "admin", password "$(cat "$dir/admin-password" 2> /dev/null)"
+  Admin:     user "admin", $password
   Logs:      $dir/logs/   (one JSON-lines file per service)
   Addresses: $dir/env
   Stop:      make stop
