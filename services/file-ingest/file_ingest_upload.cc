@@ -4,6 +4,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/rpc_util.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/validation.h"
 #include "shared/bus/bus.h"
@@ -41,6 +42,8 @@ grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
   }
   if (status.GetPayload(kQuotaRefusedPayload).has_value()) {
     ctx->AddTrailingMetadata("dm-error-code", "QUOTA_EXCEEDED");
+  } else if (status.GetPayload(kStorageNodesPayload).has_value()) {
+    ctx->AddTrailingMetadata("dm-error-code", "STORAGE_UNAVAILABLE");
   }
   return ToGrpcStatus(SanitizeForClient(status));
 }
@@ -50,7 +53,8 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
                                        file::v1::UploadResponse* resp) {
   file::v1::UploadRequest first;
   if (!reader->Read(&first) || !first.has_header()) {
-    return absl::InvalidArgumentError("the first message must carry the header");
+    return absl::InvalidArgumentError(
+        "the upload must begin with a header message (none arrived, or it could not be parsed)");
   }
   ASSIGN_OR_RETURN(UploadPlan plan, PrepareUpload(first.header()));
   // Each shard write is recorded first, so GC cannot take it before the commit.

@@ -170,6 +170,17 @@ TEST_F(FileServiceTest, OwnerIsolationKeysAndValidation) {
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Upload("alice", "sized", Data(kSeg * 3), &resp, 5).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // Tags are stored as JSON, which cannot hold a NUL: refused before the database sees them.
+  for (const std::string& key : {std::string("k"), std::string("a\0b", 3)}) {
+    file::v1::UpdateMetadataRequest update;
+    update.set_owner_id("alice");
+    update.set_file_id(id);
+    (*update.mutable_tags())[key] = key == "k" ? std::string("v\0", 2) : "v";
+    file::v1::UpdateMetadataResponse updated;
+    grpc::ClientContext update_ctx;
+    EXPECT_EQ(stub_->UpdateMetadata(&update_ctx, update, &updated).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
 }
 
 TEST_F(FileServiceTest, DeleteListHealthAndEvents) {

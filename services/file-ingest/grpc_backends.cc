@@ -99,7 +99,9 @@ absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key
   absl::Status status = FromGrpcStatus(stub_->Place(&ctx, req, &resp));
   if (absl::IsFailedPrecondition(status)) {
     // The dht's message says how many nodes are up and how many are needed.
-    return absl::UnavailableError(status.message());
+    absl::Status unavailable = absl::UnavailableError(status.message());
+    unavailable.SetPayload(kStorageNodesPayload, absl::Cord("1"));
+    return unavailable;
   }
   if (!status.ok()) return status;
   std::vector<NodeRef> nodes;

@@ -1,9 +1,12 @@
 #include "services/file-ingest/manifest_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "services/file-ingest/manifest_rows.h"
 #include "shared/crypto/encoding.h"
 #include "shared/status/status.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::file_ingest {
 namespace {
@@ -231,6 +234,12 @@ absl::StatusOr<ListPage> ManifestStore::ListFiles(const std::string& owner_id,
     if (sep == std::string::npos) return absl::InvalidArgumentError("bad cursor");
     after_name = raw->substr(0, sep);
     after_id = raw->substr(sep + 1);
+    // A cursor comes back from the client: what it holds goes to SQL only if it could be ours.
+    if (!text::IsValidUtf8(after_name) || after_id.size() > 128 ||
+        !std::all_of(after_id.begin(), after_id.end(),
+                     [](char c) { return c > 0x20 && c < 0x7f; })) {
+      return absl::InvalidArgumentError("bad cursor");
+    }
   }
   ListPage page;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) -> absl::Status {

@@ -128,6 +128,12 @@ TEST_F(ManifestStoreTest, InlineFileListAndPagination) {
   EXPECT_TRUE(other->files.empty());
   EXPECT_THAT(store_->ListFiles("lister", "", 2, "%%%"),
               StatusIs(absl::StatusCode::kInvalidArgument));
+  // Cursors that decode to bytes PostgreSQL would refuse are bad cursors, not internal errors:
+  // "ab\0\xcf" (id not printable) and "\xff\0id" (name not UTF-8).
+  EXPECT_THAT(store_->ListFiles("lister", "", 2, "YWIAzw"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->ListFiles("lister", "", 2, "_wBpZA"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ManifestStoreTest, UpdateMetadata) {

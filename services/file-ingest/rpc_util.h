@@ -13,6 +13,10 @@
 
 namespace datamesh::file_ingest {
 
+// Marks an UNAVAILABLE that means "not enough storage nodes to place a file"; the upload answers
+// it with `dm-error-code: STORAGE_UNAVAILABLE` so the edge can show its message.
+inline constexpr char kStorageNodesPayload[] = "type.datamesh/file-ingest.storage-nodes";
+
 // The gRPC answer for `status`, with internals stripped from what the client sees.
 inline grpc::Status Reply(const absl::Status& status) {
   return ToGrpcStatus(SanitizeForClient(status));

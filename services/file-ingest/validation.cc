@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::file_ingest {
 namespace {
@@ -29,42 +30,11 @@ bool PrintableAscii(std::string_view s) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int len;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      len = 2, cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3, cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (int j = 1; j < len; ++j) {
-      unsigned char d = static_cast<unsigned char>(s[i + j]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += len;
-  }
-  return true;
-}
-
 absl::Status ValidateName(std::string_view name) {
   if (name.empty() || name.size() > 1024) {
     return absl::InvalidArgumentError("name must be 1-1024 bytes");
   }
-  if (!IsValidUtf8(name)) return absl::InvalidArgumentError("name is not valid UTF-8");
+  if (!text::IsValidUtf8(name)) return absl::InvalidArgumentError("name is not valid UTF-8");
   if (HasControl(name)) return absl::InvalidArgumentError("name contains control characters");
   for (absl::string_view part : absl::StrSplit(absl::string_view(name.data(), name.size()), '/')) {
     if (part.empty() || part == "." || part == "..") {
@@ -82,8 +52,12 @@ absl::Status ValidateTags(const std::map<std::string, std::string>& tags) {
       return absl::InvalidArgumentError("tag keys must be 1-128 bytes");
     }
     if (v.size() > 1024) return absl::InvalidArgumentError("tag values must be at most 1024 bytes");
-    if (!IsValidUtf8(k) || !IsValidUtf8(v)) {
+    if (!text::IsValidUtf8(k) || !text::IsValidUtf8(v)) {
       return absl::InvalidArgumentError("tags must be valid UTF-8");
+    }
+    // Tags are stored as JSON in PostgreSQL, where a NUL cannot be.
+    if (HasControl(k) || HasControl(v)) {
+      return absl::InvalidArgumentError("tags must not contain control characters");
     }
   }
   return absl::OkStatus();

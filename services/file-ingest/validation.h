@@ -11,9 +11,6 @@
 
 namespace datamesh::file_ingest {
 
-// Structurally valid UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 // File.name: 1-1024 bytes of UTF-8, no control characters, no leading "/", no empty, "." or
 // ".." path segment.
 [[nodiscard]] absl::Status ValidateName(std::string_view name);

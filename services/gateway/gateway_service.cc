@@ -202,8 +202,12 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
     (void)w.WriteError(http::WithHttpError(
         absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
   };
-  for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-    router.Handle(method, "/api/v1/{rest*}", WithAccessLog(not_built));
+  // Only the areas still to be built answer 501; any other unknown path is the router's 404
+  // (or 405 with Allow), so a wrong method on a real route is not mistaken for missing work.
+  for (const char* area : {"/api/v1/monitoring/{rest*}", "/api/v1/governance/{rest*}"}) {
+    for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+      router.Handle(method, area, WithAccessLog(not_built));
+    }
   }
   return router;
 }

@@ -24,6 +24,24 @@ std::string RandomBytes(size_t n, uint64_t seed) {
   return s;
 }
 
+testing::TestStack* StackSuite::stack_ = nullptr;
+uint16_t StackSuite::port_ = 0;
+
+void StackSuite::SetUpTestSuite() {
+  auto stack = testing::TestStack::Start({.services = true, .chunk_stores = 6});
+  ASSERT_OK(stack);
+  stack_ = stack->release();
+  const std::string url = stack_->Env("DM_GATEWAY_URL");  // http://127.0.0.1:PORT
+  uint32_t port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(url.substr(url.rfind(':') + 1), &port) && port < 65536) << url;
+  port_ = static_cast<uint16_t>(port);
+}
+
+void StackSuite::TearDownTestSuite() {
+  delete stack_;
+  stack_ = nullptr;
+}
+
 namespace fs = std::filesystem;
 using google::protobuf::Struct;
 

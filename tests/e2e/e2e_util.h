@@ -1,10 +1,11 @@
-// What the end-to-end suites share: files, shell quoting, JSON answers read as
+// What the end-to-end suites share: a suite's stack, files, shell quoting, JSON answers read as
 // google.protobuf.Struct, polling without bare sleeps, and one HTTP call through the curl
 // binary as a user would make it (status, headers, body). Thread-compatible: one CurlHttp per
 // thread (it writes its scratch files into its own folder).
 #pragma once
 
 #include <google/protobuf/struct.pb.h>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+namespace datamesh::testing {
+class TestStack;
+}  // namespace datamesh::testing
 
 namespace datamesh::e2e {
 
@@ -52,6 +57,18 @@ bool Eventually(F condition, std::chrono::seconds timeout = std::chrono::seconds
   }
   return condition();
 }
+
+// Base of a suite run against one whole stack (every service, six chunk-stores), started before
+// its first test and stopped after its last. A suite with more to set up calls these from its
+// own SetUpTestSuite (first) and TearDownTestSuite (last).
+class StackSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  static testing::TestStack* stack_;
+  static uint16_t port_;  // the gateway's HTTP port (on 127.0.0.1)
+};
 
 class CurlHttp {
  public:

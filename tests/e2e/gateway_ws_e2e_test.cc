@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "shared/bus/bus.h"
@@ -32,7 +31,6 @@
 namespace datamesh {
 namespace {
 
-using ::datamesh::testing::TestStack;
 namespace fs = std::filesystem;
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -122,16 +120,11 @@ class WsClient {
   std::vector<std::string> frames_;
 };
 
-class GatewayWsE2eTest : public ::testing::Test {
+class GatewayWsE2eTest : public e2e::StackSuite {
  protected:
   static void SetUpTestSuite() {
-    auto stack = TestStack::Start({.services = true, .chunk_stores = 6});
-    ASSERT_OK(stack);
-    stack_ = stack->release();
-    const std::string url = stack_->Env("DM_GATEWAY_URL");  // http://127.0.0.1:PORT
-    uint32_t port = 0;
-    ASSERT_TRUE(absl::SimpleAtoi(url.substr(url.rfind(':') + 1), &port) && port < 65536) << url;
-    port_ = static_cast<uint16_t>(port);
+    StackSuite::SetUpTestSuite();
+    if (HasFatalFailure()) return;
     auto bus = bus::Bus::Connect({.url = stack_->nats_url(), .client_name = "ws-e2e"});
     ASSERT_OK(bus);
     bus_ = bus->release();
@@ -139,8 +132,7 @@ class GatewayWsE2eTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete bus_;
     bus_ = nullptr;
-    delete stack_;
-    stack_ = nullptr;
+    StackSuite::TearDownTestSuite();
   }
 
   static Reply Http(bhttp::verb method, const std::string& path, const std::string& body,
@@ -234,13 +226,9 @@ class GatewayWsE2eTest : public ::testing::Test {
     return before;
   }
 
-  static TestStack* stack_;
   static bus::Bus* bus_;
-  static uint16_t port_;
 };
-TestStack* GatewayWsE2eTest::stack_ = nullptr;
 bus::Bus* GatewayWsE2eTest::bus_ = nullptr;
-uint16_t GatewayWsE2eTest::port_ = 0;
 
 TEST_F(GatewayWsE2eTest, ABadTokenIsRefusedBeforeTheUpgrade) {
   for (const Reply& r :

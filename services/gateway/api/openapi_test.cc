@@ -57,8 +57,11 @@ TEST(OpenApi, DescribesEveryRegisteredRoute) {
   const Struct& paths = doc.fields().at("paths").struct_value();
   int checked = 0;
   for (const http::Router::Route& route : router.routes()) {
-    // The 501 placeholder of unbuilt routes is not an API of its own.
-    if (route.pattern == "/api/v1/{rest*}") continue;
+    // The 501 placeholders of the areas not built yet are not APIs of their own.
+    if (route.pattern == "/api/v1/monitoring/{rest*}" ||
+        route.pattern == "/api/v1/governance/{rest*}") {
+      continue;
+    }
     auto path = paths.fields().find(route.pattern);
     ASSERT_NE(path, paths.fields().end()) << route.pattern << " is missing";
     const std::string method = absl::AsciiStrToLower(route.method);

@@ -33,6 +33,11 @@ constexpr size_t kBodyReadBytes = 256 << 10;
 
 int64_t Seconds(std::chrono::milliseconds d) { return (d.count() + 999) / 1000; }
 
+// The client was too slow: 408, the client's doing, not a 504 from behind the gateway.
+absl::Status TimedOut(std::string message) {
+  return WithHttpError(absl::DeadlineExceededError(std::move(message)), 408, "REQUEST_TIMEOUT");
+}
+
 }  // namespace
 
 ExchangePace::ExchangePace(const HttpServer::Options& options, bool transfer)
@@ -63,9 +68,11 @@ absl::Status ExchangePace::Account(Clock::time_point started, size_t bytes, bool
     while (waited_ >= options_.min_rate_window) {
       if (window_bytes_ < options_.min_rate_bytes) {
         ++ctx.slow_clients_cut;
-        return absl::DeadlineExceededError(
-            absl::StrCat("the client ", verb, " fewer than ", options_.min_rate_bytes,
-                         " bytes in ", Seconds(options_.min_rate_window), " s"));
+        // The exchange is over; what the handler still writes (its error answer) starts afresh.
+        waited_ = Clock::duration::zero();
+        window_bytes_ = 0;
+        return TimedOut(absl::StrCat("the client ", verb, " fewer than ", options_.min_rate_bytes,
+                                     " bytes in ", Seconds(options_.min_rate_window), " s"));
       }
       waited_ -= options_.min_rate_window;
       window_bytes_ = 0;
@@ -74,10 +81,10 @@ absl::Status ExchangePace::Account(Clock::time_point started, size_t bytes, bool
   if (!timed_out) return absl::OkStatus();
   ++ctx.timeouts;
   if (!transfer_ && Clock::now() >= deadline_) {
-    return absl::DeadlineExceededError(absl::StrCat("the request did not complete within ",
-                                                    Seconds(options_.request_timeout), " s"));
+    return TimedOut(absl::StrCat("the request did not complete within ",
+                                 Seconds(options_.request_timeout), " s"));
   }
-  return absl::DeadlineExceededError(
+  return TimedOut(
       absl::StrCat("the client ", verb, " nothing for ", Seconds(options_.io_timeout), " s"));
 }
 

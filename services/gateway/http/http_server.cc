@@ -1,9 +1,13 @@
 #include "services/gateway/http/http_server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <algorithm>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -77,6 +81,14 @@ absl::StatusOr<internal::tcp::endpoint> ParseBindAddress(const std::string& addr
   return internal::tcp::endpoint(ip, static_cast<uint16_t>(port));
 }
 
+void RaiseOpenFileLimit(size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  // Each connection is a descriptor; the process needs more for gRPC channels, NATS and logs.
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted) + 1024);
+  (void)setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 class HttpServer::Impl {
@@ -98,6 +110,7 @@ class HttpServer::Impl {
   internal::ServerContext ctx_;
   internal::net::io_context ioc_;
   internal::tcp::acceptor acceptor_;
+  internal::net::steady_timer accept_pause_{ioc_};
   // While a handler runs on a worker its connection has no pending I/O; without this guard the
   // io_context would stop itself once the acceptor closes, stranding that connection.
   std::optional<internal::net::executor_work_guard<internal::net::io_context::executor_type>>
@@ -125,6 +138,7 @@ absl::Status HttpServer::Impl::Start() {
   }
   port_ = acceptor_.local_endpoint().port();
   started_ = true;
+  RaiseOpenFileLimit(ctx_.options.max_connections);
   workers_ = std::make_unique<WorkerPool>(
       WorkerPool::Options{.min_threads = ctx_.options.min_handler_threads,
                           .max_threads = std::max<size_t>(1, ctx_.options.max_handler_threads)});
@@ -145,10 +159,20 @@ void HttpServer::Impl::DoAccept() {
   acceptor_.async_accept(internal::net::make_strand(ioc_), [this](boost::system::error_code ec,
                                                                   internal::tcp::socket socket) {
     if (ec == internal::net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) internal::StartHttpConnection(ctx_, std::move(socket));
-    DoAccept();
+    if (!ec) {
+      internal::StartHttpConnection(ctx_, std::move(socket));
+      return DoAccept();
+    }
+    // Out of file descriptors (or another passing failure): the pending connection stays in the
+    // backlog, so accepting again at once would spin. Wait a moment; connections closing in the
+    // meantime free descriptors.
+    accept_pause_.expires_after(std::chrono::milliseconds(50));
+    accept_pause_.async_wait([this](boost::system::error_code wait_ec) {
+      if (!wait_ec && acceptor_.is_open()) DoAccept();
+    });
   });
 }
+
 
 void HttpServer::Impl::Stop(std::chrono::steady_clock::time_point deadline) {
   if (!started_ || stopped_) return;
@@ -159,6 +183,7 @@ void HttpServer::Impl::Stop(std::chrono::steady_clock::time_point deadline) {
   internal::net::post(ioc_, [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    accept_pause_.cancel();
   });
   ctx_.tracker.CloseAll(/*force=*/false);
   if (!ctx_.tracker.WaitEmpty(deadline)) {

@@ -100,25 +100,28 @@ absl::Status StartMultipart(const http::Request& r, MultipartFileReader& multipa
 // An HTTP body as an upload source, read 1 MiB per message.
 class BodyUploadSource : public UploadSource {
  public:
-  explicit BodyUploadSource(http::BodyReader& body) : body_(body), buffer_(kChunkBytes, '\0') {}
+  explicit BodyUploadSource(http::BodyReader& body) : body_(body) {}
 
   absl::StatusOr<bool> Next(fv1::UploadRequest& message) override {
+    // Not zero-filled and made only when the body starts: a stalled upload then holds just the
+    // pages its bytes touched, not a whole chunk.
+    if (buffer_ == nullptr) buffer_.reset(new char[kChunkBytes]);
     // A socket read returns what one TCP read delivered (often tens of KiB); gather a whole
     // chunk first, since every gRPC message costs a write, a wake-up and a copy downstream.
     size_t filled = 0;
-    while (filled < buffer_.size()) {
-      absl::StatusOr<size_t> n = body_.Read(buffer_.data() + filled, buffer_.size() - filled);
+    while (filled < kChunkBytes) {
+      absl::StatusOr<size_t> n = body_.Read(buffer_.get() + filled, kChunkBytes - filled);
       if (!n.ok()) return n.status();
       if (*n == 0) break;
       filled += *n;
     }
-    message.set_chunk(buffer_.data(), filled);
+    message.set_chunk(buffer_.get(), filled);
     return filled > 0;
   }
 
  private:
   http::BodyReader& body_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;
 };
 
 }  // namespace

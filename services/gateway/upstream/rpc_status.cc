@@ -47,6 +47,11 @@ absl::Status StatusFromRpc(const grpc::Status& rpc, std::string_view dm_error_co
   if (dm_error_code == "QUOTA_EXCEEDED") {
     return http::WithHttpError(std::move(status), 403, "QUOTA_EXCEEDED");
   }
+  // Too few storage nodes to place a file: the message ("... 5 up with room, 6 needed") is
+  // the client's to read, unlike other 5xx answers.
+  if (dm_error_code == "STORAGE_UNAVAILABLE") {
+    return http::WithHttpError(std::move(status), 503, "STORAGE_UNAVAILABLE");
+  }
   if (dm_error_code == "RATE_LIMITED" ||
       (status.code() == absl::StatusCode::kResourceExhausted && !retry_after.empty())) {
     uint32_t seconds = 1;

@@ -33,6 +33,18 @@ TEST(RpcStatusTest, QuotaExceededIs403) {
   EXPECT_EQ(e.code, "QUOTA_EXCEEDED");
 }
 
+TEST(RpcStatusTest, TooFewStorageNodesIs503ThatSaysSo) {
+  http::ApiError plain = Map(grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(plain.message, "service unavailable");
+  http::ApiError e = http::ApiErrorFor(StatusFromRpc(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                   "not enough storage nodes: 5 up with room, 6 needed"),
+      "STORAGE_UNAVAILABLE", ""));
+  EXPECT_EQ(e.http_status, 503);
+  EXPECT_EQ(e.code, "STORAGE_UNAVAILABLE");
+  EXPECT_EQ(e.message, "not enough storage nodes: 5 up with room, 6 needed");
+}
+
 TEST(RpcStatusTest, RateLimitedIs429WithRetryAfter) {
   absl::Status s = StatusFromRpc(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "slow"),
                                  "RATE_LIMITED", "7");
