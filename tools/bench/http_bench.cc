@@ -1,54 +1,39 @@
 // dm-http-bench: the REST path end to end, through the gateway as a client sees it.
-//   dm-http-bench --url http://host:port --admin-password P [--scenario big|small|rss|all] ...
+//   dm-http-bench --url http://host:port --admin-password P [--scenario big|small|rss|all|slow]
 // Sets up a throwaway user on the enterprise tier (no quota in the way; needs the admin's
 // password for PUT /admin/users), then:
 //   big    one --big-bytes upload then download as single streams (MB/s, MB = 10^6)
 //   small  --small-count files of --small-bytes with --inflight clients: files/s, p50/p99
 //   rss    one --rss-bytes upload while sampling the gateway's resident memory (/proc of
 //          --gateway-pid, every 20 ms): the peak, which must stay bounded whatever the size
+//   all    big, small and rss
+//   slow   the edge under --slow-users x --slow-per-user uploads stalled after 1 KiB: health
+//          probes, another user's download, the gateway's memory and threads
+//          (http_bench_slow.cc; not part of `all`, its stalled clients leave the gateway busy)
 // Every downloaded byte is compared with what was uploaded; a wrong byte fails the run (exit 1).
 // Files are deleted afterwards (not timed). Results are markdown rows `| name | figure |`.
+#include "tools/bench/http_bench.h"
+
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
-#include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "shared/config/flags.h"
 #include "shared/status/status.h"
-#include "tools/bench/bench_content.h"
 #include "tools/bench/bench_report.h"
-#include "tools/cli/http_client.h"
 
 namespace datamesh::bench {
-namespace {
 
-using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-struct Options {
-  std::string url;
-  std::string admin_password;
-  std::string scenario = "all";
-  int64_t big_bytes = int64_t{1} << 30;
-  int64_t small_count = 2000;
-  int64_t small_bytes = 4096;
-  int64_t inflight = 8;
-  int64_t rss_bytes = int64_t{5} << 30;
-  int64_t gateway_pid = 0;
-};
-
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+namespace {
 
 // The body of file `n`, generated as it is sent.
 class ContentSource : public cli::UploadSource {
@@ -93,27 +78,7 @@ class VerifySink : public cli::DownloadSink {
   std::string expected_;
 };
 
-// One client of the gateway: a curl handle, the base URL and the bearer token.
-class Http {
- public:
-  explicit Http(std::string base) : base_(std::move(base)) {
-    auto client = cli::HttpClient::Create();
-    if (client.ok()) client_ = *std::move(client);
-  }
-  void set_token(std::string token) { token_ = std::move(token); }
-
-  absl::StatusOr<cli::HttpResponse> Send(cli::HttpRequest req) {
-    if (client_ == nullptr) return absl::InternalError("libcurl did not initialise");
-    req.url = base_ + req.url;
-    if (!token_.empty()) req.headers.push_back("Authorization: Bearer " + token_);
-    return client_->Perform(req);
-  }
-
- private:
-  std::string base_;
-  std::string token_;
-  std::unique_ptr<cli::HttpClient> client_;
-};
+}  // namespace
 
 absl::StatusOr<json> Call(Http& http, const std::string& method, const std::string& path,
                           const json& body, long want) {
@@ -132,28 +97,22 @@ absl::StatusOr<json> Call(Http& http, const std::string& method, const std::stri
   return r.body.empty() ? json() : json::parse(r.body, nullptr, /*allow_exceptions=*/false);
 }
 
-// Logs in as admin, registers a fresh user on the enterprise tier and returns its token.
-absl::StatusOr<std::string> BenchUser(const Options& o, uint64_t seed) {
-  Http http(o.url);
-  const std::string name = absl::StrCat("bench_", seed);
-  const std::string password = absl::StrCat("pw-", seed, "-bench");
-  ASSIGN_OR_RETURN(json admin, Call(http, "POST", "/api/v1/auth/login",
-                                    {{"username", "admin"}, {"password", o.admin_password}}, 200));
+absl::StatusOr<std::string> Register(Http& http, const std::string& name,
+                                     const std::string& password) {
   ASSIGN_OR_RETURN(
       json user,
       Call(http, "POST", "/api/v1/auth/register",
            {{"username", name}, {"email", name + "@bench.invalid"}, {"password", password}}, 201));
-  http.set_token(admin.value("token", ""));
-  const std::string id = user["user"].value("id", "");
-  RETURN_IF_ERROR(
-      Call(http, "PUT", "/api/v1/admin/users/" + id, {{"tier", "enterprise"}}, 200).status());
-  http.set_token("");
+  return user["user"].value("id", "");
+}
+
+absl::StatusOr<std::string> Login(Http& http, const std::string& name,
+                                  const std::string& password) {
   ASSIGN_OR_RETURN(json session, Call(http, "POST", "/api/v1/auth/login",
                                       {{"username", name}, {"password", password}}, 200));
   return session.value("token", "");
 }
 
-// Uploads file `n` of `size` bytes; returns its id.
 absl::StatusOr<std::string> Upload(Http& http, const Content& content, uint64_t n, uint64_t size) {
   ContentSource source(content, n, size);
   cli::HttpRequest req;
@@ -167,6 +126,28 @@ absl::StatusOr<std::string> Upload(Http& http, const Content& content, uint64_t 
   if (body.is_discarded() || !body.contains("file")) return absl::UnknownError("bad upload answer");
   return body["file"].value("id", "");
 }
+
+void Delete(Http& http, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    cli::HttpRequest req;
+    req.method = "DELETE";
+    req.url = "/api/v1/files/" + id;
+    auto r = http.Send(std::move(req));
+    if (!r.ok() || r->status != 204) std::cerr << "warning: could not delete " << id << "\n";
+  }
+}
+
+int64_t ProcStatus(int64_t pid, const char* field) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  const size_t len = std::strlen(field);
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.compare(0, len, field) == 0) return std::stoll(line.substr(len));
+  }
+  return -1;
+}
+
+namespace {
 
 // Downloads `id` and checks every byte against file `n` of `size` bytes.
 absl::Status Download(Http& http, const Content& content, uint64_t n, uint64_t size,
@@ -182,14 +163,18 @@ absl::Status Download(Http& http, const Content& content, uint64_t n, uint64_t s
   return absl::OkStatus();
 }
 
-void Delete(Http& http, const std::vector<std::string>& ids) {
-  for (const std::string& id : ids) {
-    cli::HttpRequest req;
-    req.method = "DELETE";
-    req.url = "/api/v1/files/" + id;
-    auto r = http.Send(std::move(req));
-    if (!r.ok() || r->status != 204) std::cerr << "warning: could not delete " << id << "\n";
-  }
+// Logs in as admin, registers a fresh user on the enterprise tier and returns its token.
+absl::StatusOr<std::string> BenchUser(const Options& o, uint64_t seed) {
+  Http http(o.url);
+  const std::string name = absl::StrCat("bench_", seed);
+  const std::string password = absl::StrCat("pw-", seed, "-bench");
+  ASSIGN_OR_RETURN(std::string admin, Login(http, "admin", o.admin_password));
+  ASSIGN_OR_RETURN(std::string id, Register(http, name, password));
+  http.set_token(admin);
+  RETURN_IF_ERROR(
+      Call(http, "PUT", "/api/v1/admin/users/" + id, {{"tier", "enterprise"}}, 200).status());
+  http.set_token("");
+  return Login(http, name, password);
 }
 
 absl::Status RunBig(Http& http, const Content& content, uint64_t size) {
@@ -269,38 +254,20 @@ absl::Status RunSmall(const Options& o, const std::string& token, const Content&
   return absl::OkStatus();
 }
 
-// Resident set of `pid` in KiB from /proc, or -1.
-int64_t RssKiB(int64_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
-}
-
 absl::Status RunRss(const Options& o, Http& http, const Content& content) {
   if (o.gateway_pid <= 0 || RssKiB(o.gateway_pid) < 0) {
     return absl::InvalidArgumentError("rss needs --gateway-pid of a running gateway");
   }
   const int64_t before = RssKiB(o.gateway_pid);
-  std::atomic<bool> done{false};
-  std::atomic<int64_t> peak{before};
-  std::thread sampler([&] {
-    while (!done) {
-      peak = std::max<int64_t>(peak, RssKiB(o.gateway_pid));
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
+  RssSampler sampler(o.gateway_pid);
   const auto size = static_cast<uint64_t>(o.rss_bytes);
   const auto start = Clock::now();
   absl::StatusOr<std::string> id = Upload(http, content, 1, size);
   const double seconds = Since(start);
-  done = true;
-  sampler.join();
+  sampler.Stop();
   if (!id.ok()) return id.status();
   Row(absl::StrCat("gateway RSS before / peak, ", SizeText(size), " upload"),
-      absl::StrCat(before / 1024, " / ", peak / 1024, " MiB"));
+      absl::StrCat(before / 1024, " / ", sampler.peak_kib() / 1024, " MiB"));
   Row(absl::StrCat("  (that upload: ", Fixed(static_cast<double>(size) / 1e6 / seconds, "MB/s"),
                    ")"),
       "");
@@ -311,6 +278,7 @@ absl::Status RunRss(const Options& o, Http& http, const Content& content) {
 absl::Status Run(const Options& o) {
   const auto seed = static_cast<uint64_t>(Clock::now().time_since_epoch().count());
   const Content content(seed);
+  if (o.scenario == "slow") return RunSlow(o, content, seed % 1000000007);
   ASSIGN_OR_RETURN(std::string token, BenchUser(o, seed % 1000000007));
   Http http(o.url);
   http.set_token(token);
@@ -329,23 +297,30 @@ int main(int argc, char** argv) {
   datamesh::config::FlagSet flags("dm-http-bench");
   flags.AddString("url", &o.url, "gateway base URL, e.g. http://127.0.0.1:8080");
   flags.AddString("admin-password", &o.admin_password, "password of user admin");
-  flags.AddString("scenario", &o.scenario, "big, small, rss or all");
+  flags.AddString("scenario", &o.scenario, "big, small, rss, all (those three) or slow");
   flags.AddInt("big-bytes", &o.big_bytes, "size of the single-stream file");
   flags.AddInt("small-count", &o.small_count, "number of small files");
   flags.AddInt("small-bytes", &o.small_bytes, "size of each small file");
   flags.AddInt("inflight", &o.inflight, "small-file clients in parallel");
   flags.AddInt("rss-bytes", &o.rss_bytes, "size of the upload during which RSS is sampled");
-  flags.AddInt("gateway-pid", &o.gateway_pid, "pid of the gateway (rss scenario)");
+  flags.AddInt("gateway-pid", &o.gateway_pid, "pid of the gateway (rss and slow scenarios)");
+  flags.AddInt("slow-users", &o.slow_users, "users holding stalled uploads (slow scenario)");
+  flags.AddInt("slow-per-user", &o.slow_per_user, "stalled uploads each of them opens");
+  flags.AddInt("slow-probes", &o.slow_probes, "GET /healthz timed per kind of connection");
+  flags.AddInt("slow-seconds", &o.slow_seconds,
+               "the slow scenario ends by then, counted from its first stalled upload");
   absl::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {
     std::cout << flags.Usage();
     return 0;
   }
-  const bool known =
-      o.scenario == "all" || o.scenario == "big" || o.scenario == "small" || o.scenario == "rss";
+  const bool known = o.scenario == "all" || o.scenario == "big" || o.scenario == "small" ||
+                     o.scenario == "rss" || o.scenario == "slow";
   if (!parsed.ok() || o.url.empty() || o.admin_password.empty() || !known || o.big_bytes < 0 ||
-      o.small_bytes < 0 || o.small_count < 1 || o.inflight < 1 || o.rss_bytes < 0) {
-    std::cerr << (parsed.ok() ? "need --url, --admin-password, a known --scenario, sizes >= 0"
+      o.small_bytes < 0 || o.small_count < 1 || o.inflight < 1 || o.rss_bytes < 0 ||
+      o.slow_users < 1 || o.slow_per_user < 1 || o.slow_probes < 1 || o.slow_seconds < 1) {
+    std::cerr << (parsed.ok() ? "need --url, --admin-password, a known --scenario, sizes >= 0, "
+                                "counts >= 1"
                               : std::string(parsed.message()))
               << "\n"
               << flags.Usage();
