@@ -179,6 +179,11 @@ it, so the list needs no per-binary exceptions beyond `needs`. Input: dict root,
       name: {{ include "datamesh.adminSecretName" $root }}
       key: {{ $root.Values.admin.existingSecretKey }}
 {{- end }}
+{{- if and (eq .name "gateway") $root.Values.ingress.enabled $root.Values.ingress.trustedProxies }}
+# Behind the Ingress every client arrives from the controller: its X-Forwarded-For names them.
+- name: DM_TRUSTED_PROXIES
+  value: {{ join "," $root.Values.ingress.trustedProxies | quote }}
+{{- end }}
 {{- with .zone }}
 - name: DM_DATA_DIR
   value: /var/lib/datamesh/chunks
