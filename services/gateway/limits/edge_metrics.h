@@ -1,5 +1,6 @@
 // EdgeMetrics: the HTTP edge's own state as Prometheus series, sampled once a second from the
-// server's counters and the transfer slots:
+// server's counters and the transfer slots (and, every 10 s, free heap pages returned to the
+// system):
 //   datamesh_gateway_http_connections            open connections
 //   datamesh_gateway_http_connections_refused_total  refused past --max-connections
 //   datamesh_gateway_http_slow_clients_cut_total  cut under --min-transfer-bytes
@@ -45,6 +46,7 @@ class EdgeMetrics {
   prometheus::Gauge& queued_;
   prometheus::Gauge& transfers_in_flight_;
   prometheus::Counter& transfers_refused_;
+  uint64_t samples_ = 0;
   std::unique_ptr<server::PeriodicTask> task_;  // last: started once the series exist
 };
 
