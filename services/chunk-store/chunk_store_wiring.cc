@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -83,12 +84,20 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   parts->service = std::make_unique<ChunkServiceImpl>(*parts->store, *parts->metrics,
                                                       identity.node_id, options.zone, address);
   runtime.AddGrpcService(parts->service.get());
-  runtime.readiness().Add("disk", [dir = options.data_dir] { return CheckDataDir(dir); });
+  // The disk probe (a write and an fsync) runs in the readiness loop only; heartbeats report its
+  // latest result. A heartbeat that waited on a slow fsync could arrive late enough for the dht
+  // to declare a healthy node down.
+  auto disk_ok = std::make_shared<std::atomic<bool>>(true);
+  runtime.readiness().Add("disk", [dir = options.data_dir, disk_ok] {
+    absl::Status s = CheckDataDir(dir);
+    disk_ok->store(s.ok());
+    return s;
+  });
   if (runtime.bus() == nullptr) return absl::FailedPreconditionError("chunk-store needs NATS");
   ChunkStoreMetrics* metrics = parts->metrics.get();
   parts->heartbeat = std::make_unique<NodeHeartbeatPublisher>(
       *runtime.bus(), runtime.source(), identity, *parts->store, address,
-      [dir = options.data_dir] { return CheckDataDir(dir).ok(); },
+      [disk_ok] { return disk_ok->load(); },
       [metrics](const StoreUsage& usage) { metrics->SetUsage(usage); },
       runtime.options().heartbeat_interval);
   return parts;
