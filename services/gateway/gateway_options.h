@@ -32,6 +32,8 @@ struct GatewayOptions {
   absl::Duration ws_idle_timeout = absl::Seconds(60);
   // The edge's own limits (http/http_server.h explains each).
   int64_t max_handler_threads = 1024;
+  int64_t http_io_threads = 2;
+  int64_t probe_threads = 2;
   int64_t max_connections = 4096;
   absl::Duration header_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Seconds(60);

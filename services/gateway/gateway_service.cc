@@ -50,6 +50,8 @@ http::HttpServer::Options HttpOptions(const GatewayOptions& o) {
   h.bind_address = o.http_addr;
   h.ws_idle_timeout = absl::ToChronoMilliseconds(o.ws_idle_timeout);
   h.max_handler_threads = static_cast<size_t>(std::max<int64_t>(o.max_handler_threads, 1));
+  h.io_threads = static_cast<size_t>(std::max<int64_t>(o.http_io_threads, 1));
+  h.probe_threads = static_cast<size_t>(std::max<int64_t>(o.probe_threads, 1));
   h.max_connections = static_cast<size_t>(std::max<int64_t>(o.max_connections, 1));
   h.header_timeout = absl::ToChronoMilliseconds(o.header_timeout);
   h.idle_timeout = absl::ToChronoMilliseconds(o.idle_timeout);
@@ -156,6 +158,10 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
                     "goes unanswered");
   flags.AddInt("max-handler-threads", &o.max_handler_threads,
                "most HTTP requests handled at once (threads started on demand)");
+  flags.AddInt("http-io-threads", &o.http_io_threads,
+               "threads running the HTTP sockets' I/O (handlers run on their own threads)");
+  flags.AddInt("probe-threads", &o.probe_threads,
+               "threads answering /healthz and /readyz, apart from every other request");
   flags.AddInt("max-connections", &o.max_connections,
                "most open HTTP connections; past it new ones get 503 with Retry-After");
   flags.AddDuration("header-timeout", &o.header_timeout,
