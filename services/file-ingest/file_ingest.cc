@@ -15,6 +15,7 @@
 #include "services/file-ingest/shard_intents.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
+#include "shared/server/channels.h"
 #include "shared/server/periodic_task.h"
 #include "shared/status/status.h"
 
@@ -227,8 +228,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   parts->placement = std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout);
   parts->shards = std::make_unique<GrpcShardStore>(o.shard_timeout);
   if (!o.quota_addr.empty()) {
-    parts->quota = quota::v1::QuotaService::NewStub(
-        grpc::CreateChannel(o.quota_addr, grpc::InsecureChannelCredentials()));
+    // Like every service-to-service channel: reconnect within a second, not after gRPC's
+    // default back-off of up to two minutes once quota was briefly away.
+    parts->quota = quota::v1::QuotaService::NewStub(server::ServiceChannel(o.quota_addr));
   }
   ServiceDeps deps;
   deps.store = parts->store.get();
