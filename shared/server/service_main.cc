@@ -9,6 +9,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/time_util.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
@@ -17,6 +18,7 @@
 #include "shared/pg/pool.h"
 #include "shared/redis/redis_pool.h"
 #include "shared/server/heartbeat.h"
+#include "shared/server/malformed_request.h"
 #include "shared/server/periodic_task.h"
 #include "shared/server/request_id.h"
 #include "shared/server/rpc_metrics.h"
@@ -90,6 +92,17 @@ absl::Status ServiceRunner::ParseFlags(int argc, char** argv) {
   }
   if (options_.instance_id.empty()) options_.instance_id = RandomInstanceId();
   log::Configure({def_.name, options_.instance_id, level, nullptr});
+  // libprotobuf reports, e.g., a request string that is not UTF-8 as a plain stderr line; as a
+  // JSON line it keeps every log line parseable.
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel severity, const char* file,
+                                     int line, const std::string& message) {
+    const std::string source = std::string(file) + ":" + std::to_string(line);
+    if (severity >= google::protobuf::LOGLEVEL_ERROR) {
+      log::Warn("protobuf: " + message, {{"source", source}});
+    } else {
+      log::Debug("protobuf: " + message, {{"source", source}});
+    }
+  });
   std::string config_line;
   for (const auto& [k, v] : flags.Values()) absl::StrAppend(&config_line, k, "=", v, " ");
   log::Info("starting", {{"version", DM_VERSION}, {"config", config_line}});
@@ -162,6 +175,7 @@ absl::Status ServiceRunner::StartServing() {
   for (grpc::Service* s : runtime_->grpc_services()) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(MakeRequestIdInterceptor());
+  interceptors.push_back(MakeMalformedRequestInterceptor());
   interceptors.push_back(MakeRpcMetricsInterceptor(*registry_, def_.name));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();

@@ -4,6 +4,7 @@
 // downloads and ranges, listing, isolation between users, a client-supplied owner id that must
 // be ignored, missing and logged-out tokens, internal and admin RPCs, the per-user API-call
 // limit with its retry-after trailer, and a gRPC upload read back over REST.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <future>
 #include <optional>
 #include <random>
 #include <string>
@@ -180,6 +182,25 @@ TEST_F(GatewayGrpcE2eTest, MissingOrBadTokenIsUnauthenticated) {
             grpc::StatusCode::UNAUTHENTICATED);
   Download("", "some-id", 0, std::nullopt, &s);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(GatewayGrpcE2eTest, AnUnparsableRequestIsInvalidArgumentNotInternal) {
+  const Account mel = NewUser("mel_grpc");
+  // StatRequest with field 1 (file_id, a string) holding bytes that are not UTF-8: a client's
+  // error, which gRPC's codec would otherwise answer with INTERNAL.
+  grpc::GenericStub stub(grpc::CreateChannel(stack_->Env("DM_GATEWAY_GRPC_ADDR"),
+                                             grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + mel.token);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Slice slice(std::string("\x0a\x03\xff\xfe\x41", 5));
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/datamesh.file.v1.FileService/Stat", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) { done.set_value(std::move(s)); });
+  const grpc::Status s = done.get_future().get();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
 }
 
 TEST_F(GatewayGrpcE2eTest, InternalAndAdminRpcsAreRefused) {
