@@ -83,9 +83,10 @@ inline constexpr char kDurableEventsStreamName[] = "DM_EVENTS";
 // stream. Core NATS subscribers still see events published durably (a JetStream publish is an
 // ordinary publish the stream also captures), so the gateway's WebSocket relay needs no stream.
 //
-// nats-server 2.9 has no per-stream (or server) fsync setting: the file store syncs on its own
-// schedule, so an acknowledged event can be lost on power failure. Consumers whose state
-// matters must be able to rebuild it from their service's PostgreSQL truth.
+// Durability on disk is the server's setting, not the stream's: nats-server 2.10+ syncs every
+// JetStream write with `sync_interval: always` (devstack, compose and the Helm notes ask for
+// it); 2.9 cannot, and syncs on its own schedule, so an acknowledged event can be lost on power
+// failure. docs/RELIABILITY.md lists what the consumers then rely on.
 StreamConfig DurableEventsStream(int replicas = 1);
 
 }  // namespace datamesh::bus

@@ -113,22 +113,55 @@ as_pg() {
 # comes back where its clients expect it).
 known_port() { env_get "$1" "$2" | sed -nE 's|.*:([0-9]+)(/.*)?$|\1|p' || true; }
 
+# JetStream acknowledges a publish once it is in the operating system's page cache and, unless
+# told otherwise, syncs its files to disk every two minutes: a power loss can take events the
+# services were told are stored. `sync_interval: always` (nats-server 2.10+) syncs every write
+# before the acknowledgement. nats-server 2.9 refuses the field, so the configuration is first
+# checked with it (`nats-server -t`) and written without it only when that check fails; the
+# server then runs unsynced and devstack says so in one line, in its output and at the head of
+# the NATS log. docs/RELIABILITY.md says what the services rely on meanwhile.
+write_nats_conf() { # file dir port monitor-port sync(1|0)
+  local sync_line="  sync_interval: always"
+  [ "$5" = 1 ] || sync_line="  # sync_interval: always (2.10+) is refused by this nats-server"
+  cat > "$1" <<CONF
+listen: 127.0.0.1:$3
+http: 127.0.0.1:$4
+pid_file: "$2/pids/nats.pid"
+jetstream {
+  store_dir: "$2/nats/js"
+  max_memory_store: 256MB
+  max_file_store: 2GB
+$sync_line
+}
+CONF
+}
+
+# The one line said when the server cannot sync each JetStream write.
+nats_unsynced_note() {
+  local version
+  version="$(nats-server --version 2> /dev/null | sed -nE 's/.*v([0-9][0-9.]*).*/\1/p')"
+  echo "nats-server ${version:-of this machine} cannot sync each JetStream write" \
+    "(sync_interval needs 2.10); acknowledged events survive a process crash but not a" \
+    "power loss (docs/RELIABILITY.md)"
+}
+
 start_nats() {
-  local dir="$1" port mport
+  local dir="$1" port mport conf check note=""
+  command -v nats-server > /dev/null || die "nats-server not found: install it (make deps)"
   port=$(known_port "$dir" DM_NATS_URL); port=${port:-$(free_port)}
   mport=$(known_port "$dir" DM_NATS_MONITOR_URL); mport=${mport:-$(free_port)}
   mkdir -p "$dir/nats"
-  cat > "$dir/nats/nats.conf" <<CONF
-listen: 127.0.0.1:$port
-http: 127.0.0.1:$mport
-pid_file: "$dir/pids/nats.pid"
-jetstream {
-  store_dir: "$dir/nats/js"
-  max_memory_store: 256MB
-  max_file_store: 2GB
-}
-CONF
-  (cd "$dir" && exec setsid nats-server -c "$dir/nats/nats.conf" > "$dir/logs/nats.log" 2>&1 < /dev/null) &
+  conf="$dir/nats/nats.conf"
+  write_nats_conf "$conf" "$dir" "$port" "$mport" 1
+  if ! nats-server -c "$conf" -t > /dev/null 2>&1; then
+    write_nats_conf "$conf" "$dir" "$port" "$mport" 0
+    check="$(nats-server -c "$conf" -t 2>&1)" || die "NATS configuration $conf is invalid: $check"
+    note="$(nats_unsynced_note)"
+    log "$note"
+  fi
+  # The log starts afresh with each start, the note (if any) as its first line.
+  { [ -z "$note" ] || echo "devstack: $note"; } > "$dir/logs/nats.log"
+  (cd "$dir" && exec setsid nats-server -c "$conf" >> "$dir/logs/nats.log" 2>&1 < /dev/null) &
   wait_for 20 curl -sf "http://127.0.0.1:$mport/healthz?js-enabled-only=true" || die "NATS did not start (see $dir/logs/nats.log)"
   env_set "$dir" DM_NATS_URL "nats://127.0.0.1:$port"
   env_set "$dir" DM_NATS_MONITOR_URL "http://127.0.0.1:$mport"
