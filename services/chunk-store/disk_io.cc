@@ -74,13 +74,8 @@ absl::Status FsyncDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
-absl::Status MakeDir(const std::string& dir, bool* created) {
-  *created = false;
-  if (::mkdir(dir.c_str(), 0750) == 0) {
-    *created = true;
-    return absl::OkStatus();
-  }
-  if (errno != EEXIST) return ErrnoStatus(errno, "mkdir " + dir);
+absl::Status MakeDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) return ErrnoStatus(errno, "mkdir " + dir);
   return absl::OkStatus();
 }
 

@@ -50,9 +50,9 @@ class UniqueFd {
 // fsyncs a directory so that entries created, renamed or removed in it survive a crash.
 [[nodiscard]] absl::Status FsyncDir(const std::string& dir);
 
-// Creates `dir` if missing. Sets *created when this call made it (its parent then needs an
-// fsync for the new entry to be durable).
-[[nodiscard]] absl::Status MakeDir(const std::string& dir, bool* created);
+// Creates `dir` if missing; an existing one is fine. Its entry is durable only once its parent
+// is fsynced (whichever caller created it).
+[[nodiscard]] absl::Status MakeDir(const std::string& dir);
 
 // Replaces `path` atomically with `content`: writes "<path>.tmp", fsyncs it, renames it over
 // `path` and fsyncs the parent directory `dir`.

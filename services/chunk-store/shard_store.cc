@@ -1,3 +1,5 @@
+// ShardStore: opening, the start of a put, reads and usage. Commits and deletes (the changes to
+// shard files) are in shard_store_commit.cc; the scan, listing and scrub in shard_store_scan.cc.
 #include "services/chunk-store/shard_store.h"
 
 #include <fcntl.h>
@@ -34,12 +36,18 @@ absl::Status ValidateShardId(std::string_view id) {
 
 absl::StatusOr<std::unique_ptr<ShardStore>> ShardStore::Open(const ShardStoreOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data folder not set");
-  std::unique_ptr<ShardStore> store(new ShardStore(options.data_dir));
+  std::unique_ptr<ShardStore> store(new ShardStore(options));
   RETURN_IF_ERROR(store->Init(options.capacity_bytes));
   return store;
 }
 
+ShardStore::ShardStore(const ShardStoreOptions& options)
+    : dir_(options.data_dir),
+      fsync_dir_(options.fsync_dir_for_test ? options.fsync_dir_for_test : FsyncDir) {}
+
 ShardStore::~ShardStore() = default;
+
+absl::Status ShardStore::SyncDir(const std::string& dir) const { return fsync_dir_(dir); }
 
 absl::Status ShardStore::Init(uint64_t capacity_bytes) {
   std::error_code ec;
@@ -58,6 +66,8 @@ absl::Status ShardStore::Init(uint64_t capacity_bytes) {
   std::filesystem::remove_all(dir_ + "/tmp", ec);
   std::filesystem::create_directories(dir_ + "/tmp", ec);
   if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot reset ", dir_, "/tmp"));
+  // shards/ may have just been created: its entry must be durable before any shard is.
+  RETURN_IF_ERROR(SyncDir(dir_));
   RETURN_IF_ERROR(ScanShards());
   capacity_ = capacity_bytes;
   if (capacity_ == 0) {
@@ -82,25 +92,13 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardStore::BeginPut(std::string_vi
                                                                   uint64_t size) {
   RETURN_IF_ERROR(ValidateShardId(id));
   std::unique_ptr<ShardWriter> writer(new ShardWriter(this, std::string(id), size));
-  uint64_t counter;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = index_.find(DigestOf(id));
-    // Refreshing the time of a held shard tells a garbage collector it is wanted again.
-    if (it != index_.end() && ::utimensat(AT_FDCWD, ShardPath(id).c_str(), nullptr, 0) == 0) {
-      it->second.mtime_ns = absl::ToUnixNanos(absl::Now());
-      writer->discard_ = true;
-      return writer;
-    }
-    if (size > capacity_ || used_ + reserved_ > capacity_ - size) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("node capacity exceeded: ", size, " bytes asked, ",
-                       capacity_ - std::min(capacity_, used_ + reserved_), " free"));
-    }
-    reserved_ += size;
-    writer->reserved_ = true;
-    counter = ++temp_counter_;
+  if (RefreshIfHeld(id)) {
+    writer->discard_ = true;
+    return writer;
   }
+  RETURN_IF_ERROR(Reserve(size));
+  writer->reserved_ = true;
+  const uint64_t counter = ++temp_counter_;
   writer->temp_path_ =
       absl::StrCat(dir_, "/tmp/", absl::string_view(id.data(), id.size()), ".", counter, ".tmp");
   writer->fd_.reset(
@@ -116,97 +114,39 @@ absl::StatusOr<std::unique_ptr<ShardWriter>> ShardStore::BeginPut(std::string_vi
   return writer;
 }
 
+// Whether shard `id` is held, refreshing its stored time if so: that tells a garbage collector
+// it is wanted again. The file's time is set without the lock; false when the shard is not held
+// or was removed meanwhile (the put then writes it).
+bool ShardStore::RefreshIfHeld(std::string_view id) {
+  const crypto::Sha256Digest key = DigestOf(id);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!index_.contains(key)) return false;
+  }
+  if (::utimensat(AT_FDCWD, ShardPath(id).c_str(), nullptr, 0) != 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  it->second.mtime_ns = absl::ToUnixNanos(absl::Now());
+  return true;
+}
+
+// Counts `size` bytes as reserved unless stored + reserved bytes would pass the capacity.
+absl::Status ShardStore::Reserve(uint64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (size > capacity_ || used_ + reserved_ > capacity_ - size) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("node capacity exceeded: ", size, " bytes asked, ",
+                     capacity_ - std::min(capacity_, used_ + reserved_), " free"));
+  }
+  reserved_ += size;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PutResult> ShardStore::Put(std::string_view id, std::string_view content) {
   ASSIGN_OR_RETURN(std::unique_ptr<ShardWriter> writer, BeginPut(id, content.size()));
   RETURN_IF_ERROR(writer->Append(content));
   return writer->Commit();
-}
-
-ShardWriter::ShardWriter(ShardStore* store, std::string id, uint64_t size)
-    : store_(store), id_(std::move(id)), size_(size) {}
-
-ShardWriter::~ShardWriter() {
-  fd_.reset();
-  if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
-  if (reserved_) store_->ReleaseReservation(size_);
-}
-
-absl::Status ShardWriter::Append(std::string_view data) {
-  if (finished_) return absl::FailedPreconditionError("shard writer already finished");
-  if (data.size() > size_ - written_) {
-    finished_ = true;
-    return absl::InvalidArgumentError(
-        absl::StrCat("shard data exceeds the declared size of ", size_, " bytes"));
-  }
-  written_ += data.size();
-  if (discard_) return absl::OkStatus();
-  hasher_->Update(data);
-  absl::Status s = WriteAll(fd_.get(), data);
-  if (!s.ok()) {
-    finished_ = true;
-    store_->NoteWriteResult(s);
-    return absl::UnavailableError(s.message());
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<PutResult> ShardWriter::Commit() {
-  if (finished_) return absl::FailedPreconditionError("shard writer already finished");
-  finished_ = true;
-  if (written_ != size_) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("shard has ", written_, " bytes, declared ", size_));
-  }
-  if (discard_) {
-    ASSIGN_OR_RETURN(bool held, store_->Has(id_));
-    if (!held) return absl::AbortedError("shard was deleted during the put; retry");
-    return PutResult{size_, true};
-  }
-  ASSIGN_OR_RETURN(crypto::Sha256Digest digest, hasher_->Finish());
-  if (digest != DigestOf(id_)) {
-    return absl::InvalidArgumentError("shard content does not match its id (SHA-256)");
-  }
-  if (::fsync(fd_.get()) != 0) {
-    absl::Status s = ErrnoStatus(errno, "fsync shard");
-    store_->NoteWriteResult(s);
-    return absl::UnavailableError(s.message());
-  }
-  fd_.reset();
-  bool already_present = false;
-  absl::Status s = store_->CommitWriter(*this, &already_present);
-  store_->NoteWriteResult(s);
-  if (!s.ok()) return absl::UnavailableError(s.message());
-  return PutResult{size_, already_present};
-}
-
-absl::Status ShardStore::CommitWriter(ShardWriter& writer, bool* already_present) {
-  const std::string final_path = ShardPath(writer.id_);
-  const std::string level1 = final_path.substr(0, dir_.size() + 10);  // <dir>/shards/ab
-  const std::string level2 = final_path.substr(0, dir_.size() + 13);  // <dir>/shards/ab/cd
-  bool created1 = false;
-  bool created2 = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    reserved_ -= writer.size_;
-    writer.reserved_ = false;
-    const crypto::Sha256Digest key = DigestOf(writer.id_);
-    if (index_.contains(key)) {  // a concurrent put of the same shard won the race
-      *already_present = true;
-      return absl::OkStatus();  // the destructor removes the temporary file
-    }
-    RETURN_IF_ERROR(MakeDir(level1, &created1));
-    RETURN_IF_ERROR(MakeDir(level2, &created2));
-    if (::rename(writer.temp_path_.c_str(), final_path.c_str()) != 0) {
-      return ErrnoStatus(errno, "rename shard into place");
-    }
-    writer.temp_path_.clear();
-    index_[key] = Entry{writer.size_, absl::ToUnixNanos(absl::Now())};
-    used_ += writer.size_;
-  }
-  // Outside the lock: fsyncs take milliseconds and must not serialise unrelated puts.
-  if (created1) RETURN_IF_ERROR(FsyncDir(dir_ + "/shards"));
-  if (created2) RETURN_IF_ERROR(FsyncDir(level1));
-  return FsyncDir(level2);
 }
 
 void ShardStore::ReleaseReservation(uint64_t size) {
@@ -242,22 +182,6 @@ absl::StatusOr<bool> ShardStore::Has(std::string_view id) const {
   RETURN_IF_ERROR(ValidateShardId(id));
   std::lock_guard<std::mutex> lock(mu_);
   return index_.contains(DigestOf(id));
-}
-
-absl::StatusOr<bool> ShardStore::Delete(std::string_view id) {
-  RETURN_IF_ERROR(ValidateShardId(id));
-  const std::string path = ShardPath(id);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = index_.find(DigestOf(id));
-    if (it == index_.end()) return false;
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "unlink shard");
-    used_ -= it->second.size;
-    corrupt_.erase(it->first);
-    index_.erase(it);
-  }
-  RETURN_IF_ERROR(FsyncDir(path.substr(0, path.size() - id.size() - 1)));
-  return true;
 }
 
 StoreUsage ShardStore::Usage() const {

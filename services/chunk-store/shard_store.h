@@ -8,25 +8,48 @@
 //   node_id               the node's identity (node_id.h)
 //
 // Durability: a shard is written to tmp/, its SHA-256 computed as the bytes arrive, then it is
-// fsynced, renamed to its final name and the fan-out folder fsynced. A crash therefore leaves a
-// shard either absent or whole under its real name, never half-written.
+// fsynced, renamed to its final name and its fan-out folder fsynced (and, the first time this
+// process uses a fan-out folder, the parents that hold its entry). A crash therefore leaves a
+// shard either absent or whole under its real name, never half-written. A shard becomes visible
+// (index, Has, OpenShard, List, Scrub, used bytes) only after all of that succeeded: a caller
+// told that the node holds a shard can rely on it surviving a crash.
 //
 // Index: Open scans shards/ (stat only, no hashing) and keeps an in-memory index of id -> size
-// and stored time, so Has/List/Scrub batches and usage figures cost no disk I/O. The folder
-// is locked, so only this store changes it; the index is updated under the same mutex as the
-// rename/unlink that changes the disk.
+// and stored time, so Has/List/Scrub batches and usage figures cost no disk I/O. The folder is
+// locked, so only this store changes it.
 //
-// Capacity: a put reserves its declared size at BeginPut; the sum of stored and reserved bytes
-// never exceeds the capacity, so concurrent puts cannot overshoot it together.
+// Locking: mu_ guards memory only (index, counters, claims). System calls that change the disk
+// (mkdir, rename, unlink, fsync, utimensat) run without it, so a slow disk does not serialise
+// unrelated puts and reads. Changes to one shard's file are serialised by a claim instead: a
+// commit or a delete claims the id under mu_ (waiting while another thread holds it), changes
+// the disk without the lock, then updates the index and drops the claim under mu_. Hence:
+//   - the index lists a shard only once its file and folder entries are durable;
+//   - while an id is not claimed, its file is in place exactly when the index lists it (barring
+//     changes made behind the store's back);
+//   - an indexed id is never claimed (a commit claims only an unindexed id, a delete unindexes
+//     the id as it claims it), so readers never wait for another thread's disk call;
+//   - a put whose commit finds the id claimed waits, then answers already_present if the other
+//     commit made the shard visible, or writes the shard itself if that commit failed;
+//   - a delete (or scrub's removal) takes the shard out of the index before unlinking it, so no
+//     new reader opens it (a reader already holding a descriptor keeps reading the old file).
+//
+// Capacity: a put reserves its declared size at BeginPut. The reservation becomes used bytes in
+// the critical section that indexes the shard, or is released; a deleted shard's bytes stay
+// used until its file is unlinked. So stored + reserved bytes never exceed the capacity, and
+// concurrent puts cannot overshoot it together.
 //
 // Thread safety: every ShardStore method is thread-safe, including concurrent puts, reads and
-// deletes of the same id (readers keep an open descriptor, so a delete never tears a read). A
-// ShardWriter or ShardReader is used by one thread at a time. The store must outlive them.
+// deletes of the same id. A ShardWriter or ShardReader is used by one thread at a time. The
+// store must outlive them.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <bitset>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,11 +75,14 @@ struct ShardStoreOptions {
   std::string data_dir;
   // Bytes of shards the store may hold; 0: the disk's free space at Open plus what is held.
   uint64_t capacity_bytes = 0;
+  // Tests only: replaces the fsync of a folder, to delay it or make it fail. Called from any
+  // thread, possibly concurrently. Empty: the real fsync (FsyncDir).
+  std::function<absl::Status(const std::string& dir)> fsync_dir_for_test;
 };
 
 struct StoreUsage {
   uint64_t capacity_bytes = 0;
-  uint64_t used_bytes = 0;      // sum of stored shard sizes
+  uint64_t used_bytes = 0;      // sum of stored shard sizes (incl. shards being unlinked)
   uint64_t reserved_bytes = 0;  // declared sizes of puts in flight
   uint64_t shard_count = 0;
 };
@@ -116,9 +142,11 @@ class ShardWriter {
   // the disk refuses the write. After an error the writer is finished (Commit fails).
   [[nodiscard]] absl::Status Append(std::string_view data);
 
-  // Makes the shard visible and durable. INVALID_ARGUMENT when fewer bytes than declared
-  // arrived or the content's SHA-256 is not the id (nothing is kept); UNAVAILABLE on disk
-  // errors; ABORTED when a discarding writer's shard was deleted meanwhile (retry the put).
+  // Makes the shard durable, then visible. While another put of the same shard is committing,
+  // waits for it: already_present if that one stored the shard. INVALID_ARGUMENT when fewer
+  // bytes than declared arrived or the content's SHA-256 is not the id (nothing is kept);
+  // UNAVAILABLE on disk errors (nothing is kept or visible); ABORTED when a discarding writer's
+  // shard was deleted meanwhile (retry the put).
   [[nodiscard]] absl::StatusOr<PutResult> Commit();
 
  private:
@@ -200,29 +228,55 @@ class ShardStore {
     int64_t mtime_ns = 0;
   };
   using Index = absl::btree_map<crypto::Sha256Digest, Entry>;
+  // The fan-out folders of a shard whose entry in their parent is not yet known durable.
+  struct FanOut {
+    bool level1 = false;  // shards/ab: mkdir it, fsync shards/
+    bool level2 = false;  // shards/ab/cd: mkdir it, fsync shards/ab
+  };
 
-  explicit ShardStore(std::string dir) : dir_(std::move(dir)) {}
+  explicit ShardStore(const ShardStoreOptions& options);
   absl::Status Init(uint64_t capacity_bytes);
   absl::Status ScanShards();
   absl::Status ScanFanOut(const std::string& sub, const std::string& prefix);
-  absl::Status CommitWriter(ShardWriter& writer, bool* already_present);
+  absl::Status SyncDir(const std::string& dir) const;
+  bool RefreshIfHeld(std::string_view id);
+  absl::Status Reserve(uint64_t size);
   void ReleaseReservation(uint64_t size);
   void NoteWriteResult(const absl::Status& status);
+  // Shard file changes (shard_store_commit.cc): claims, commit, removal.
+  void AwaitUnclaimed(std::unique_lock<std::mutex>& lock, const crypto::Sha256Digest& key);
+  void DropClaim(const crypto::Sha256Digest& key);
+  absl::StatusOr<bool> CommitWriter(ShardWriter& writer);
+  FanOut UnsyncedFanOut(const crypto::Sha256Digest& key) const;
+  absl::Status PlaceShard(ShardWriter& writer, FanOut fan_out);
+  void EndCommit(ShardWriter& writer, bool placed);
+  std::optional<Entry> TakeShard(const crypto::Sha256Digest& key);
+  absl::StatusOr<bool> RemoveTakenShard(std::string_view id, const Entry& entry, ino_t inode);
+  void EndRemoval(const crypto::Sha256Digest& key, const Entry& entry, bool removed);
+  // Scrub (shard_store_scan.cc).
   absl::StatusOr<bool> HashMatches(std::string_view id, uint64_t* bytes, ino_t* inode) const;
   void DeleteIfSameFile(std::string_view id, ino_t inode);
   void NoteScrubbed(std::string_view id, bool corrupt);
   static absl::StatusOr<std::optional<crypto::Sha256Digest>> ParseCursor(std::string_view c);
 
   const std::string dir_;
+  const std::function<absl::Status(const std::string&)> fsync_dir_;
   UniqueFd lock_fd_;
   mutable std::mutex mu_;
-  Index index_;                                    // guarded by mu_
+  std::condition_variable claim_dropped_;          // signalled whenever claimed_ shrinks
+  Index index_;                                    // guarded by mu_; durable shards only
+  absl::btree_set<crypto::Sha256Digest> claimed_;  // guarded by mu_; files being changed
   uint64_t capacity_ = 0;                          // set once by Init
-  uint64_t used_ = 0;                              // guarded by mu_
+  uint64_t used_ = 0;                              // guarded by mu_; incl. files being unlinked
   uint64_t reserved_ = 0;                          // guarded by mu_
-  uint64_t temp_counter_ = 0;                      // guarded by mu_
+  std::atomic<uint64_t> temp_counter_{0};          // names temporary files uniquely
   bool write_failed_ = false;                      // guarded by mu_; the last disk write failed
   absl::btree_set<crypto::Sha256Digest> corrupt_;  // guarded by mu_; held shards scrub found bad
+  // Guarded by mu_: fan-out folders (by their first one or two digest bytes) this process made
+  // sure exist with a durable entry in their parent. Folders are never removed, so a set bit
+  // stays true; bit ab.cd is set only with bit ab.
+  std::bitset<256> durable_level1_;
+  std::bitset<65536> durable_level2_;
 };
 
 }  // namespace datamesh::chunk_store

@@ -179,20 +179,15 @@ absl::StatusOr<bool> ShardStore::HashMatches(std::string_view id, uint64_t* byte
 }
 
 // Deletes the shard only if its file is still the one that was hashed: a repair may have
-// replaced it with a good copy since.
+// replaced it with a good copy since (which is then out of the index only for a stat).
 void ShardStore::DeleteIfSameFile(std::string_view id, ino_t inode) {
-  const std::string path = ShardPath(id);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = index_.find(DigestOf(id));
-  struct stat st;
-  if (it == index_.end() || ::stat(path.c_str(), &st) != 0 || st.st_ino != inode) return;
-  if (::unlink(path.c_str()) != 0) {
-    log::Warn("cannot delete a corrupt shard", {{"shard_id", std::string(id)}});
-    return;
+  std::optional<Entry> entry = TakeShard(DigestOf(id));
+  if (!entry) return;
+  absl::StatusOr<bool> removed = RemoveTakenShard(id, *entry, inode);
+  if (!removed.ok()) {
+    log::Warn("cannot delete a corrupt shard",
+              {{"shard_id", std::string(id)}, {"error", removed.status().ToString()}});
   }
-  used_ -= it->second.size;
-  corrupt_.erase(it->first);
-  index_.erase(it);
 }
 
 }  // namespace datamesh::chunk_store

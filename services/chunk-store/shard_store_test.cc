@@ -1,15 +1,12 @@
 #include "services/chunk-store/shard_store.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <vector>
 
-#include "shared/crypto/hash.h"
+#include "services/chunk-store/shard_store_test_fixture.h"
 #include "shared/testing/status_matchers.h"
 
 namespace datamesh::chunk_store {
@@ -17,48 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::datamesh::testing::StatusIs;
-
-std::string IdOf(std::string_view content) { return *crypto::Sha256Hex(content); }
-
-std::string ReadRange(const ShardStore& store, const std::string& id, uint64_t offset, size_t n) {
-  auto reader = store.OpenShard(id);
-  EXPECT_OK(reader);
-  std::string out(n, '\0');
-  auto got = (*reader)->ReadAt(offset, out.data(), n);
-  EXPECT_OK(got);
-  out.resize(*got);
-  return out;
-}
-
-class ShardStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("dm-shards-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    store_ = OpenStore(0);
-  }
-  void TearDown() override {
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-  std::unique_ptr<ShardStore> OpenStore(uint64_t capacity) {
-    auto store = ShardStore::Open({.data_dir = dir_.string(), .capacity_bytes = capacity});
-    EXPECT_OK(store);
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-  // Closes the current store first: the folder lock admits one store at a time.
-  void Reopen(uint64_t capacity) {
-    store_.reset();
-    store_ = OpenStore(capacity);
-    ASSERT_NE(store_, nullptr);
-  }
-  bool TmpIsEmpty() const { return fs::is_empty(dir_ / "tmp"); }
-
-  fs::path dir_;
-  std::unique_ptr<ShardStore> store_;
-};
 
 TEST_F(ShardStoreTest, StoresAShardUnderItsHashAndReadsItBack) {
   const std::string content = "the quick brown fox";
@@ -208,46 +163,6 @@ TEST_F(ShardStoreTest, CapacityIsEnforcedBeforeWriting) {
   ASSERT_OK((*first)->Commit());
   EXPECT_EQ(store_->Usage().used_bytes, 100u);
   EXPECT_EQ(store_->Condition(), StoreCondition::kReadOnly);
-}
-
-TEST_F(ShardStoreTest, ConcurrentPutsNeverExceedCapacity) {
-  ASSERT_NO_FATAL_FAILURE(Reopen(5 * 1000));
-  std::atomic<int> stored{0};
-  std::atomic<int> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 16; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string content(1000, static_cast<char>('A' + t));
-      absl::StatusOr<PutResult> r = store_->Put(IdOf(content), content);
-      if (r.ok()) ++stored;
-      if (r.status().code() == absl::StatusCode::kResourceExhausted) ++refused;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(stored.load(), 5);
-  EXPECT_EQ(refused.load(), 11);
-  EXPECT_EQ(store_->Usage().used_bytes, 5000u);
-  EXPECT_EQ(store_->Usage().reserved_bytes, 0u);
-  EXPECT_TRUE(TmpIsEmpty());
-}
-
-TEST_F(ShardStoreTest, ConcurrentPutsOfOneShardWriteItOnce) {
-  const std::string content(100000, 'z');
-  const std::string id = IdOf(content);
-  std::atomic<int> written{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      absl::StatusOr<PutResult> r = store_->Put(id, content);
-      EXPECT_OK(r);
-      if (r.ok() && !r->already_present) ++written;
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(written.load(), 1);
-  EXPECT_EQ(store_->Usage().shard_count, 1u);
-  EXPECT_EQ(store_->Usage().used_bytes, content.size());
-  EXPECT_TRUE(TmpIsEmpty());
 }
 
 TEST_F(ShardStoreTest, ListsInIdOrderWithCursorsAndAStoredBeforeFilter) {
