@@ -25,7 +25,8 @@ class FakePlacement : public Placement {
     }
   }
   absl::StatusOr<std::vector<NodeRef>> Place(const std::string& key, int n, uint64_t,
-                                             const std::vector<std::string>& exclude) override {
+                                             const std::vector<std::string>& exclude,
+                                             bool allow_fewer) override {
     std::vector<NodeRef> out;
     for (const NodeRef& node : nodes_) {
       if (static_cast<int>(out.size()) == n) break;
@@ -33,7 +34,9 @@ class FakePlacement : public Placement {
         out.push_back(node);
       }
     }
-    if (static_cast<int>(out.size()) < n) return absl::UnavailableError("not enough nodes");
+    if (static_cast<int>(out.size()) < n && !allow_fewer) {
+      return absl::UnavailableError("not enough nodes");
+    }
     return out;
   }
   absl::StatusOr<std::set<std::string>> UpNodes() override {

@@ -176,6 +176,10 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
            "Segments an upload encodes and writes at once");
   f.AddInt("prefetch-segments", &o.prefetch_segments,
            "Segments a download reads ahead of the one it sends");
+  f.AddInt("write-tolerance", &o.write_tolerance,
+           "Node losses the shards an upload wrote must survive before a segment is "
+           "acknowledged; with fewer nodes up than k + m, shards double up as long as this holds "
+           "(1 to --parity-shards)");
   f.AddDuration("shard-timeout", &o.shard_timeout, "Deadline of one shard read or write");
   f.AddDuration("worker-interval", &o.worker_interval,
                 "Period of the outbox, shard-deletion and intent-refresh workers");
@@ -205,6 +209,12 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
   }
   if (o.data_shards < 1 || o.parity_shards < 0 || o.data_shards + o.parity_shards > 64) {
     return absl::InvalidArgumentError("k + m must be at most 64 (dht places up to 64 nodes)");
+  }
+  // 0 would acknowledge segments one node loss away from data loss.
+  if (o.write_tolerance < 1 || o.write_tolerance > o.parity_shards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--write-tolerance must be 1 to --parity-shards (", o.parity_shards, "): a segment must "
+        "survive at least one node loss when acknowledged, and k + m shards survive at most m"));
   }
   if (o.repair_interval <= absl::ZeroDuration() || o.scrub_interval <= absl::ZeroDuration() ||
       o.worker_interval <= absl::ZeroDuration() || o.gc_interval <= absl::ZeroDuration() ||
@@ -241,6 +251,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.pipeline.inline_max_bytes = o.inline_max_bytes;
   deps.pipeline.segments_in_flight = static_cast<int>(o.segments_in_flight);
   deps.pipeline.prefetch_segments = static_cast<int>(o.prefetch_segments);
+  deps.pipeline.write_tolerance = static_cast<int>(o.write_tolerance);
   deps.bus = rt.bus();
   deps.quota = parts->quota.get();
   deps.source = rt.source();

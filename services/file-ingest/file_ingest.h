@@ -30,6 +30,7 @@ struct FileIngestOptions {
   int64_t inline_max_bytes = 4096;
   int64_t segments_in_flight = 4;
   int64_t prefetch_segments = 2;
+  int64_t write_tolerance = 1;
   absl::Duration shard_timeout = absl::Seconds(10);
   absl::Duration worker_interval = absl::Seconds(5);
   absl::Duration repair_interval = absl::Minutes(5);

@@ -6,6 +6,7 @@
 
 #include "file_ingest_migrations.h"
 #include "services/file-ingest/fake_backends.h"
+#include "services/file-ingest/file_ingest.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "shared/bus/bus.h"
 #include "shared/crypto/random.h"
@@ -231,6 +232,20 @@ TEST_F(FileServiceTest, DeleteListHealthAndEvents) {
   EXPECT_EQ(shards_.count(), 12u);
   ASSERT_TRUE(Download("bob", b.file().id(), &out).ok());
   EXPECT_EQ(out, data);
+}
+
+TEST(FileIngestOptionsTest, WriteToleranceIsOneToParityShards) {
+  FileIngestOptions o;
+  o.dht_addr = "127.0.0.1:1";
+  EXPECT_OK(ValidateOptions(o));  // the default, 1
+  for (int64_t bad : {int64_t{0}, int64_t{-1}, int64_t{3}}) {
+    o.write_tolerance = bad;
+    absl::Status s = ValidateOptions(o);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << bad;
+    EXPECT_NE(s.message().find("--write-tolerance"), std::string_view::npos) << s.message();
+  }
+  o.write_tolerance = 2;
+  EXPECT_OK(ValidateOptions(o));
 }
 
 }  // namespace

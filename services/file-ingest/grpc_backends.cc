@@ -87,13 +87,15 @@ GrpcPlacement::GrpcPlacement(const std::string& dht_address, absl::Duration time
 
 absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key, int n,
                                                           uint64_t shard_size,
-                                                          const std::vector<std::string>& exclude) {
+                                                          const std::vector<std::string>& exclude,
+                                                          bool allow_fewer) {
   grpc::ClientContext ctx;
   SetDeadline(ctx, timeout_);
   dht::v1::PlaceRequest req;
   req.set_key(key);
   req.set_n(n);
   req.set_shard_size(shard_size);
+  req.set_allow_fewer(allow_fewer);
   for (const std::string& id : exclude) req.add_exclude_node_ids(id);
   dht::v1::PlaceResponse resp;
   absl::Status status = FromGrpcStatus(stub_->Place(&ctx, req, &resp));

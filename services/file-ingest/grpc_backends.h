@@ -41,7 +41,8 @@ class GrpcPlacement final : public Placement {
   GrpcPlacement(const std::string& dht_address, absl::Duration timeout);
 
   absl::StatusOr<std::vector<NodeRef>> Place(const std::string& key, int n, uint64_t shard_size,
-                                             const std::vector<std::string>& exclude) override;
+                                             const std::vector<std::string>& exclude,
+                                             bool allow_fewer) override;
   absl::StatusOr<std::set<std::string>> UpNodes() override;
 
  private:

@@ -2,6 +2,7 @@
 // seams (placement and shard store).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -9,6 +10,7 @@
 
 #include "services/file-ingest/download_pipeline.h"
 #include "services/file-ingest/fake_backends.h"
+#include "services/file-ingest/redundancy.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/upload_pipeline.h"
 #include "shared/crypto/random.h"
@@ -36,8 +38,9 @@ class PipelineTest : public ::testing::Test {
   }
 
   // Uploads `data` in 1000-byte pieces; fills content_ and segments_.
-  void Upload(const std::string& data) {
-    UploadPipeline p(options_, *codec_, placement_, store_, {"content-1", "abcd", &key_}, false);
+  void Upload(const std::string& data) { Upload(data, placement_); }
+  void Upload(const std::string& data, Placement& placement) {
+    UploadPipeline p(options_, *codec_, placement, store_, {"content-1", "abcd", &key_}, false);
     for (size_t at = 0; at < data.size(); at += 1000) {
       ASSERT_OK(p.Write(std::string_view(data).substr(at, 1000)));
     }
@@ -70,6 +73,18 @@ class PipelineTest : public ::testing::Test {
                                  });
     if (!s.ok()) return s;
     return out;
+  }
+
+  // Shards of `seg` per node id.
+  static std::map<std::string, uint32_t> PerNode(const SegmentRecord& seg) {
+    std::map<std::string, uint32_t> per_node;
+    for (const ShardRecord& s : seg.shards) ++per_node[s.node.id];
+    return per_node;
+  }
+  static std::vector<uint32_t> Counts(const std::map<std::string, uint32_t>& per_node) {
+    std::vector<uint32_t> counts;
+    for (const auto& [node, count] : per_node) counts.push_back(count);
+    return counts;
   }
 
   static std::string Data(size_t n) {
@@ -161,33 +176,127 @@ TEST_F(PipelineTest, FailedPutIsReplacedOnAnotherNode) {
   EXPECT_EQ(*back, data);
 }
 
-TEST_F(PipelineTest, APassingPutFailureIsRetriedOnTheSameNodeWhenNoOtherIsLeft) {
+TEST_F(PipelineTest, APassingFailureOfEveryNodeIsRetriedOnTheSameNode) {
   FakePlacement six(6);  // exactly k + m: no other node to move to
-  store_.FailNextPuts("node-3", 1);
-  UploadPipeline p(options_, *codec_, six, store_, {"c", "abcd", &key_}, false);
-  ASSERT_OK(p.Write(Data(2 * kSeg)));
-  auto out = p.Finish();
-  ASSERT_OK(out);
-  for (const SegmentRecord& seg : out->segments) {
-    std::set<std::string> nodes;
-    for (const ShardRecord& s : seg.shards) nodes.insert(s.node.id);
-    EXPECT_EQ(nodes.size(), 6u);
-  }
-  EXPECT_EQ(store_.count(), 2u * 6u);
-}
-
-TEST_F(PipelineTest, ADeadNodeWithNoOtherLeftIsUnavailable) {
-  FakePlacement six(6);
-  store_.Kill("node-3");
+  for (int i = 0; i < 6; ++i) store_.FailNextPuts("node-" + std::to_string(i), 1);
   UploadPipeline p(options_, *codec_, six, store_, {"c", "abcd", &key_}, false);
   ASSERT_OK(p.Write(Data(kSeg)));
-  EXPECT_THAT(p.Finish(), StatusIs(absl::StatusCode::kUnavailable));
+  auto out = p.Finish();
+  ASSERT_OK(out);
+  // No node took a shard at first, so none could take another's: each waits for its own.
+  EXPECT_EQ(PerNode(out->segments[0]).size(), 6u);
+  EXPECT_EQ(store_.count(), 6u);
 }
 
-TEST_F(PipelineTest, TooFewNodesIsUnavailable) {
-  FakePlacement few(5);
-  UploadPipeline p(options_, *codec_, few, store_, {"c", "abcd", &key_}, false);
+// A node that died but is still listed (dht has not declared it down yet): its shard goes to
+// the live node of the segment holding the fewest, and the upload succeeds.
+TEST_F(PipelineTest, AFailedPutWithNoFreeNodeLandsOnALiveNodeOfTheSegment) {
+  FakePlacement six(6);
+  store_.Kill("node-3");
+  std::string data = Data(2 * kSeg);
+  Upload(data, six);
+  for (const SegmentRecord& seg : segments_) {
+    const std::map<std::string, uint32_t> per_node = PerNode(seg);
+    EXPECT_EQ(per_node.size(), 5u);
+    EXPECT_EQ(per_node.count("node-3"), 0u);
+    EXPECT_EQ(NodeLossesSurvived(Counts(per_node), 4), 1);
+  }
+  EXPECT_EQ(store_.count(), 2u * 6u);
+  auto back = Download(0, data.size());
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, data);
+}
+
+// 4+2 on 5, 4 and 3 nodes: 2-1-1-1-1, 2-2-1-1 and 2-2-2 shards per node each survive one loss.
+TEST_F(PipelineTest, FewerNodesThanShardsDoubleUpAndSurviveOneLoss) {
+  for (int nodes : {5, 4, 3}) {
+    SCOPED_TRACE(nodes);
+    FakePlacement few(nodes);
+    FakeShardStore store;
+    std::string data = Data(2 * kSeg + 1);
+    UploadPipeline p(options_, *codec_, few, store, {"c", "abcd", &key_}, false);
+    ASSERT_OK(p.Write(data));
+    auto out = p.Finish();
+    ASSERT_OK(out);
+    ASSERT_EQ(out->segments.size(), 3u);
+    for (const SegmentRecord& seg : out->segments) {
+      EXPECT_EQ(seg.shards.size(), 6u);
+      const std::map<std::string, uint32_t> per_node = PerNode(seg);
+      EXPECT_EQ(per_node.size(), static_cast<size_t>(nodes));
+      const std::vector<uint32_t> counts = Counts(per_node);
+      EXPECT_EQ(*std::max_element(counts.begin(), counts.end()), 2u);
+      const SegmentRedundancy r = MeasureSegment(seg.shards, *few.UpNodes(), 4);
+      EXPECT_EQ(r.live_shards, 6u);
+      EXPECT_EQ(r.node_losses_tolerated, 1);
+      EXPECT_EQ(RedundancyState(r.node_losses_tolerated, 2), "degraded");
+    }
+    EXPECT_EQ(store.count(), 3u * 6u);
+    uint64_t shard_bytes = 0;
+    for (const SegmentRecord& seg : out->segments) shard_bytes += 6 * seg.shard_size;
+    EXPECT_EQ(out->stored_bytes, shard_bytes);
+  }
+}
+
+TEST_F(PipelineTest, TwoNodesCannotSurviveALossAndWriteNothing) {
+  FakePlacement two(2);
+  UploadPipeline p(options_, *codec_, two, store_, {"c", "abcd", &key_}, false);
   ASSERT_OK(p.Write(Data(kSeg + 1)));
+  auto out = p.Finish();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(out.status().GetPayload(kStorageNodesPayload).has_value());
+  EXPECT_EQ(out.status().message(),
+            "not enough storage nodes: 2 up with room, 3 needed to survive 1 more loss");
+  EXPECT_EQ(store_.count(), 0u);
+  EXPECT_TRUE(p.WrittenShards().empty());
+}
+
+TEST_F(PipelineTest, NoNodeUpIsUnavailable) {
+  FakePlacement none(0);
+  UploadPipeline p(options_, *codec_, none, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
+  auto out = p.Finish();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(out.status().GetPayload(kStorageNodesPayload).has_value());
+}
+
+// Three nodes listed, one dead: its two shards can only double up on the other two (3-3),
+// which one more loss would break. What was written is reported for clean-up.
+TEST_F(PipelineTest, WrittenShardsShortOfTheQuorumFailTheUpload) {
+  FakePlacement three(3);
+  store_.Kill("node-1");
+  UploadPipeline p(options_, *codec_, three, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
+  auto out = p.Finish();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(out.status().GetPayload(kStorageNodesPayload).has_value());
+  EXPECT_NE(out.status().message().find("6 of 6 written to 2 nodes, 3 needed"),
+            std::string_view::npos)
+      << out.status().message();
+  EXPECT_EQ(p.WrittenShards().size(), store_.count());
+}
+
+TEST_F(PipelineTest, ToleratingTwoLossesNeedsSixNodes) {
+  options_.write_tolerance = 2;
+  FakePlacement five(5);
+  UploadPipeline p(options_, *codec_, five, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
+  auto out = p.Finish();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(out.status().message(),
+            "not enough storage nodes: 5 up with room, 6 needed to survive 2 more losses");
+  FakePlacement six(6);
+  UploadPipeline q(options_, *codec_, six, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(q.Write(Data(kSeg)));
+  auto ok = q.Finish();
+  ASSERT_OK(ok);
+  EXPECT_EQ(PerNode(ok->segments[0]).size(), 6u);
+}
+
+TEST_F(PipelineTest, ToleranceZeroCountsAsOne) {
+  options_.write_tolerance = 0;
+  FakePlacement two(2);
+  UploadPipeline p(options_, *codec_, two, store_, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
   EXPECT_THAT(p.Finish(), StatusIs(absl::StatusCode::kUnavailable));
 }
 

@@ -6,6 +6,34 @@
 
 namespace datamesh::file_ingest {
 
+int NodeLossesSurvived(std::vector<uint32_t> per_node, uint32_t data_shards) {
+  uint32_t left = 0;
+  for (uint32_t count : per_node) left += count;
+  if (left < data_shards) return -1;
+  std::sort(per_node.begin(), per_node.end(), std::greater<>());
+  int survived = 0;
+  for (uint32_t count : per_node) {
+    if (left - count < data_shards) break;
+    left -= count;
+    ++survived;
+  }
+  return survived;
+}
+
+std::vector<uint32_t> RoundRobinCounts(uint32_t shards, uint32_t nodes) {
+  std::vector<uint32_t> counts(nodes, 0);
+  for (uint32_t i = 0; i < shards && nodes > 0; ++i) ++counts[i % nodes];
+  return counts;
+}
+
+uint32_t NodesNeededToSurvive(uint32_t shards, uint32_t data_shards, int losses) {
+  // More nodes than shards adds nothing: each already holds at most one.
+  for (uint32_t nodes = 1; nodes <= shards; ++nodes) {
+    if (NodeLossesSurvived(RoundRobinCounts(shards, nodes), data_shards) >= losses) return nodes;
+  }
+  return 0;
+}
+
 SegmentRedundancy MeasureSegment(const std::vector<ShardRecord>& shards,
                                  const std::set<std::string>& up, uint32_t data_shards) {
   std::map<std::string, uint32_t> per_node;
@@ -15,18 +43,9 @@ SegmentRedundancy MeasureSegment(const std::vector<ShardRecord>& shards,
     ++per_node[s.node.id];
     ++r.live_shards;
   }
-  if (r.live_shards < data_shards) return r;
-  // The worst case loses the nodes holding the most shards first.
   std::vector<uint32_t> counts;
   for (const auto& [node, count] : per_node) counts.push_back(count);
-  std::sort(counts.begin(), counts.end(), std::greater<>());
-  uint32_t left = r.live_shards;
-  r.node_losses_tolerated = 0;
-  for (uint32_t count : counts) {
-    if (left - count < data_shards) break;
-    left -= count;
-    ++r.node_losses_tolerated;
-  }
+  r.node_losses_tolerated = NodeLossesSurvived(std::move(counts), data_shards);
   return r;
 }
 

@@ -22,6 +22,19 @@ struct SegmentRedundancy {
   int node_losses_tolerated = -1;
 };
 
+// How many of the nodes holding shards of one segment (`per_node`: shards on each node) may
+// fail with `data_shards` still left, losing the fullest nodes first (the worst case); -1 when
+// fewer than `data_shards` are held at all. Both health and the upload's write quorum use it.
+int NodeLossesSurvived(std::vector<uint32_t> per_node, uint32_t data_shards);
+
+// Shards per node when `shards` are dealt over `nodes` nodes (shard i on node i % nodes): the
+// most even layout, so the one surviving the most losses. Empty when `nodes` is 0.
+std::vector<uint32_t> RoundRobinCounts(uint32_t shards, uint32_t nodes);
+
+// The fewest nodes over which a round-robin layout of `shards` survives `losses` node losses;
+// 0 when no number of nodes does (`losses` > shards - data_shards).
+uint32_t NodesNeededToSurvive(uint32_t shards, uint32_t data_shards, int losses);
+
 // `shards` of one segment written with `data_shards` (k) data shards; `up` the live node ids.
 SegmentRedundancy MeasureSegment(const std::vector<ShardRecord>& shards,
                                  const std::set<std::string>& up, uint32_t data_shards);

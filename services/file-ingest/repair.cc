@@ -105,10 +105,10 @@ absl::StatusOr<std::vector<NodeRef>> SegmentRepairer::PlaceLost(const RepairTask
   for (const ShardRecord& s : seg.shards) exclude.push_back(s.node.id);
   const int n = static_cast<int>(task.lost.size());
   const std::string& key = seg.shards.front().shard_id;
-  auto nodes = placement_.Place(key, n, seg.shard_size, exclude);
+  auto nodes = placement_.Place(key, n, seg.shard_size, exclude, /*allow_fewer=*/false);
   if (!nodes.ok() && !task.spread_only() &&
       (absl::IsUnavailable(nodes.status()) || absl::IsFailedPrecondition(nodes.status()))) {
-    nodes = placement_.Place(key, n, seg.shard_size, {});
+    nodes = placement_.Place(key, n, seg.shard_size, {}, /*allow_fewer=*/false);
   }
   if (nodes.ok() && static_cast<int>(nodes->size()) != n) {
     return absl::UnavailableError("too few storage nodes to place rebuilt shards");

@@ -132,6 +132,28 @@ TEST(RedundancyTest, CountsNodeLossesInTheWorstCase) {
   EXPECT_EQ(RedundancyState(-1, 2), "lost");
 }
 
+TEST(RedundancyTest, NodeLossesSurvivedDropsTheFullestNodesFirst) {
+  EXPECT_EQ(NodeLossesSurvived({1, 1, 1, 1, 1, 1}, 4), 2);
+  EXPECT_EQ(NodeLossesSurvived({1, 2, 1, 1, 1}, 4), 1);
+  EXPECT_EQ(NodeLossesSurvived({2, 2, 1, 1}, 4), 1);
+  EXPECT_EQ(NodeLossesSurvived({2, 2, 2}, 4), 1);
+  EXPECT_EQ(NodeLossesSurvived({3, 3}, 4), 0);
+  EXPECT_EQ(NodeLossesSurvived({1, 1, 1}, 4), -1);
+  EXPECT_EQ(NodeLossesSurvived({}, 4), -1);
+}
+
+TEST(RedundancyTest, RoundRobinLayoutsAndTheNodesAQuorumNeeds) {
+  EXPECT_EQ(RoundRobinCounts(6, 5), (std::vector<uint32_t>{2, 1, 1, 1, 1}));
+  EXPECT_EQ(RoundRobinCounts(6, 4), (std::vector<uint32_t>{2, 2, 1, 1}));
+  EXPECT_EQ(RoundRobinCounts(6, 3), (std::vector<uint32_t>{2, 2, 2}));
+  EXPECT_TRUE(RoundRobinCounts(6, 0).empty());
+  EXPECT_EQ(NodesNeededToSurvive(6, 4, 1), 3u);
+  EXPECT_EQ(NodesNeededToSurvive(6, 4, 2), 6u);
+  EXPECT_EQ(NodesNeededToSurvive(6, 4, 3), 0u);  // m = 2: no layout survives three
+  EXPECT_EQ(NodesNeededToSurvive(12, 8, 1), 3u);  // 4-4-4
+  EXPECT_EQ(NodesNeededToSurvive(14, 10, 2), 7u);  // 2 x 7
+}
+
 class SegmentRepairerTest : public ::testing::Test {
  protected:
   void SetUp() override {

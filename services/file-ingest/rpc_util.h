@@ -9,13 +9,10 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/file-ingest/shard_backend.h"  // kStorageNodesPayload
 #include "shared/status/grpc_status.h"
 
 namespace datamesh::file_ingest {
-
-// Marks an UNAVAILABLE that means "not enough storage nodes to place a file"; the upload answers
-// it with `dm-error-code: STORAGE_UNAVAILABLE` so the edge can show its message.
-inline constexpr char kStorageNodesPayload[] = "type.datamesh/file-ingest.storage-nodes";
 
 // The gRPC answer for `status`, with internals stripped from what the client sees.
 inline grpc::Status Reply(const absl::Status& status) {

@@ -16,6 +16,10 @@
 
 namespace datamesh::file_ingest {
 
+// Marks an UNAVAILABLE that means "not enough storage nodes to place a file"; the upload answers
+// it with `dm-error-code: STORAGE_UNAVAILABLE` so the edge can show its message.
+inline constexpr char kStorageNodesPayload[] = "type.datamesh/file-ingest.storage-nodes";
+
 // A storage node as the manifest records it.
 struct NodeRef {
   std::string id;
@@ -26,10 +30,12 @@ class Placement {
  public:
   virtual ~Placement() = default;
   // `n` distinct writable nodes for the shards of a segment keyed `key`, in shard order,
-  // excluding `exclude` (node ids). FAILED_PRECONDITION/UNAVAILABLE when not enough exist.
+  // excluding `exclude` (node ids). FAILED_PRECONDITION/UNAVAILABLE when not enough exist,
+  // unless `allow_fewer`: then every eligible node, up to n (possibly none), still spread
+  // over zones -- the caller decides whether that many will do.
   [[nodiscard]] virtual absl::StatusOr<std::vector<NodeRef>> Place(
-      const std::string& key, int n, uint64_t shard_size,
-      const std::vector<std::string>& exclude) = 0;
+      const std::string& key, int n, uint64_t shard_size, const std::vector<std::string>& exclude,
+      bool allow_fewer) = 0;
   // Ids of the nodes that are up now.
   [[nodiscard]] virtual absl::StatusOr<std::set<std::string>> UpNodes() = 0;
 };

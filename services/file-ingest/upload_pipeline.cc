@@ -1,7 +1,13 @@
 #include "services/file-ingest/upload_pipeline.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/file-ingest/redundancy.h"
 #include "services/file-ingest/segment_codec.h"
 #include "shared/crypto/aead.h"
 #include "shared/crypto/encoding.h"
@@ -14,12 +20,50 @@ namespace {
 // each attempt.
 constexpr absl::Duration kSameNodeRetryPause = absl::Milliseconds(250);
 
+// UNAVAILABLE marked as "not enough storage nodes", so the client sees `message`.
+absl::Status StorageNodesError(const std::string& message) {
+  absl::Status status = absl::UnavailableError(message);
+  status.SetPayload(kStorageNodesPayload, absl::Cord("1"));
+  return status;
+}
+
+std::string MoreLosses(int n) { return n == 1 ? "1 more loss" : absl::StrCat(n, " more losses"); }
+
 }  // namespace
+
+// Where one segment's shards went so far. Used by the segment's own job only.
+struct UploadPipeline::SegmentWrites {
+  std::vector<std::string> used;  // every node a shard of the segment was sent to
+  std::map<std::string, std::pair<NodeRef, uint32_t>> held;  // node id -> shards acknowledged
+  std::set<std::string> refused;  // nodes a PUT of the segment failed on: maybe dead
+
+  void Held(const NodeRef& node) {
+    auto& [ref, count] = held.try_emplace(node.id, node, 0).first->second;
+    ++count;
+  }
+  std::vector<uint32_t> Counts() const {
+    std::vector<uint32_t> counts;
+    for (const auto& [id, entry] : held) counts.push_back(entry.second);
+    return counts;
+  }
+  // The node that took shards of the segment and refused none, holding the fewest: where an
+  // extra shard costs the least spread.
+  std::optional<NodeRef> LeastLoadedLive() const {
+    const std::pair<NodeRef, uint32_t>* best = nullptr;
+    for (const auto& [id, entry] : held) {
+      if (refused.count(id) == 0 && (best == nullptr || entry.second < best->second)) {
+        best = &entry;
+      }
+    }
+    return best ? std::optional<NodeRef>(best->first) : std::nullopt;
+  }
+};
 
 UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::ErasureCodec& codec,
                                Placement& placement, ShardStore& shards, ContentKey key,
                                bool discard)
     : options_(options),
+      tolerance_(std::max(1, options.write_tolerance)),
       codec_(codec),
       placement_(placement),
       shards_(shards),
@@ -100,18 +144,16 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
   std::string().swap(plain);  // the shards hold everything from here on
   const int n = codec_.total_shards();
   const uint64_t shard_size = enc.block.shard_size();
+  // Up to k + m nodes: with fewer (a node down or full), the segment doubles up shards rather
+  // than failing, as long as the layout meets the write quorum.
   ASSIGN_OR_RETURN(std::vector<NodeRef> nodes,
-                   placement_.Place(enc.shard_ids[0], n, shard_size, {}));
-  if (static_cast<int>(nodes.size()) != n) {
-    return absl::UnavailableError("fewer storage nodes than k + m are available");
-  }
+                   placement_.Place(enc.shard_ids[0], n, shard_size, {}, /*allow_fewer=*/true));
+  RETURN_IF_ERROR(CheckNodesUp(nodes.size()));
   SegmentRecord rec{
       index, enc.plain_size, enc.stored_size, enc.compressed, shard_size, enc.plain_sha256, {}};
-  std::vector<std::string> used;
-  for (int i = 0; i < n; ++i) {
-    rec.shards.push_back({i, enc.shard_ids[i], nodes[i]});
-    used.push_back(nodes[i].id);
-  }
+  SegmentWrites writes;
+  for (int i = 0; i < n; ++i) rec.shards.push_back({i, enc.shard_ids[i], nodes[i % nodes.size()]});
+  for (const NodeRef& node : nodes) writes.used.push_back(node.id);
   std::vector<std::future<absl::Status>> puts;
   for (int i = 0; i < n; ++i) {
     puts.push_back(std::async(std::launch::async, [&, i] {
@@ -122,48 +164,84 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
   for (int i = 0; i < n; ++i) {
     absl::Status put = puts[i].get();
     if (put.ok()) {
+      writes.Held(rec.shards[i].node);
       std::lock_guard<std::mutex> lock(written_mu_);
       written_.push_back(rec.shards[i]);
     } else {
+      writes.refused.insert(rec.shards[i].node.id);
       failed.emplace_back(i, std::move(put));
     }
   }
-  // Re-place failed shards one by one, so no two land on the same new node.
+  // Re-place failed shards one by one, so each sees where the others went. A shard no attempt
+  // could write keeps the last node tried in its record: repair finds it lost there (node down
+  // or shard missing) and rebuilds it, if the quorum below lets the segment through.
   for (auto& [i, failure] : failed) {
-    RETURN_IF_ERROR(PutWithRetry(enc.shard_ids[0], enc.block.shard_view(i), &rec.shards[i],
-                                 shard_size, &used, std::move(failure)));
+    (void)PutWithRetry(enc.shard_ids[0], enc.block.shard_view(i), &rec.shards[i], shard_size,
+                       writes, std::move(failure));
   }
+  RETURN_IF_ERROR(CheckWritten(writes, index));
   return rec;
 }
 
-absl::Status UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard,
-                                          ShardRecord* rec, uint64_t shard_size,
-                                          std::vector<std::string>* used, absl::Status failure) {
+bool UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard,
+                                  ShardRecord* rec, uint64_t shard_size, SegmentWrites& writes,
+                                  absl::Status failure) {
   const NodeRef first = rec->node;
   absl::Status last = std::move(failure);
   for (int attempt = 1; attempt < options_.put_attempts; ++attempt) {
-    auto node = placement_.Place(key, 1, shard_size, *used);
-    if (node.ok() && !node->empty()) {
-      rec->node = (*node)[0];
-      used->push_back(rec->node.id);
-    } else if (absl::IsUnavailable(last) || absl::IsDeadlineExceeded(last)) {
-      // No other node (a network of exactly k + m): the failure may have been passing (a
-      // connection being set up, a node restarting), and a PUT of a shard is idempotent, so
-      // the first node gets another chance after a pause.
-      absl::SleepFor(kSameNodeRetryPause * attempt);
-      rec->node = first;
+    std::optional<NodeRef> next;
+    // A node the segment does not use keeps the spread; a dht error just means "none".
+    auto fresh = placement_.Place(key, 1, shard_size, writes.used, /*allow_fewer=*/true);
+    if (fresh.ok() && !fresh->empty()) {
+      next = (*fresh)[0];
+      writes.used.push_back(next->id);
     } else {
-      return absl::UnavailableError("fewer storage nodes than k + m could be written");
+      // No free node (e.g. a node died and dht still lists it): doubling up on a node that
+      // just took a shard beats failing the upload; the quorum check decides if it is enough.
+      next = writes.LeastLoadedLive();
     }
+    if (!next && (absl::IsUnavailable(last) || absl::IsDeadlineExceeded(last))) {
+      // Every node of the segment refused: the failure may have been passing (a connection
+      // being set up, a node restarting), and a PUT of a shard is idempotent, so the first
+      // node gets another chance after a pause.
+      absl::SleepFor(kSameNodeRetryPause * attempt);
+      next = first;
+    }
+    if (!next) return false;
+    rec->node = *next;
     last = shards_.Put(rec->node, rec->shard_id, shard);
     if (last.ok()) {
+      writes.Held(rec->node);
       std::lock_guard<std::mutex> lock(written_mu_);
       written_.push_back(*rec);
-      return absl::OkStatus();
+      return true;
     }
+    writes.refused.insert(rec->node.id);
   }
-  return absl::UnavailableError(
-      absl::StrCat("fewer storage nodes than k + m could be written: ", last.message()));
+  return false;
+}
+
+absl::Status UploadPipeline::CheckNodesUp(size_t up) const {
+  const uint32_t n = codec_.total_shards();
+  const uint32_t k = codec_.data_shards();
+  if (NodeLossesSurvived(RoundRobinCounts(n, up), k) >= tolerance_) return absl::OkStatus();
+  const uint32_t needed = NodesNeededToSurvive(n, k, tolerance_);
+  return StorageNodesError(absl::StrCat(
+      "not enough storage nodes: ", up, " up with room, ",
+      needed > 0 ? absl::StrCat(needed) : std::string("more than k + m"), " needed to survive ",
+      MoreLosses(tolerance_)));
+}
+
+absl::Status UploadPipeline::CheckWritten(const SegmentWrites& writes, uint64_t index) const {
+  const uint32_t k = codec_.data_shards();
+  if (NodeLossesSurvived(writes.Counts(), k) >= tolerance_) return absl::OkStatus();
+  uint32_t written = 0;
+  for (uint32_t count : writes.Counts()) written += count;
+  return StorageNodesError(absl::StrCat(
+      "not enough storage nodes took the shards of segment ", index, ": ", written, " of ",
+      codec_.total_shards(), " written to ", writes.held.size(), " nodes, ",
+      NodesNeededToSurvive(codec_.total_shards(), k, tolerance_), " needed to survive ",
+      MoreLosses(tolerance_)));
 }
 
 }  // namespace datamesh::file_ingest

@@ -1,12 +1,21 @@
 // UploadPipeline: streams one upload's bytes through segmenting, compression, encryption and
 // erasure coding onto storage nodes, and returns what the manifest needs.
 //
-// Each segment becomes a job on its own thread (encode, place via dht, PutShard to its k + m
-// nodes in parallel); at most `segments_in_flight` jobs run at once, and Write() blocks while
-// the window is full, so memory stays bounded (about segments_in_flight x 3 segments) whatever
-// the file's size. A shard whose node fails is re-placed once per attempt on a node the
-// segment does not use yet. A file whose whole content is at most `inline_max_bytes` is sealed
-// in one piece for the manifest instead (no shards).
+// Each segment becomes a job on its own thread (encode, place via dht, PutShard to its nodes
+// in parallel); at most `segments_in_flight` jobs run at once, and Write() blocks while the
+// window is full, so memory stays bounded (about segments_in_flight x 3 segments) whatever the
+// file's size. A file whose whole content is at most `inline_max_bytes` is sealed in one piece
+// for the manifest instead (no shards).
+//
+// Degraded writes: a segment asks dht for up to k + m distinct nodes; with fewer, shard i goes
+// to node i % count (as even as possible), so one node may hold several shards of a segment.
+// The segment is acknowledged once the shards actually written survive `write_tolerance` more
+// node losses (the write quorum: dropping the nodes holding the most shards still leaves k),
+// e.g. 4+2 on 5, 4 or 3 nodes survives one loss, on 2 nodes none. Otherwise the upload fails
+// with UNAVAILABLE marked kStorageNodesPayload. A shard whose PUT failed moves, per attempt, to
+// a node the segment does not use yet, else to the live node of the segment holding fewest of
+// its shards, else (a passing failure) to the same node after a pause. Repair's spread pass
+// moves doubled-up shards apart once enough nodes are up again.
 //
 // In discard mode (the owner already stores content with the declared SHA-256) bytes are only
 // counted and hashed, and nothing is written.
@@ -39,8 +48,11 @@ struct PipelineOptions {
   int segments_in_flight = 4;
   // Segments a download reads ahead of the one it streams.
   int prefetch_segments = 2;
-  // Placements tried for one shard before the upload fails.
+  // Placements tried for one shard before it counts as not written.
   int put_attempts = 3;
+  // Node losses the written shards of every segment must survive before it is acknowledged;
+  // values below 1 count as 1 (a segment one loss away from data loss is never acknowledged).
+  int write_tolerance = 1;
 };
 
 // What the pipeline produced for the manifest.
@@ -85,13 +97,18 @@ class UploadPipeline {
   // Waits for the oldest job and records its segment.
   absl::Status CollectOldest();
   absl::StatusOr<SegmentRecord> StoreSegment(std::string plain, uint64_t index, bool final);
-  // Writes a shard whose first PUT (to rec->node) failed with `failure`: on another node, or
-  // on the same one again after a pause when no other can take it and the failure may pass.
-  absl::Status PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
-                            uint64_t shard_size, std::vector<std::string>* used,
-                            absl::Status failure);
+  struct SegmentWrites;
+  // Writes a shard whose first PUT (to rec->node) failed with `failure` elsewhere (see the
+  // order above), updating rec->node; false when every attempt failed.
+  bool PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
+                    uint64_t shard_size, SegmentWrites& writes, absl::Status failure);
+  // Whether `up` nodes can hold a segment so it survives write_tolerance losses.
+  absl::Status CheckNodesUp(size_t up) const;
+  // Whether the shards segment `index` actually wrote survive write_tolerance losses.
+  absl::Status CheckWritten(const SegmentWrites& writes, uint64_t index) const;
 
   const PipelineOptions options_;
+  const int tolerance_;  // options_.write_tolerance, at least 1
   const erasure::ErasureCodec& codec_;
   Placement& placement_;
   ShardStore& shards_;

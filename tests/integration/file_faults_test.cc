@@ -4,8 +4,9 @@
 // chunk-stores SIGKILLed while every earlier file still downloads byte-identical -- twice, with
 // full redundancy (each shard on its own node) restored in between.
 //
-// Seven chunk-stores, not six: with RS 4+2 every segment needs six distinct writable nodes, so
-// only a seventh lets uploads succeed while one node is full.
+// Seven chunk-stores, not six: with RS 4+2 a seventh keeps six distinct writable nodes while
+// one node is full, so those uploads get full spread (with six they would be degraded writes,
+// two shards of a segment on one node; degraded_writes_test.cc covers that).
 //
 // File content is a deterministic function of (seed, offset), so uploads are generated and
 // downloads verified chunk by chunk without holding a file in memory. Tests run in declaration

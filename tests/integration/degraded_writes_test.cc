@@ -1,0 +1,228 @@
+// Degraded writes on the whole local stack with six chunk-stores (RS 4+2 wants six distinct
+// nodes): with one chunk-store SIGKILLed -- at once, before dht declares it down -- and then a
+// second, uploads still succeed with some nodes holding two shards of a segment (each segment
+// survives one more loss) and download byte-identical; once both are back, repair's spread
+// pass gives every shard its own node again and every file is "healthy".
+//
+// file-ingest runs with a short --repair-interval (DM_REPAIR_INTERVAL), so a spread move that
+// failed because a channel to a restarted store was still reconnecting is retried soon.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <functional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "datamesh/chunk/v1/chunk.grpc.pb.h"
+#include "datamesh/dht/v1/dht.grpc.pb.h"
+#include "datamesh/file/v1/file.grpc.pb.h"
+#include "shared/crypto/random.h"
+#include "shared/crypto/x25519.h"
+#include "shared/testing/status_matchers.h"
+#include "shared/testing/test_stack.h"
+
+namespace datamesh {
+namespace {
+
+using ::datamesh::testing::RunCommand;
+using ::datamesh::testing::TestStack;
+using file::v1::FileService;
+
+constexpr int kChunkStores = 6;
+constexpr size_t kFileBytes = (8 << 20) + 5;  // three 4 MiB segments
+
+template <typename Service>
+std::unique_ptr<typename Service::Stub> NewStub(const std::string& address) {
+  return Service::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+std::chrono::system_clock::time_point In(int seconds) {
+  return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
+}
+
+bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  return true;
+}
+
+struct Stored {
+  std::string id;
+  std::string content;
+};
+
+class DegradedWritesTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    setenv("DM_REPAIR_INTERVAL", "5s", 1);  // read by file-ingest only
+    auto stack = TestStack::Start({.services = true, .chunk_stores = kChunkStores});
+    ASSERT_OK(stack);
+    stack_ = stack->release();
+    auto key = crypto::X25519PrivateKey::Generate();
+    ASSERT_OK(key);
+    public_key_ = key->public_key();
+    private_key_ = std::string(key->ToBytes().value().view());
+    ASSERT_TRUE(WaitFor([] { return UpNodeIds().size() == kChunkStores; }, absl::Seconds(60)));
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(stack_, nullptr);
+    files_ = NewStub<FileService>(stack_->Env("DM_FILE_INGEST_GRPC_ADDR"));
+  }
+
+  static std::set<std::string> UpNodeIds() {
+    auto dht = NewStub<dht::v1::DhtService>(stack_->Env("DM_DHT_GRPC_ADDR"));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(5));
+    dht::v1::ListNodesRequest req;
+    req.set_state(dht::v1::NODE_STATE_UP);
+    req.mutable_page()->set_limit(1000);
+    dht::v1::ListNodesResponse resp;
+    std::set<std::string> ids;
+    if (!dht->ListNodes(&ctx, req, &resp).ok()) return ids;
+    for (const auto& node : resp.nodes()) ids.insert(node.id());
+    return ids;
+  }
+  static std::string NodeId(int store) {
+    auto chunk = NewStub<chunk::v1::ChunkService>(
+        stack_->Env(absl::StrCat("DM_CHUNK_STORE_", store, "_GRPC_ADDR")));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(5));
+    chunk::v1::StatsResponse resp;
+    EXPECT_TRUE(chunk->Stats(&ctx, chunk::v1::StatsRequest(), &resp).ok());
+    return resp.node_id();
+  }
+  static absl::Status Kill(int store) {
+    return stack_->Devstack(absl::StrCat("kill-instance chunk-store-", store)).status();
+  }
+  // TestStack::Devstack appends --dir after the name, which start-instance would not accept.
+  static absl::Status Restart(int store) {
+    return RunCommand(absl::StrCat(TestStack::SourceDir(),
+                                   "/tools/devstack/devstack start-instance --dir '", stack_->dir(),
+                                   "' --bin '", TestStack::BinaryDir(), "/bin' chunk-store-", store))
+        .status();
+  }
+
+  // One attempt, no retry: a degraded write must succeed the first time.
+  Stored Upload(const std::string& name) {
+    Stored f{"", crypto::RandomBytes(kFileBytes).value()};
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(60));
+    file::v1::UploadResponse resp;
+    auto writer = files_->Upload(&ctx, &resp);
+    file::v1::UploadRequest req;
+    req.mutable_header()->set_owner_id("degraded-owner");
+    req.mutable_header()->set_name(name);
+    req.mutable_header()->set_owner_public_key(public_key_);
+    req.mutable_header()->set_declared_size(f.content.size());
+    bool open = writer->Write(req);
+    for (size_t at = 0; open && at < f.content.size(); at += 1 << 20) {
+      file::v1::UploadRequest chunk;
+      chunk.set_chunk(f.content.substr(at, 1 << 20));
+      open = writer->Write(chunk);
+    }
+    writer->WritesDone();
+    grpc::Status s = writer->Finish();
+    EXPECT_TRUE(s.ok()) << name << ": " << s.error_code() << " " << s.error_message();
+    if (s.ok()) f.id = resp.file().id();
+    return f;
+  }
+  ::testing::AssertionResult DownloadMatches(const Stored& f) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(60));
+    file::v1::DownloadRequest req;
+    req.set_owner_id("degraded-owner");
+    req.set_file_id(f.id);
+    req.set_private_key(private_key_);
+    auto reader = files_->Download(&ctx, req);
+    file::v1::DownloadResponse msg;
+    std::string got;
+    while (reader->Read(&msg)) got += msg.chunk();
+    grpc::Status s = reader->Finish();
+    if (!s.ok()) return ::testing::AssertionFailure() << f.id << ": " << s.error_message();
+    if (got != f.content) return ::testing::AssertionFailure() << f.id << ": bytes differ";
+    return ::testing::AssertionSuccess();
+  }
+  file::v1::GetHealthResponse Health(const Stored& f) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(10));
+    file::v1::GetHealthRequest req;
+    req.set_owner_id("degraded-owner");
+    req.set_file_id(f.id);
+    file::v1::GetHealthResponse health;
+    EXPECT_TRUE(files_->GetHealth(&ctx, req, &health).ok());
+    return health;
+  }
+  // Uploads `count` files, each of which must download byte-identical and survive one more
+  // node loss ("degraded" when a node holds two shards of a segment).
+  void UploadSurvivingOneLoss(const std::string& prefix, int count) {
+    for (int i = 0; i < count; ++i) {
+      Stored f = Upload(absl::StrCat(prefix, "/", i));
+      if (f.id.empty()) continue;
+      EXPECT_TRUE(DownloadMatches(f));
+      const file::v1::GetHealthResponse h = Health(f);
+      EXPECT_TRUE(h.state() == "degraded" || h.state() == "healthy") << h.state();
+      EXPECT_GE(h.min_node_losses_tolerated(), 1) << f.id;
+      degraded_ += h.state() == "degraded" ? 1 : 0;
+      stored_.push_back(std::move(f));
+    }
+  }
+
+  static inline TestStack* stack_ = nullptr;
+  static inline std::string public_key_;
+  static inline std::string private_key_;
+  std::unique_ptr<FileService::Stub> files_;
+  std::vector<Stored> stored_;
+  int degraded_ = 0;  // uploads that doubled up shards
+};
+
+TEST_F(DegradedWritesTest, UploadsGoOnWithOneAndTwoStoresDownAndSpreadOutOnceBack) {
+  const std::string first = NodeId(1), second = NodeId(2);
+  ASSERT_FALSE(first.empty());
+  ASSERT_OK(Kill(1));
+  // dht still lists the dead store (it waits 15 s for heartbeats): placement picks it, its
+  // PUTs fail and its shards double up on the live nodes of the segment.
+  UploadSurvivingOneLoss("one-down", 3);
+  EXPECT_TRUE(UpNodeIds().count(first)) << "dht declared the store down before the uploads ran";
+
+  ASSERT_OK(Kill(2));
+  UploadSurvivingOneLoss("two-down", 2);
+  // Once dht knows, placement returns the four live stores only (2-2-1-1).
+  ASSERT_TRUE(WaitFor([&] { return !UpNodeIds().count(first) && !UpNodeIds().count(second); },
+                      absl::Seconds(40)));
+  UploadSurvivingOneLoss("declared-down", 1);
+  for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
+  // Six stores with one or two gone: every segment had to double up somewhere.
+  EXPECT_EQ(degraded_, 6);
+
+  ASSERT_OK(Restart(1));
+  ASSERT_OK(Restart(2));
+  // node.up starts spread passes (and --repair-interval repeats them): every doubled-up shard
+  // moves to a node its segment does not use.
+  std::string last;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        for (const Stored& f : stored_) {
+          const file::v1::GetHealthResponse h = Health(f);
+          if (h.state() != "healthy") {
+            last = absl::StrCat(f.id, " is ", h.state());
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(90)))
+      << last;
+  for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
+}
+
+}  // namespace
+}  // namespace datamesh
