@@ -22,12 +22,14 @@
 #include "shared/crypto/x25519.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/wait_for.h"
 
 namespace datamesh {
 namespace {
 
 using ::datamesh::testing::RunCommand;
 using ::datamesh::testing::TestStack;
+using ::datamesh::testing::WaitFor;
 using file::v1::FileService;
 
 constexpr int kChunkStores = 6;
@@ -42,14 +44,6 @@ std::chrono::system_clock::time_point In(int seconds) {
   return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
 }
 
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(500));
-  }
-  return true;
-}
 
 struct Stored {
   std::string id;

@@ -32,12 +32,14 @@
 #include "shared/crypto/x25519.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/wait_for.h"
 
 namespace datamesh {
 namespace {
 
 using ::datamesh::testing::RunCommand;
 using ::datamesh::testing::TestStack;
+using ::datamesh::testing::WaitFor;
 using file::v1::FileService;
 
 constexpr uint64_t kMiB = 1 << 20;
@@ -77,15 +79,6 @@ struct StoredFile {
   uint64_t size = 0;
 };
 
-// Polls `done` until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  return true;
-}
 
 template <typename Stub>
 std::unique_ptr<typename Stub::Stub> NewStub(const std::string& address) {

@@ -20,23 +20,16 @@
 #include "shared/crypto/x25519.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
+#include "shared/testing/wait_for.h"
 
 namespace datamesh {
 namespace {
 
 using ::datamesh::testing::TestStack;
+using ::datamesh::testing::WaitFor;
 using file::v1::FileService;
 constexpr int kChunkStores = 6;
 
-template <typename Fn>
-bool WaitFor(Fn fn, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (fn()) return true;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  return fn();
-}
 
 class FileMaintenanceTest : public ::testing::Test {
  protected:
