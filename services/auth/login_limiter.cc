@@ -50,7 +50,8 @@ const redis::Script& FailureScript() {
       "end\n"
       "local free = tonumber(ARGV[2])\n"
       "if n >= free then\n"
-      "  local delay = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ math.min(n - free, 40))\n"
+      "  local delay = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ math.min(n - free, "
+      "40))\n"
       "  redis.call('SET', KEYS[#KEYS], '1', 'PX', math.floor(delay))\n"
       "end\n"
       "return n\n");

@@ -25,9 +25,8 @@ absl::StatusOr<std::vector<NodeInfo>> Place(std::span<const NodeInfo> nodes,
     return Nearer(request.key, a->id, b->id);
   });
   if (ranked.size() < request.n && !request.allow_fewer) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("not enough storage nodes: ", ranked.size(), " up with room, ", request.n,
-                     " needed"));
+    return absl::FailedPreconditionError(absl::StrCat("not enough storage nodes: ", ranked.size(),
+                                                      " up with room, ", request.n, " needed"));
   }
 
   const size_t want = std::min<size_t>(request.n, ranked.size());

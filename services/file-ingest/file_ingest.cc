@@ -213,7 +213,8 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
   // 0 would acknowledge segments one node loss away from data loss.
   if (o.write_tolerance < 1 || o.write_tolerance > o.parity_shards) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--write-tolerance must be 1 to --parity-shards (", o.parity_shards, "): a segment must "
+        "--write-tolerance must be 1 to --parity-shards (", o.parity_shards,
+        "): a segment must "
         "survive at least one node loss when acknowledged, and k + m shards survive at most m"));
   }
   if (o.repair_interval <= absl::ZeroDuration() || o.scrub_interval <= absl::ZeroDuration() ||

@@ -149,8 +149,8 @@ TEST(RedundancyTest, RoundRobinLayoutsAndTheNodesAQuorumNeeds) {
   EXPECT_TRUE(RoundRobinCounts(6, 0).empty());
   EXPECT_EQ(NodesNeededToSurvive(6, 4, 1), 3u);
   EXPECT_EQ(NodesNeededToSurvive(6, 4, 2), 6u);
-  EXPECT_EQ(NodesNeededToSurvive(6, 4, 3), 0u);  // m = 2: no layout survives three
-  EXPECT_EQ(NodesNeededToSurvive(12, 8, 1), 3u);  // 4-4-4
+  EXPECT_EQ(NodesNeededToSurvive(6, 4, 3), 0u);    // m = 2: no layout survives three
+  EXPECT_EQ(NodesNeededToSurvive(12, 8, 1), 3u);   // 4-4-4
   EXPECT_EQ(NodesNeededToSurvive(14, 10, 2), 7u);  // 2 x 7
 }
 

@@ -183,8 +183,8 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
   return rec;
 }
 
-bool UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard,
-                                  ShardRecord* rec, uint64_t shard_size, SegmentWrites& writes,
+bool UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
+                                  uint64_t shard_size, SegmentWrites& writes,
                                   absl::Status failure) {
   const NodeRef first = rec->node;
   absl::Status last = std::move(failure);
@@ -226,10 +226,10 @@ absl::Status UploadPipeline::CheckNodesUp(size_t up) const {
   const uint32_t k = codec_.data_shards();
   if (NodeLossesSurvived(RoundRobinCounts(n, up), k) >= tolerance_) return absl::OkStatus();
   const uint32_t needed = NodesNeededToSurvive(n, k, tolerance_);
-  return StorageNodesError(absl::StrCat(
-      "not enough storage nodes: ", up, " up with room, ",
-      needed > 0 ? absl::StrCat(needed) : std::string("more than k + m"), " needed to survive ",
-      MoreLosses(tolerance_)));
+  return StorageNodesError(
+      absl::StrCat("not enough storage nodes: ", up, " up with room, ",
+                   needed > 0 ? absl::StrCat(needed) : std::string("more than k + m"),
+                   " needed to survive ", MoreLosses(tolerance_)));
 }
 
 absl::Status UploadPipeline::CheckWritten(const SegmentWrites& writes, uint64_t index) const {
@@ -237,11 +237,11 @@ absl::Status UploadPipeline::CheckWritten(const SegmentWrites& writes, uint64_t 
   if (NodeLossesSurvived(writes.Counts(), k) >= tolerance_) return absl::OkStatus();
   uint32_t written = 0;
   for (uint32_t count : writes.Counts()) written += count;
-  return StorageNodesError(absl::StrCat(
-      "not enough storage nodes took the shards of segment ", index, ": ", written, " of ",
-      codec_.total_shards(), " written to ", writes.held.size(), " nodes, ",
-      NodesNeededToSurvive(codec_.total_shards(), k, tolerance_), " needed to survive ",
-      MoreLosses(tolerance_)));
+  return StorageNodesError(absl::StrCat("not enough storage nodes took the shards of segment ",
+                                        index, ": ", written, " of ", codec_.total_shards(),
+                                        " written to ", writes.held.size(), " nodes, ",
+                                        NodesNeededToSurvive(codec_.total_shards(), k, tolerance_),
+                                        " needed to survive ", MoreLosses(tolerance_)));
 }
 
 }  // namespace datamesh::file_ingest

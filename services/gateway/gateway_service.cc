@@ -170,7 +170,8 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
                     "time a kept-alive connection may wait for its next request");
   flags.AddDuration("request-timeout", &o.request_timeout,
                     "time a request that is not an upload or download may take in all");
-  flags.AddDuration("io-timeout", &o.io_timeout, "longest wait for one read or write of a transfer");
+  flags.AddDuration("io-timeout", &o.io_timeout,
+                    "longest wait for one read or write of a transfer");
   flags.AddInt("min-transfer-bytes", &o.min_transfer_bytes,
                "an upload or download moving fewer bytes than this per --min-transfer-window of "
                "waiting on the client is cut");
@@ -259,8 +260,8 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   router.HandleWebSocket("/api/v1/ws", parts->live->Handler(authenticate));
   parts->http = std::make_unique<http::HttpServer>(http_options, std::move(router));
   if (absl::Status s = parts->http->Start(); !s.ok()) return s;
-  parts->edge_metrics = std::make_unique<EdgeMetrics>(runtime.metrics(), *parts->http,
-                                                      *parts->api.transfers);
+  parts->edge_metrics =
+      std::make_unique<EdgeMetrics>(runtime.metrics(), *parts->http, *parts->api.transfers);
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
   return parts;
 }

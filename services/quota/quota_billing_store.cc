@@ -185,11 +185,11 @@ absl::Status QuotaStore::RecordBandwidth(const std::string& user, const Bandwidt
         "COALESCE((SELECT tier FROM quota.user_tiers WHERE user_id = $1), 'free'), 0) "
         "ON CONFLICT (user_id, month) DO NOTHING",
         user, month);
-    const uint64_t used =
-        tx.exec_params1("SELECT bandwidth_bytes FROM quota.billing WHERE user_id = $1 AND "
-                        "month = $2 FOR UPDATE",
-                        user, month)[0]
-            .as<uint64_t>();
+    const uint64_t used = tx.exec_params1(
+                                "SELECT bandwidth_bytes FROM quota.billing WHERE user_id = $1 AND "
+                                "month = $2 FOR UPDATE",
+                                user, month)[0]
+                              .as<uint64_t>();
     if (change.refund) {
       tx.exec_params0(
           "UPDATE quota.billing SET bandwidth_bytes = $3 WHERE user_id = $1 AND month = $2", user,

@@ -13,10 +13,10 @@ using quota::v1::CheckApiCallRequest;
 using quota::v1::CheckApiCallResponse;
 using quota::v1::CheckBandwidthRequest;
 using quota::v1::CheckBandwidthResponse;
-using quota::v1::RecordBandwidthRequest;
 using quota::v1::CommitRequest;
 using quota::v1::ListBillingRecordsRequest;
 using quota::v1::ListBillingRecordsResponse;
+using quota::v1::RecordBandwidthRequest;
 using quota::v1::ReserveRequest;
 using quota::v1::ReserveResponse;
 

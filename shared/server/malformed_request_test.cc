@@ -41,8 +41,8 @@ grpc::Status CallRaw(grpc::GenericStub& stub, const std::string& payload) {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    std::lock_guard<std::mutex> lock(mu);
                    result = std::move(s);
                    done = true;
@@ -64,8 +64,8 @@ TEST(MalformedRequest, UnparsableBytesAreInvalidArgumentAndReachNoHandler) {
   builder.experimental().SetInterceptorCreators(std::move(creators));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
-  grpc::GenericStub stub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                             grpc::InsecureChannelCredentials()));
+  grpc::GenericStub stub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   // Field 1 (service, a string), length 2, bytes 0xff 0xfe: not UTF-8.
   const grpc::Status bad = CallRaw(stub, std::string("\x0a\x02\xff\xfe", 4));
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();

@@ -26,7 +26,10 @@ TEST(Utf8, RefusesWhatStrictParsersRefuse) {
 }
 
 TEST(Utf8, ReplacesEachBadByteAndKeepsTheRest) {
-  EXPECT_EQ(ToValidUtf8("a\xff" "b\xC3\xA9"), "a\xEF\xBF\xBD" "b\xC3\xA9");
+  EXPECT_EQ(ToValidUtf8("a\xff"
+                        "b\xC3\xA9"),
+            "a\xEF\xBF\xBD"
+            "b\xC3\xA9");
   EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xC0\xAF\xF4\x90\x80\x80x")));
 }

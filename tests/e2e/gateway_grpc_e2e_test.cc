@@ -12,8 +12,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
 #include <future>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -188,8 +188,8 @@ TEST_F(GatewayGrpcE2eTest, AnUnparsableRequestIsInvalidArgumentNotInternal) {
   const Account mel = NewUser("mel_grpc");
   // StatRequest with field 1 (file_id, a string) holding bytes that are not UTF-8: a client's
   // error, which gRPC's codec would otherwise answer with INTERNAL.
-  grpc::GenericStub stub(grpc::CreateChannel(stack_->Env("DM_GATEWAY_GRPC_ADDR"),
-                                             grpc::InsecureChannelCredentials()));
+  grpc::GenericStub stub(
+      grpc::CreateChannel(stack_->Env("DM_GATEWAY_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.AddMetadata("authorization", "Bearer " + mel.token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

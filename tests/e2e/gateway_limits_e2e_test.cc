@@ -65,7 +65,8 @@ class StalledUpload {
     const std::string head = absl::StrCat(
         "POST /api/v1/files?name=stalled HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ",
         token, "\r\nContent-Length: 100000000\r\n\r\n", std::string(1024, 'x'));
-    sent_ = ::send(fd_, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size());
+    sent_ =
+        ::send(fd_, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size());
   }
   ~StalledUpload() {
     if (fd_ >= 0) ::close(fd_);
@@ -142,8 +143,8 @@ class GatewayLimitsE2eTest : public ::testing::Test {
     return Api(method, path, token, args);
   }
   // Uploads `size` pseudo-random bytes; `chunked` sends them without a Content-Length.
-  static Reply Upload(const std::string& token, const std::string& name, size_t size,
-                      bool chunked, const std::string& scratch = "main") {
+  static Reply Upload(const std::string& token, const std::string& name, size_t size, bool chunked,
+                      const std::string& scratch = "main") {
     const fs::path f = *dir_ / scratch / "upload.bin";
     WriteFile(f, e2e::RandomBytes(size, size + name.size()));
     std::vector<std::string> args = {"--data-binary @'" + f.string() + "'"};
@@ -202,8 +203,8 @@ class GatewayLimitsE2eTest : public ::testing::Test {
   }
   // A user in a tier with kTinyStorage and kTinyBandwidth; returns {id, token}.
   static std::pair<std::string, std::string> TinyUser(const std::string& name) {
-    auto quota = quota::v1::QuotaService::NewStub(grpc::CreateChannel(
-        stack_->Env("DM_QUOTA_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
+    auto quota = quota::v1::QuotaService::NewStub(
+        grpc::CreateChannel(stack_->Env("DM_QUOTA_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
     quota::v1::UpdateTierRequest tier;
     tier.set_actor_id("00000000-0000-4000-8000-000000000001");
     tier.set_create(true);
@@ -257,7 +258,8 @@ TEST_F(GatewayLimitsE2eTest, StalledUploadsOfOneUserHoldNoOneElseAndAreCut) {
   // Everyone else is served: another user's upload and download, and the probes.
   const std::string data = e2e::RandomBytes(kMiB, 7);
   WriteFile(*dir_ / "b.bin", data);
-  Reply up = Api("POST", "/files?name=b.bin", b, {"--data-binary @'" + (*dir_ / "b.bin").string() + "'"});
+  Reply up =
+      Api("POST", "/files?name=b.bin", b, {"--data-binary @'" + (*dir_ / "b.bin").string() + "'"});
   ASSERT_EQ(up.code, 201) << up.body;
   Reply down = Api("GET", "/files/" + Str(Obj(up.Json(), "file"), "id"), b);
   EXPECT_EQ(down.code, 200);
@@ -273,7 +275,8 @@ TEST_F(GatewayLimitsE2eTest, StalledUploadsOfOneUserHoldNoOneElseAndAreCut) {
       },
       std::chrono::seconds(60)));
   // ... its reservation released, nothing of it listed, and the user may transfer again.
-  EXPECT_TRUE(Eventually([&] { return Usage(a, "storageBytes") == 0; })) << Usage(a, "storageBytes");
+  EXPECT_TRUE(Eventually([&] { return Usage(a, "storageBytes") == 0; }))
+      << Usage(a, "storageBytes");
   EXPECT_TRUE(Files(a).empty());
   Reply again = Upload(a, "after", 1000, false);
   EXPECT_EQ(again.code, 201) << again.body;
@@ -310,11 +313,12 @@ TEST_F(GatewayLimitsE2eTest, StorageQuotaHoldsOnChunkedParallelAndSizeLessGrpcUp
   EXPECT_GE(stored, 1);
   EXPECT_LE(StoredBytes(token), kTinyStorage);
   EXPECT_EQ(static_cast<int>(Files(token).size()), stored.load());
-  for (const auto& f : Files(token)) EXPECT_EQ(Api("DELETE", "/files/" + Str(f, "id"), token).code, 204);
+  for (const auto& f : Files(token))
+    EXPECT_EQ(Api("DELETE", "/files/" + Str(f, "id"), token).code, 204);
 
   // The same through public gRPC with no declared size.
-  auto files = fv1::FileService::NewStub(grpc::CreateChannel(
-      stack_->Env("DM_GATEWAY_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
+  auto files = fv1::FileService::NewStub(
+      grpc::CreateChannel(stack_->Env("DM_GATEWAY_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + token);
   fv1::UploadResponse resp;

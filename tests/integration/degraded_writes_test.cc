@@ -44,7 +44,6 @@ std::chrono::system_clock::time_point In(int seconds) {
   return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
 }
 
-
 struct Stored {
   std::string id;
   std::string content;
@@ -101,7 +100,8 @@ class DegradedWritesTest : public ::testing::Test {
   static absl::Status Restart(int store) {
     return RunCommand(absl::StrCat(TestStack::SourceDir(),
                                    "/tools/devstack/devstack start-instance --dir '", stack_->dir(),
-                                   "' --bin '", TestStack::BinaryDir(), "/bin' chunk-store-", store))
+                                   "' --bin '", TestStack::BinaryDir(), "/bin' chunk-store-",
+                                   store))
         .status();
   }
 

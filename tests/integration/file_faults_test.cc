@@ -79,7 +79,6 @@ struct StoredFile {
   uint64_t size = 0;
 };
 
-
 template <typename Stub>
 std::unique_ptr<typename Stub::Stub> NewStub(const std::string& address) {
   return Stub::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));

@@ -30,7 +30,6 @@ using ::datamesh::testing::WaitFor;
 using file::v1::FileService;
 constexpr int kChunkStores = 6;
 
-
 class FileMaintenanceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -143,8 +143,8 @@ TEST_F(FileRoundTripTest, OwnerIsolationAndDelete) {
 }
 
 TEST_F(FileRoundTripTest, AnUploadQuotaRefusesAtCommitIsNeverListed) {
-  auto quota = quota::v1::QuotaService::NewStub(grpc::CreateChannel(
-      stack_->Env("DM_QUOTA_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
+  auto quota = quota::v1::QuotaService::NewStub(
+      grpc::CreateChannel(stack_->Env("DM_QUOTA_GRPC_ADDR"), grpc::InsecureChannelCredentials()));
   // A tier of 1 MiB, and a reservation of 1 KiB in it: committing 2 MiB must grow past the limit.
   quota::v1::UpdateTierRequest tier;
   tier.set_actor_id("00000000-0000-4000-8000-000000000001");

@@ -49,8 +49,8 @@ absl::StatusOr<PublicCall> Admit(const ApiContext& ctx, grpc::ServerContext& ser
   call.origin.request_id = RequestIdOf(metadata);
   call.origin.deadline = DeadlineOf(server);
   // Behind a trusted proxy the client's address comes from its x-forwarded-for, as for REST.
-  call.source_ip = ctx.proxies->ClientIp(PeerIp(server.peer()),
-                                         MetadataValue(metadata, "x-forwarded-for"));
+  call.source_ip =
+      ctx.proxies->ClientIp(PeerIp(server.peer()), MetadataValue(metadata, "x-forwarded-for"));
   server.AddInitialMetadata("x-request-id", call.origin.request_id);
   if (*exposure != Exposure::kAnonymous) {
     if (absl::Status s = Authorize(ctx, metadata, *exposure, call); !s.ok()) return s;

@@ -151,12 +151,12 @@ void Connection::DoReadHeader() {
   // A kept-alive connection may idle until its next request begins; from its first byte the
   // header has header_timeout, so trickling a header cannot hold the connection.
   stream_.expires_after(ctx_.options.idle_timeout);
-  stream_.async_read_some(
-      buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
-        self->buffer_.commit(n);
-        if (ec) return self->OnHeader(ec);
-        self->ReadHeaderRest();
-      });
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec) return self->OnHeader(ec);
+                            self->ReadHeaderRest();
+                          });
 }
 
 void Connection::ReadHeaderRest() {

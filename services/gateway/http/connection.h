@@ -114,8 +114,8 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   std::optional<Parser> parser_;
   std::string remote_;
   uint64_t tracker_id_ = 0;
-  bool idle_ = false;        // waiting for a request header; strand only
-  bool served_ = false;      // a request was answered: the next waits up to idle_timeout
+  bool idle_ = false;    // waiting for a request header; strand only
+  bool served_ = false;  // a request was answered: the next waits up to idle_timeout
   std::optional<ExchangePace> pace_;
   bool handed_off_ = false;  // the stream now belongs to a WebSocket session; strand only
   // Written by the owning worker, read on the strand after it hands back (post orders them).

@@ -175,8 +175,7 @@ void ResponseWriterImpl::Decorate(Message& message, bool keep_alive) {
   message.keep_alive(keep_alive);
 }
 
-absl::Status ResponseWriterImpl::Send(const std::function<void(Connection&)>& start,
-                                      size_t bytes) {
+absl::Status ResponseWriterImpl::Send(const std::function<void(Connection&)>& start, size_t bytes) {
   ExchangePace& pace = conn_.pace();
   const auto expiry = pace.NextExpiry();
   const auto started = ExchangePace::Clock::now();
@@ -185,8 +184,7 @@ absl::Status ResponseWriterImpl::Send(const std::function<void(Connection&)>& st
     start(c);
   });
   const bool timed_out = result.ec == beast::error::timeout;
-  absl::Status paced =
-      pace.Account(started, result.ec ? 0 : bytes, timed_out, "took", conn_.ctx());
+  absl::Status paced = pace.Account(started, result.ec ? 0 : bytes, timed_out, "took", conn_.ctx());
   if (!result.ec && paced.ok()) return absl::OkStatus();
   conn_.MarkClose();
   if (!paced.ok()) {
@@ -233,8 +231,7 @@ absl::Status ResponseWriterImpl::BeginStream(std::optional<uint64_t> content_len
   }
   bhttp::response_serializer<bhttp::empty_body> serializer(res);
   return Send(
-      [&](Connection& c) { bhttp::async_write_header(c.stream(), serializer, c.Completion()); },
-      0);
+      [&](Connection& c) { bhttp::async_write_header(c.stream(), serializer, c.Completion()); }, 0);
 }
 
 absl::Status ResponseWriterImpl::Write(std::string_view data) {
@@ -280,7 +277,9 @@ absl::Status ResponseWriterImpl::Finish() {
     return absl::FailedPreconditionError("stream ended before its declared Content-Length");
   }
   return Send(
-      [&](Connection& c) { net::async_write(c.stream(), bhttp::make_chunk_last(), c.Completion()); },
+      [&](Connection& c) {
+        net::async_write(c.stream(), bhttp::make_chunk_last(), c.Completion());
+      },
       0);
 }
 

@@ -2,12 +2,12 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <algorithm>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -172,7 +172,6 @@ void HttpServer::Impl::DoAccept() {
     });
   });
 }
-
 
 void HttpServer::Impl::Stop(std::chrono::steady_clock::time_point deadline) {
   if (!started_ || stopped_) return;

@@ -367,8 +367,9 @@ TEST_F(HttpServerTest, ProbesAndShortRequestsAnswerWhileTransfersHoldHandlers) {
   std::vector<tcp::socket> stalled;
   for (int i = 0; i < 8; ++i) {
     stalled.push_back(Connect());
-    net::write(stalled.back(), net::buffer(std::string_view(
-                                   "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")));
+    net::write(stalled.back(),
+               net::buffer(std::string_view(
+                   "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n")));
   }
   for (int i = 0; i < 3000 && *started < 8; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

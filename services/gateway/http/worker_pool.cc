@@ -63,8 +63,8 @@ void WorkerPool::Join() {
 void WorkerPool::Run(uint64_t id) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    const bool woke = cv_.wait_for(lock, options_.idle_timeout,
-                                   [this] { return stopping_ || !queue_.empty(); });
+    const bool woke =
+        cv_.wait_for(lock, options_.idle_timeout, [this] { return stopping_ || !queue_.empty(); });
     if (!woke) {
       if (threads_.size() > options_.min_threads) {
         // Idle too long: end, handing this thread's object to whoever reaps next.

@@ -88,9 +88,8 @@ void DownloadMeter::Settle() {
     rpc = Record(ctx_, caller_, origin_, sent_ - paid_, false, false);
   }
   if (!rpc.ok()) {
-    log::Warn("download bandwidth not settled", {{"paid", paid_},
-                                                 {"sent", sent_},
-                                                 {"error", rpc.error_message()}});
+    log::Warn("download bandwidth not settled",
+              {{"paid", paid_}, {"sent", sent_}, {"error", rpc.error_message()}});
   }
 }
 

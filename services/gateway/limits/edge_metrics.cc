@@ -34,8 +34,8 @@ EdgeMetrics::EdgeMetrics(prometheus::Registry& r, const http::HttpServer& server
       busy_(NewGauge(r, "datamesh_gateway_http_handlers_busy", "Handlers running a request")),
       queued_(NewGauge(r, "datamesh_gateway_http_handlers_queued",
                        "Requests waiting for a handler thread")),
-      transfers_in_flight_(NewGauge(r, "datamesh_gateway_transfers_in_flight",
-                                    "Uploads and downloads in flight")),
+      transfers_in_flight_(
+          NewGauge(r, "datamesh_gateway_transfers_in_flight", "Uploads and downloads in flight")),
       transfers_refused_(NewCounter(r, "datamesh_gateway_transfers_refused_total",
                                     "Transfers refused past --max-transfers-per-user")),
       task_(std::make_unique<server::PeriodicTask>(absl::Seconds(1), [this] { Sample(); })) {}

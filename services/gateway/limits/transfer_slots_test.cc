@@ -22,7 +22,7 @@ TEST(TransferSlots, RefusesPastTheBoundPerUserWithRetryAfterAndFreesOnRelease) {
   EXPECT_EQ(http::ApiErrorFor(third.status()).code, "RATE_LIMITED");
   EXPECT_EQ(RetryAfterOf(third.status()), 7u);
   EXPECT_TRUE(slots.Acquire("bob").ok());  // another user is not affected
-  EXPECT_EQ(slots.in_flight(), 2);          // bob's slot ended with its statement
+  EXPECT_EQ(slots.in_flight(), 2);         // bob's slot ended with its statement
   held.pop_back();
   EXPECT_TRUE(slots.Acquire("alice").ok());
   EXPECT_EQ(slots.refused(), 1);

@@ -62,8 +62,9 @@ absl::StatusOr<fv1::UploadHeader> MakeHeader(const Caller& caller, const http::R
   h.set_name(std::string(QueryOrHeader(r, "name", "X-File-Name").value_or("")));
   // Query values are checked by the server; a header may carry any byte.
   if (!text::IsValidUtf8(h.name())) {
-    return absl::InvalidArgumentError("X-File-Name is not valid UTF-8 (percent-encode the name in "
-                                      "?name= instead)");
+    return absl::InvalidArgumentError(
+        "X-File-Name is not valid UTF-8 (percent-encode the name in "
+        "?name= instead)");
   }
   h.set_content_type(std::string(r.header("Content-Type").value_or("")));
   if (!IsPrintableAscii(h.content_type())) {

@@ -36,10 +36,10 @@ TEST(RpcStatusTest, QuotaExceededIs403) {
 TEST(RpcStatusTest, TooFewStorageNodesIs503ThatSaysSo) {
   http::ApiError plain = Map(grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(plain.message, "service unavailable");
-  http::ApiError e = http::ApiErrorFor(StatusFromRpc(
-      grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                   "not enough storage nodes: 5 up with room, 6 needed"),
-      "STORAGE_UNAVAILABLE", ""));
+  http::ApiError e = http::ApiErrorFor(
+      StatusFromRpc(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "not enough storage nodes: 5 up with room, 6 needed"),
+                    "STORAGE_UNAVAILABLE", ""));
   EXPECT_EQ(e.http_status, 503);
   EXPECT_EQ(e.code, "STORAGE_UNAVAILABLE");
   EXPECT_EQ(e.message, "not enough storage nodes: 5 up with room, 6 needed");
