@@ -82,6 +82,10 @@ absl::StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& optio
   std::filesystem::create_directories(root);
   std::string dir = absl::StrCat(root, "/", ProgramName(), "-", getpid());
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  // The reaper (`devstack reap`) leaves a stack alone while this process lives, so a test run
+  // in the same build folder cannot stop another's stacks.
+  std::ofstream(dir + "/owner.pid") << getpid() << "\n";
   std::unique_ptr<TestStack> stack(new TestStack(std::filesystem::absolute(dir).string()));
   std::string args = options.services ? absl::StrCat("up --fast --bin ", BinaryDir(),
                                                      "/bin --chunk-stores ", options.chunk_stores)

@@ -27,6 +27,8 @@ PASSWORD="make-run-test-$RANDOM$RANDOM"
 mkdir -p "$BUILD/test-stacks"
 # The space in the name is deliberate: a checkout may live in such a folder.
 CHECKOUT="$(mktemp -d "$BUILD/test-stacks/make run.XXXXXX")"
+# The tests' reaper leaves the stack alone while this script runs.
+echo $$ > "$CHECKOUT/owner.pid"
 STACK="$CHECKOUT/.devstack"
 LOGS="$CHECKOUT.logs"
 

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -354,7 +355,7 @@ class FileFaultsTest : public ::testing::Test {
   // Reads one byte of every segment of every stored file until each store in `stores` has
   // served shard bytes again (each segment decodes from its data shards, spread over most
   // stores).
-  static bool WaitUntilRead(const std::vector<int>& stores) {
+  static bool WaitUntilRead(const std::vector<int>& stores, absl::Duration timeout) {
     auto stub = NewStub<FileService>(stack_->Env("DM_FILE_INGEST_GRPC_ADDR"));
     std::vector<StoredFile> files;
     {
@@ -375,7 +376,7 @@ class FileFaultsTest : public ::testing::Test {
           }
           return true;
         },
-        absl::Seconds(180));
+        timeout);
   }
 
   static inline TestStack* stack_ = nullptr;
@@ -541,9 +542,13 @@ TEST_F(FileFaultsTest, EveryFileSurvivesTwoKilledChunkStoresInOneZone) {
   // take three shards of a segment.
   EXPECT_TRUE(EveryFileBecomes([](const auto& h) { return h.state() == "healthy"; }))
       << "full redundancy never came back";
-  // file-ingest's channels to the restarted stores retry their connection at least once a
-  // second (server::ServiceChannel); wait until both are read from again.
-  ASSERT_TRUE(WaitUntilRead({1, 3})) << "file-ingest never read from the restarted stores";
+  // Give file-ingest a chance to read from the restarted stores before the next two go down.
+  // Not an assertion: after repair and the spread pass a restarted store may hold only parity
+  // shards, which downloads do not read while the data shards answer. What matters is checked
+  // next: with 2 and 5 down, every file still downloads byte-identical.
+  if (!WaitUntilRead({1, 3}, absl::Seconds(30))) {
+    std::fprintf(stderr, "note: no download read from chunk-store 1 or 3 after their restart\n");
+  }
   KillVerifyRestart(2, 5);
 }
 
