@@ -127,7 +127,8 @@ absl::StatusOr<LoginResult> Accounts::Login(const std::string& username,
   // verification above ran anyway, so the answer's timing tells nothing either.
   absl::Status admitted = LoginLimiter::Admit(*gate, right);
   if (right && admitted.ok()) return FinishLogin(*std::move(user), password, source_ip);
-  RETURN_IF_ERROR(limiter_.RecordFailure(username, source_ip));
+  // A right password refused only for where it came from is not a guess: it counts no failure.
+  if (!right) RETURN_IF_ERROR(limiter_.RecordFailure(username, source_ip));
   audit_.RecordInternal(user ? user->id : "anonymous", "auth.login", user ? user->id : "",
                         admitted.ok() ? "failure:bad_credentials" : "failure:rate_limited",
                         source_ip);
