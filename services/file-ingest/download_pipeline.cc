@@ -33,7 +33,11 @@ absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const 
   }
   std::vector<bool> present(n, false);
   std::vector<bool> usable(n, false);
-  for (int i = 0; i < n; ++i) usable[i] = by_index[i] != nullptr;
+  // A missing shard was never written; one still being written may not have landed yet, but
+  // trying it costs one failed read at most.
+  for (int i = 0; i < n; ++i) {
+    usable[i] = by_index[i] != nullptr && by_index[i]->state != ShardState::kMissing;
+  }
   while (true) {
     std::unique_ptr<bool[]> avail(new bool[n]);
     for (int i = 0; i < n; ++i) avail[i] = usable[i];

@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -51,6 +54,29 @@ class FakePlacement : public Placement {
 
 class FakeShardStore : public ShardStore {
  public:
+  // Writes to a hanging node (Hang) wait until Release or until the caller cancels them.
+  absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data,
+                   PutCancel& cancel) override {
+    {
+      std::unique_lock<std::mutex> lock(hang_mu_);
+      if (hanging_.count(node.id)) {
+        auto cancelled = std::make_shared<std::atomic<bool>>(false);
+        if (!cancel.SetAbort([cancelled] { cancelled->store(true); })) {
+          return absl::CancelledError("cancelled");
+        }
+        ++hung_;
+        // Polled: the abort hook must not block on hang_mu_.
+        while (!cancelled->load() && hanging_.count(node.id)) {
+          hang_cv_.wait_for(lock, std::chrono::milliseconds(5));
+        }
+        --hung_;
+        lock.unlock();
+        cancel.SetAbort(nullptr);
+        if (cancelled->load()) return absl::CancelledError("cancelled");
+      }
+    }
+    return Put(node, id, data);
+  }
   absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data) override {
     int now = ++concurrent_;
     int seen = max_concurrent_.load();
@@ -91,6 +117,23 @@ class FakeShardStore : public ShardStore {
     std::lock_guard<std::mutex> lock(mu_);
     failing_puts_[node] = count;
   }
+  void Hang(const std::string& node) {
+    std::lock_guard<std::mutex> lock(hang_mu_);
+    hanging_.insert(node);
+  }
+  void Release(const std::string& node) {
+    std::lock_guard<std::mutex> lock(hang_mu_);
+    hanging_.erase(node);
+    hang_cv_.notify_all();
+  }
+  int hung() {
+    std::lock_guard<std::mutex> lock(hang_mu_);
+    return hung_;
+  }
+  bool Holds(const std::string& node, const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return shards_.count({node, id}) > 0;
+  }
   void Corrupt(const ShardRecord& s) {
     std::lock_guard<std::mutex> lock(mu_);
     shards_[{s.node.id, s.shard_id}][0] ^= 0x55;
@@ -112,6 +155,10 @@ class FakeShardStore : public ShardStore {
   std::set<std::string> dead_;
   std::map<std::string, int> failing_puts_;
   int gets_ = 0;
+  std::mutex hang_mu_;
+  std::condition_variable hang_cv_;
+  std::set<std::string> hanging_;
+  int hung_ = 0;
 };
 
 }  // namespace datamesh::file_ingest

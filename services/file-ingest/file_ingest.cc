@@ -23,6 +23,10 @@ namespace datamesh::file_ingest {
 namespace {
 
 constexpr int kWorkerBatch = 200;
+// Node addresses are re-read from the dht this often, and at most this often when a call finds
+// a node unreachable (node.up re-reads at once).
+constexpr absl::Duration kNodeDirectoryMaxAge = absl::Seconds(30);
+constexpr absl::Duration kNodeDirectoryMinGap = absl::Seconds(2);
 
 // Repair passes due when a down node's grace period is over (node.down schedules one), so
 // its shards are rebuilt then rather than at the next periodic pass.
@@ -55,6 +59,10 @@ class DeferredRepairs {
 struct Parts : server::ServiceParts {
   std::unique_ptr<erasure::ErasureCodec> codec;
   std::unique_ptr<ManifestStore> store;
+  // Where nodes are now (manifests name them by id); before everything that calls a node.
+  std::unique_ptr<dht::v1::DhtService::Stub> directory_dht;
+  std::unique_ptr<NodeDirectory> directory;
+  std::unique_ptr<ChunkStubs> chunk_stubs;
   std::unique_ptr<GrpcPlacement> placement;
   std::unique_ptr<GrpcShardStore> shards;
   std::unique_ptr<quota::v1::QuotaService::Stub> quota;
@@ -62,6 +70,7 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<GrpcNodeAdmin> admin;
   std::unique_ptr<MaintenanceStore> maintenance_store;
   std::unique_ptr<MaintenanceRunner> maintenance;
+  std::unique_ptr<LateShards> late;  // after the stores it writes to, before the service
   std::unique_ptr<FileServiceImpl> service;
   std::unique_ptr<server::PeriodicTask> outbox_worker;
   std::unique_ptr<server::PeriodicTask> deletion_worker;
@@ -98,7 +107,7 @@ std::function<void()> SkipFirst(std::function<void()> fn) {
 }
 
 absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, Parts& parts) {
-  parts.admin = std::make_unique<GrpcNodeAdmin>(o.dht_addr, o.shard_timeout);
+  parts.admin = std::make_unique<GrpcNodeAdmin>(o.dht_addr, o.shard_timeout, *parts.chunk_stubs);
   parts.maintenance_store = std::make_unique<MaintenanceStore>(*rt.pg(), IntentTtl(o));
   MaintenanceDeps deps{
       parts.maintenance_store.get(), parts.placement.get(), parts.shards.get(), parts.admin.get(),
@@ -131,8 +140,10 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
     cc.durable = durable;
     cc.filter_subject = subject;
     cc.deliver_new_only = true;
-    auto on_event = [runner, deferred, grace, why](const events::v1::Event& e) {
+    auto on_event = [runner, deferred, grace, why,
+                     directory = parts.directory.get()](const events::v1::Event& e) {
       const std::string& node = e.has_node_down() ? e.node_down().node_id() : e.node_up().node_id();
+      if (e.has_node_up()) directory->Refresh();  // it may be back on another address
       log::Info(absl::StrCat(why, ": repair requested"), {{"node", node}});
       runner->RequestRepair(why);
       if (e.has_node_down() && grace > absl::ZeroDuration()) deferred->At(absl::Now() + grace);
@@ -181,6 +192,13 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
            "acknowledged; with fewer nodes up than k + m, shards double up as long as this holds "
            "(1 to --parity-shards)");
   f.AddDuration("shard-timeout", &o.shard_timeout, "Deadline of one shard read or write");
+  f.AddDuration("late-shard-grace", &o.late_shard_grace,
+                "Once a segment's written shards meet the write quorum, how long it waits for the "
+                "rest; writes still running then finish in the background (0: never wait)");
+  f.AddInt("late-shard-budget-bytes", &o.late_shard_budget_bytes,
+           "Memory that segments with background shard writes may hold; past it, slow writes "
+           "are cancelled and their shards placed elsewhere (0: every segment waits for all of "
+           "its writes)");
   f.AddDuration("worker-interval", &o.worker_interval,
                 "Period of the outbox, shard-deletion and intent-refresh workers");
   f.AddDuration("repair-interval", &o.repair_interval,
@@ -211,6 +229,10 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
     return absl::InvalidArgumentError("k + m must be at most 64 (dht places up to 64 nodes)");
   }
   // 0 would acknowledge segments one node loss away from data loss.
+  if (o.late_shard_budget_bytes < 0 || o.late_shard_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--late-shard-budget-bytes and --late-shard-grace must not be negative");
+  }
   if (o.write_tolerance < 1 || o.write_tolerance > o.parity_shards) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--write-tolerance must be 1 to --parity-shards (", o.parity_shards,
@@ -236,8 +258,16 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   parts->store = std::make_unique<ManifestStore>(*rt.pg(), IntentTtl(o));
   parts->intents = std::make_unique<ShardIntents>(*rt.pg(), rt.instance_id(), IntentTtl(o));
   RETURN_IF_ERROR(parts->intents->ForgetEarlierRun());
-  parts->placement = std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout);
-  parts->shards = std::make_unique<GrpcShardStore>(o.shard_timeout);
+  parts->directory_dht = dht::v1::DhtService::NewStub(server::ServiceChannel(o.dht_addr));
+  parts->directory = std::make_unique<NodeDirectory>(
+      [dht = parts->directory_dht.get(), timeout = o.shard_timeout] {
+        return ListAllNodes(*dht, timeout);
+      },
+      kNodeDirectoryMaxAge, kNodeDirectoryMinGap);
+  parts->chunk_stubs = std::make_unique<ChunkStubs>(parts->directory.get());
+  parts->placement =
+      std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout, parts->directory.get());
+  parts->shards = std::make_unique<GrpcShardStore>(o.shard_timeout, *parts->chunk_stubs);
   if (!o.quota_addr.empty()) {
     // Like every service-to-service channel: reconnect within a second, not after gRPC's
     // default back-off of up to two minutes once quota was briefly away.
@@ -253,6 +283,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.pipeline.segments_in_flight = static_cast<int>(o.segments_in_flight);
   deps.pipeline.prefetch_segments = static_cast<int>(o.prefetch_segments);
   deps.pipeline.write_tolerance = static_cast<int>(o.write_tolerance);
+  deps.pipeline.late_shard_grace = o.late_shard_grace;
   deps.bus = rt.bus();
   deps.quota = parts->quota.get();
   deps.source = rt.source();
@@ -260,6 +291,16 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.intents = parts->intents.get();
   RETURN_IF_ERROR(StartMaintenance(rt, o, *parts));
   deps.maintenance = parts->maintenance.get();
+  if (o.late_shard_budget_bytes > 0) {
+    parts->late = std::make_unique<LateShards>(
+        static_cast<uint64_t>(o.late_shard_budget_bytes),
+        [store = parts->store.get()](const std::vector<SettledShard>& settled) {
+          return store->SettleWritingShards(settled);
+        },
+        [runner = parts->maintenance.get()] { runner->RequestRepair("late shard write failed"); },
+        &rt.metrics());
+    deps.late = parts->late.get();
+  }
   parts->service = std::make_unique<FileServiceImpl>(std::move(deps));
   rt.AddGrpcService(parts->service.get());
   ManifestStore* store = parts->store.get();

@@ -1,5 +1,5 @@
 // FileServiceImpl: metadata RPCs (Stat, List, Delete, UpdateMetadata, GetHealth,
-// GetUsageSummary) and the shared conversions.
+// GetUsageSummary, ListStoredFiles) and the shared conversions.
 #include "services/file-ingest/file_ingest_service.h"
 
 #include <grpcpp/grpcpp.h>
@@ -186,6 +186,33 @@ grpc::Status FileServiceImpl::GetUsageSummary(grpc::ServerContext*,
   resp->set_logical_bytes(totals->logical_bytes);
   resp->set_stored_bytes(totals->stored_bytes);
   resp->set_owner_count(totals->owner_count);
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::ListStoredFiles(grpc::ServerContext*,
+                                              const file::v1::ListStoredFilesRequest* req,
+                                              file::v1::ListStoredFilesResponse* resp) {
+  constexpr uint32_t kMaxPage = 1000;
+  if (req->limit() > kMaxPage) {
+    return Reply(absl::InvalidArgumentError("limit must be at most 1000"));
+  }
+  if (!req->after_file_id().empty()) {
+    if (absl::Status valid = ValidateId("after_file_id", req->after_file_id()); !valid.ok()) {
+      return Reply(valid);
+    }
+  }
+  auto rows = deps_.store->ListStoredFiles(req->after_file_id(),
+                                           static_cast<int>(req->limit() ? req->limit() : kMaxPage));
+  if (!rows.ok()) return Reply(rows.status());
+  for (const StoredFileRow& row : *rows) {
+    file::v1::StoredFileEntry* e = resp->add_files();
+    e->set_file_id(row.file_id);
+    e->set_owner_id(row.owner_id);
+    e->set_size(row.size);
+    const int64_t micros = absl::ToUnixMicros(row.created_at);
+    e->mutable_created_at()->set_seconds(micros / 1000000);
+    e->mutable_created_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  }
   return grpc::Status::OK;
 }
 

@@ -22,6 +22,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "services/file-ingest/maintenance.h"
+#include "services/file-ingest/late_shards.h"
 #include "services/file-ingest/manifest_store.h"
 #include "services/file-ingest/progress.h"
 #include "services/file-ingest/shard_intents.h"
@@ -49,6 +50,8 @@ struct ServiceDeps {
   // Null: shard writes are not recorded as intents / maintenance RPCs answer UNIMPLEMENTED.
   ShardIntents* intents = nullptr;
   MaintenanceRunner* maintenance = nullptr;
+  // Null: every segment waits for all of its shard writes.
+  LateShards* late = nullptr;
 };
 
 class FileServiceImpl final : public file::v1::FileService::Service {
@@ -72,6 +75,8 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   grpc::Status GetUsageSummary(grpc::ServerContext* ctx,
                                const file::v1::GetUsageSummaryRequest* req,
                                file::v1::GetUsageSummaryResponse* resp) override;
+  grpc::Status ListStoredFiles(grpc::ServerContext* ctx, const file::v1::ListStoredFilesRequest* req,
+                               file::v1::ListStoredFilesResponse* resp) override;
   grpc::Status RunMaintenance(grpc::ServerContext* ctx, const file::v1::RunMaintenanceRequest* req,
                               file::v1::RunMaintenanceResponse* resp) override;
   grpc::Status GetMaintenanceJob(grpc::ServerContext* ctx,

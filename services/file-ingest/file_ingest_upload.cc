@@ -48,6 +48,19 @@ grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
   return ToGrpcStatus(SanitizeForClient(status));
 }
 
+namespace {
+
+bool AnyShardMissing(const std::vector<SegmentRecord>& segments) {
+  for (const SegmentRecord& seg : segments) {
+    for (const ShardRecord& shard : seg.shards) {
+      if (shard.state == ShardState::kMissing) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
                                        grpc::ServerReader<file::v1::UploadRequest>* reader,
                                        file::v1::UploadResponse* resp) {
@@ -57,11 +70,12 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
         "the upload must begin with a header message (none arrived, or it could not be parsed)");
   }
   ASSIGN_OR_RETURN(UploadPlan plan, PrepareUpload(first.header()));
-  // Each shard write is recorded first, so GC cannot take it before the commit.
-  IntentShardStore tracked(*deps_.shards, deps_.intents, plan.file.id);
-  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, tracked,
+  // Each shard write is recorded first, so GC cannot take it before the commit. Shared with
+  // writes that may outlive this call (late shard writes).
+  auto tracked = std::make_shared<IntentShardStore>(*deps_.shards, deps_.intents, plan.file.id);
+  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, *tracked,
                           {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key},
-                          plan.link_only);
+                          plan.link_only, deps_.late, tracked);
   absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
   absl::StatusOr<UploadOutcome> outcome =
       status.ok() ? pipeline.Finish() : absl::StatusOr<UploadOutcome>(status);
@@ -70,12 +84,14 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   if (outcome.ok()) {
     if (absl::Status quota = CommitQuota(plan, outcome->size); !quota.ok()) outcome = quota;
   }
+  const bool left_missing = outcome.ok() && AnyShardMissing(outcome->segments);
   std::string event;
   absl::StatusOr<CommitResult> commit = outcome.ok()
                                             ? CommitUpload(plan, std::move(*outcome), &event)
                                             : absl::StatusOr<CommitResult>(outcome.status());
   if (!commit.ok()) {
     // Nothing became visible: the shards written so far are orphans.
+    if (deps_.late != nullptr) deps_.late->Abandon(pipeline.TakeLateWrites());
     absl::Status queued = deps_.store->EnqueueShardDeletions(pipeline.WrittenShards());
     if (!queued.ok()) log::Warn("could not queue orphan shards", {{"error", queued.ToString()}});
     ClearIntents(plan.file.id);
@@ -83,6 +99,11 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     return commit.status();
   }
   ClearIntents(plan.file.id);
+  if (deps_.late != nullptr) deps_.late->Settle(pipeline.TakeLateWrites());
+  // Shards no node took are written by repair now, not at its next periodic pass.
+  if (left_missing && deps_.maintenance != nullptr) {
+    deps_.maintenance->RequestRepair("upload left shards missing");
+  }
   PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size);
   PublishCommitted(event, commit->outbox_id);
   if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);
@@ -209,7 +230,7 @@ absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& pla
 
 void FileServiceImpl::ClearIntents(const std::string& writer_id) {
   if (deps_.intents == nullptr) return;
-  // A leftover expires with its instance's refreshes; GC only waits longer for those shards.
+  // A failed clear is retried by the instance's next intent refresh (ShardIntents::Clear).
   absl::Status status = deps_.intents->Clear(writer_id);
   if (!status.ok()) log::Warn("could not clear shard intents", {{"error", status.ToString()}});
 }

@@ -17,73 +17,88 @@ constexpr size_t kMaxMessage = 1 << 20;
 
 }  // namespace
 
-std::shared_ptr<chunk::v1::ChunkService::Stub> GrpcShardStore::StubFor(const std::string& address) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& stub = stubs_[address];
-  if (!stub) {
-    stub = chunk::v1::ChunkService::NewStub(server::ServiceChannel(address));
-  }
-  return stub;
+absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_id,
+                                 std::string_view data) {
+  PutCancel never;
+  return Put(node, shard_id, data, never);
 }
 
 absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_id,
-                                 std::string_view data) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_);
-  chunk::v1::PutShardResponse resp;
-  auto writer = StubFor(node.address)->PutShard(&ctx, &resp);
-  chunk::v1::PutShardRequest req;
-  req.mutable_header()->set_shard_id(shard_id);
-  req.mutable_header()->set_size(data.size());
-  bool ok = true;
-  do {
-    size_t n = std::min(data.size(), kMaxMessage);
-    req.set_data(data.data(), n);
-    data.remove_prefix(n);
-    ok = writer->Write(req);
-    req.clear_header();
-  } while (ok && !data.empty());
-  if (ok) writer->WritesDone();
-  return FromGrpcStatus(writer->Finish());
+                                 std::string_view data, PutCancel& cancel) {
+  return stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    if (!cancel.SetAbort([&ctx] { ctx.TryCancel(); })) {
+      return absl::CancelledError("the shard write was abandoned");
+    }
+    // The abort hook points at ctx: cleared before ctx goes, on every return below.
+    struct ClearAbort {
+      PutCancel& cancel;
+      ~ClearAbort() { cancel.SetAbort(nullptr); }
+    } clear{cancel};
+    chunk::v1::PutShardResponse resp;
+    auto writer = stub.PutShard(&ctx, &resp);
+    chunk::v1::PutShardRequest req;
+    req.mutable_header()->set_shard_id(shard_id);
+    req.mutable_header()->set_size(data.size());
+    std::string_view left = data;
+    bool ok = true;
+    do {
+      size_t n = std::min(left.size(), kMaxMessage);
+      req.set_data(left.data(), n);
+      left.remove_prefix(n);
+      ok = writer->Write(req);
+      req.clear_header();
+    } while (ok && !left.empty());
+    if (ok) writer->WritesDone();
+    return FromGrpcStatus(writer->Finish());
+  });
 }
 
 absl::Status GrpcShardStore::GetInto(const NodeRef& node, const std::string& shard_id,
                                      std::span<uint8_t> out) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_);
-  chunk::v1::GetShardRequest req;
-  req.set_shard_id(shard_id);
-  auto reader = StubFor(node.address)->GetShard(&ctx, req);
-  chunk::v1::GetShardResponse msg;
-  size_t at = 0;
-  bool size_ok = true;
-  while (reader->Read(&msg)) {
-    if (at + msg.data().size() > out.size()) {
-      size_ok = false;
-      ctx.TryCancel();
-      break;
+  return stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    chunk::v1::GetShardRequest req;
+    req.set_shard_id(shard_id);
+    auto reader = stub.GetShard(&ctx, req);
+    chunk::v1::GetShardResponse msg;
+    size_t at = 0;
+    bool size_ok = true;
+    while (reader->Read(&msg)) {
+      if (at + msg.data().size() > out.size()) {
+        size_ok = false;
+        ctx.TryCancel();
+        break;
+      }
+      std::memcpy(out.data() + at, msg.data().data(), msg.data().size());
+      at += msg.data().size();
     }
-    std::memcpy(out.data() + at, msg.data().data(), msg.data().size());
-    at += msg.data().size();
-  }
-  absl::Status status = FromGrpcStatus(reader->Finish());
-  if (!size_ok || (status.ok() && at != out.size())) {
-    return absl::DataLossError("shard has the wrong size");
-  }
-  return status;
+    absl::Status status = FromGrpcStatus(reader->Finish());
+    if (!size_ok || (status.ok() && at != out.size())) {
+      return absl::DataLossError("shard has the wrong size");
+    }
+    return status;
+  });
 }
 
 absl::Status GrpcShardStore::Delete(const NodeRef& node, const std::string& shard_id) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_);
-  chunk::v1::DeleteShardRequest req;
-  req.set_shard_id(shard_id);
-  chunk::v1::DeleteShardResponse resp;
-  return FromGrpcStatus(StubFor(node.address)->DeleteShard(&ctx, req, &resp));
+  return stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    chunk::v1::DeleteShardRequest req;
+    req.set_shard_id(shard_id);
+    chunk::v1::DeleteShardResponse resp;
+    return FromGrpcStatus(stub.DeleteShard(&ctx, req, &resp));
+  });
 }
 
-GrpcPlacement::GrpcPlacement(const std::string& dht_address, absl::Duration timeout)
-    : timeout_(timeout), stub_(dht::v1::DhtService::NewStub(server::ServiceChannel(dht_address))) {}
+GrpcPlacement::GrpcPlacement(const std::string& dht_address, absl::Duration timeout,
+                             NodeDirectory* directory)
+    : timeout_(timeout),
+      stub_(dht::v1::DhtService::NewStub(server::ServiceChannel(dht_address))),
+      directory_(directory) {}
 
 absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key, int n,
                                                           uint64_t shard_size,
@@ -107,7 +122,19 @@ absl::StatusOr<std::vector<NodeRef>> GrpcPlacement::Place(const std::string& key
   }
   if (!status.ok()) return status;
   std::vector<NodeRef> nodes;
-  for (const auto& node : resp.nodes()) nodes.push_back({node.id(), node.address()});
+  for (const auto& node : resp.nodes()) {
+    nodes.push_back({node.id(), node.address()});
+    if (directory_ != nullptr) directory_->Learn(nodes.back());
+  }
+  return nodes;
+}
+
+absl::StatusOr<std::vector<NodeRef>> ListAllNodes(dht::v1::DhtService::Stub& dht,
+                                                  absl::Duration timeout) {
+  ASSIGN_OR_RETURN(std::vector<dht::v1::Node> all,
+                   ListNodesIn(dht, dht::v1::NODE_STATE_UNSPECIFIED, timeout));
+  std::vector<NodeRef> nodes;
+  for (const auto& node : all) nodes.push_back({node.id(), node.address()});
   return nodes;
 }
 

@@ -17,17 +17,11 @@ constexpr uint32_t kScrubBatchShards = 1000;
 
 }  // namespace
 
-GrpcNodeAdmin::GrpcNodeAdmin(const std::string& dht_address, absl::Duration timeout)
-    : timeout_(timeout), dht_(dht::v1::DhtService::NewStub(server::ServiceChannel(dht_address))) {}
-
-std::shared_ptr<chunk::v1::ChunkService::Stub> GrpcNodeAdmin::StubFor(const std::string& address) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& stub = stubs_[address];
-  if (!stub) {
-    stub = chunk::v1::ChunkService::NewStub(server::ServiceChannel(address));
-  }
-  return stub;
-}
+GrpcNodeAdmin::GrpcNodeAdmin(const std::string& dht_address, absl::Duration timeout,
+                             ChunkStubs& stubs)
+    : timeout_(timeout),
+      dht_(dht::v1::DhtService::NewStub(server::ServiceChannel(dht_address))),
+      stubs_(stubs) {}
 
 absl::StatusOr<std::vector<NodeRef>> GrpcNodeAdmin::LiveNodes() {
   ASSIGN_OR_RETURN(std::vector<dht::v1::Node> up,
@@ -50,12 +44,14 @@ absl::StatusOr<std::map<std::string, absl::Time>> GrpcNodeAdmin::DownNodes() {
 
 absl::StatusOr<std::vector<bool>> GrpcNodeAdmin::HasShards(const NodeRef& node,
                                                            const std::vector<std::string>& ids) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_);
   chunk::v1::HasShardsRequest req;
   for (const std::string& id : ids) req.add_shard_ids(id);
   chunk::v1::HasShardsResponse resp;
-  absl::Status status = FromGrpcStatus(StubFor(node.address)->HasShards(&ctx, req, &resp));
+  absl::Status status = stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    return FromGrpcStatus(stub.HasShards(&ctx, req, &resp));
+  });
   if (!status.ok()) return status;
   if (resp.present_size() != static_cast<int>(ids.size())) {
     return absl::InternalError("HasShards answered the wrong number of flags");
@@ -65,8 +61,6 @@ absl::StatusOr<std::vector<bool>> GrpcNodeAdmin::HasShards(const NodeRef& node,
 
 absl::StatusOr<ShardPage> GrpcNodeAdmin::ListShards(const NodeRef& node, absl::Time stored_before,
                                                     const std::string& cursor) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_);
   chunk::v1::ListShardsRequest req;
   req.set_limit(1000);
   req.set_cursor(cursor);
@@ -74,7 +68,11 @@ absl::StatusOr<ShardPage> GrpcNodeAdmin::ListShards(const NodeRef& node, absl::T
   req.mutable_stored_before()->set_seconds(micros / 1000000);
   req.mutable_stored_before()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
   chunk::v1::ListShardsResponse resp;
-  absl::Status status = FromGrpcStatus(StubFor(node.address)->ListShards(&ctx, req, &resp));
+  absl::Status status = stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_);
+    return FromGrpcStatus(stub.ListShards(&ctx, req, &resp));
+  });
   if (!status.ok()) return status;
   ShardPage page;
   for (const auto& shard : resp.shards()) page.shard_ids.push_back(shard.shard_id());
@@ -83,15 +81,17 @@ absl::StatusOr<ShardPage> GrpcNodeAdmin::ListShards(const NodeRef& node, absl::T
 }
 
 absl::StatusOr<ScrubBatch> GrpcNodeAdmin::Scrub(const NodeRef& node, const std::string& cursor) {
-  grpc::ClientContext ctx;
-  SetDeadline(ctx, timeout_ * 6);
   chunk::v1::ScrubRequest req;
   req.set_cursor(cursor);
   req.set_max_shards(kScrubBatchShards);
   req.set_max_bytes(kScrubBatchBytes);
   req.set_delete_corrupt(true);
   chunk::v1::ScrubResponse resp;
-  absl::Status status = FromGrpcStatus(StubFor(node.address)->Scrub(&ctx, req, &resp));
+  absl::Status status = stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
+    grpc::ClientContext ctx;
+    SetDeadline(ctx, timeout_ * 6);
+    return FromGrpcStatus(stub.Scrub(&ctx, req, &resp));
+  });
   if (!status.ok()) return status;
   ScrubBatch batch;
   batch.scanned = resp.shards_scanned();

@@ -1,5 +1,5 @@
 // GrpcNodeAdmin: NodeAdmin over DhtService.ListNodes and ChunkService (HasShards, ListShards,
-// Scrub), one cached stub per chunk-store address; every call carries the configured deadline
+// Scrub), nodes reached through ChunkStubs (by id); every call carries the configured deadline
 // (scrub batches get a longer one: they read up to `scrub_batch_bytes` from disk).
 //
 // Thread-safe.
@@ -7,18 +7,17 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include "datamesh/chunk/v1/chunk.grpc.pb.h"
 #include "datamesh/dht/v1/dht.grpc.pb.h"
+#include "services/file-ingest/chunk_stubs.h"
 #include "services/file-ingest/node_admin.h"
 
 namespace datamesh::file_ingest {
 
 class GrpcNodeAdmin final : public NodeAdmin {
  public:
-  GrpcNodeAdmin(const std::string& dht_address, absl::Duration timeout);
+  GrpcNodeAdmin(const std::string& dht_address, absl::Duration timeout, ChunkStubs& stubs);
 
   absl::StatusOr<std::vector<NodeRef>> LiveNodes() override;
   absl::StatusOr<std::map<std::string, absl::Time>> DownNodes() override;
@@ -29,12 +28,9 @@ class GrpcNodeAdmin final : public NodeAdmin {
   absl::StatusOr<ScrubBatch> Scrub(const NodeRef& node, const std::string& cursor) override;
 
  private:
-  std::shared_ptr<chunk::v1::ChunkService::Stub> StubFor(const std::string& address);
-
   const absl::Duration timeout_;
   std::unique_ptr<dht::v1::DhtService::Stub> dht_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<chunk::v1::ChunkService::Stub>> stubs_;
+  ChunkStubs& stubs_;
 };
 
 }  // namespace datamesh::file_ingest

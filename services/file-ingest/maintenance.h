@@ -83,8 +83,11 @@ class MaintenanceRunner {
   void Run(const std::string& job_id, const std::string& action);
   absl::Status Execute(const std::string& action, Progress& progress);
   absl::Status RepairPass(Progress& progress, const MissingShards& seed, bool count_seed_only);
+  // Asks the up nodes which of their shards they hold: the absent go into `missing`, and
+  // shards recorded kWriting that their node holds into `landed`.
   absl::Status CheckPresence(const std::vector<SegmentLayout>& layouts,
-                             const std::set<std::string>& up, MissingShards* missing);
+                             const std::set<std::string>& up, MissingShards* missing,
+                             std::vector<SettledShard>* landed);
   absl::Status RepairAll(std::vector<RepairTask> tasks, Progress& progress,
                          const MissingShards& seed, bool count_seed_only);
   absl::Status Scrub(Progress& progress);

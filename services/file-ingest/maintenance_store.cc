@@ -1,6 +1,7 @@
 #include "services/file-ingest/maintenance_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/file-ingest/manifest_rows.h"
 #include "services/file-ingest/shard_intents.h"
 #include "shared/status/status.h"
 
@@ -154,7 +155,7 @@ absl::StatusOr<std::vector<SegmentLayout>> MaintenanceStore::ListLayouts(const s
         "WITH c AS (SELECT id, data_shards, parity_shards, codec_id FROM files.contents "
         "WHERE id > $1 AND inline_data IS NULL ORDER BY id LIMIT $2) "
         "SELECT c.id, g.idx, g.shard_size, c.data_shards, c.parity_shards, c.codec_id, "
-        "s.shard_idx, s.shard_id, s.node_id, s.node_address FROM c "
+        "s.shard_idx, s.shard_id, s.node_id, s.node_address, s.state FROM c "
         "JOIN files.segments g ON g.content_id = c.id "
         "JOIN files.shards s ON s.content_id = g.content_id AND s.segment_idx = g.idx "
         "ORDER BY c.id, g.idx, s.shard_idx",
@@ -173,11 +174,19 @@ absl::StatusOr<std::vector<SegmentLayout>> MaintenanceStore::ListLayouts(const s
       }
       out.back().shards.push_back({row[6].as<int>(),
                                    row[7].as<std::string>(),
-                                   {row[8].as<std::string>(), row[9].as<std::string>()}});
+                                   {row[8].as<std::string>(), row[9].as<std::string>()},
+                                   ShardStateFromName(row[10].as<std::string>())});
     }
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::Status MaintenanceStore::ConfirmWritten(const std::vector<SettledShard>& present) {
+  return pool_.Transact([&](pqxx::work& w) {
+    internal::SettleWritingShards(w, present);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<int> MaintenanceStore::MoveShards(const SegmentLayout& seg,
@@ -187,7 +196,7 @@ absl::StatusOr<int> MaintenanceStore::MoveShards(const SegmentLayout& seg,
   int moved = 0;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     pqxx::result r = w.exec_params(
-        "UPDATE files.shards s SET node_id = x.n, node_address = x.a FROM "
+        "UPDATE files.shards s SET node_id = x.n, node_address = x.a, state = 'stored' FROM "
         "jsonb_to_recordset($3::jsonb) AS x(i integer, o text, h text, n text, a text) "
         "WHERE s.content_id = $1 AND s.segment_idx = $2 AND s.shard_idx = x.i AND "
         "s.node_id = x.o AND s.shard_id = x.h RETURNING s.shard_idx",

@@ -78,6 +78,9 @@ class MaintenanceStore {
   // Points the segment's rebuilt shards at their new nodes in one transaction, where the row
   // still names the old node; a rebuilt shard whose row is gone (file deleted meanwhile) or
   // changed is queued for deletion instead. Returns how many rows moved.
+  // Shards recorded kWriting that their node holds now (a repair pass saw them): kStored.
+  // Covers writes whose file-ingest died before it could record how they ended.
+  [[nodiscard]] absl::Status ConfirmWritten(const std::vector<SettledShard>& present);
   [[nodiscard]] absl::StatusOr<int> MoveShards(const SegmentLayout& segment,
                                                const std::vector<int>& positions,
                                                const std::vector<ShardRecord>& rebuilt);

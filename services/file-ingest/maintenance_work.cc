@@ -21,14 +21,21 @@ void Inc(prometheus::Counter* c, double v = 1) {
 
 absl::Status MaintenanceRunner::CheckPresence(const std::vector<SegmentLayout>& layouts,
                                               const std::set<std::string>& up,
-                                              MissingShards* missing) {
+                                              MissingShards* missing,
+                                              std::vector<SettledShard>* landed) {
   std::map<std::string, std::pair<NodeRef, std::set<std::string>>> by_node;
+  // (node id, shard id) -> the kWriting records that name it there.
+  std::map<std::pair<std::string, std::string>, std::vector<SettledShard>> writing;
   for (const SegmentLayout& seg : layouts) {
     for (const ShardRecord& s : seg.shards) {
       if (!up.count(s.node.id)) continue;
       auto& entry = by_node[s.node.id];
       entry.first = s.node;
       entry.second.insert(s.shard_id);
+      if (s.state == ShardState::kWriting) {
+        writing[{s.node.id, s.shard_id}].push_back(
+            {seg.content_id, seg.segment_index, s.index, s.node.id, true});
+      }
     }
   }
   for (const auto& [node_id, entry] : by_node) {
@@ -40,7 +47,11 @@ absl::Status MaintenanceRunner::CheckPresence(const std::vector<SegmentLayout>& 
       // An unreachable node that dht still lists as up: reads fall back; dht will mark it.
       if (!present.ok()) break;
       for (size_t i = 0; i < batch.size(); ++i) {
-        if (!(*present)[i]) missing->insert({node_id, batch[i]});
+        if (!(*present)[i]) {
+          missing->insert({node_id, batch[i]});
+        } else if (auto w = writing.find({node_id, batch[i]}); w != writing.end()) {
+          landed->insert(landed->end(), w->second.begin(), w->second.end());
+        }
       }
     }
   }
@@ -68,7 +79,10 @@ absl::Status MaintenanceRunner::RepairPass(Progress& progress, const MissingShar
     if (page.empty()) break;
     after = page.back().content_id;
     MissingShards missing = seed;
-    RETURN_IF_ERROR(CheckPresence(page, up, &missing));
+    std::vector<SettledShard> landed;
+    RETURN_IF_ERROR(CheckPresence(page, up, &missing, &landed));
+    // Writes whose uploader could not record that they landed (it died first).
+    if (!landed.empty()) RETURN_IF_ERROR(deps_.store->ConfirmWritten(landed));
     if (!count_seed_only) progress.examined += page.size();
     Inc(segments_checked_, page.size());
     for (RepairTask& t : PlanRepairs(std::move(page), up, missing, waiting)) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -19,10 +20,23 @@
 
 namespace datamesh::file_ingest {
 
+// Where a shard's bytes are, as far as the manifest knows (files.shards.state).
+enum class ShardState {
+  kStored,   // acknowledged durable by its node
+  kWriting,  // its write was still running when the segment was acknowledged (the write
+             // quorum held without it); becomes kStored when it lands, kMissing if it fails
+  kMissing,  // no node took it: `node` is empty, and repair writes it as soon as it can
+};
+
+std::string_view ShardStateName(ShardState state);
+// kStored for an unknown name (rows written before the column existed say "stored").
+ShardState ShardStateFromName(std::string_view name);
+
 struct ShardRecord {
   int index = 0;         // 0..k-1 data, k..k+m-1 parity
   std::string shard_id;  // SHA-256 hex of the shard
-  NodeRef node;
+  NodeRef node;          // by id; empty when kMissing
+  ShardState state = ShardState::kStored;
 };
 
 struct SegmentRecord {
@@ -63,6 +77,15 @@ struct FileRecord {
   absl::Time created_at;
   absl::Time updated_at;
   ContentRecord content;
+};
+
+// The outcome of a write that was still running when its segment was acknowledged (kWriting).
+struct SettledShard {
+  std::string content_id;
+  uint64_t segment_index = 0;
+  int shard_index = 0;
+  std::string node_id;  // where the write went
+  bool written = false;  // landed durable: kStored; else kMissing (repair writes it)
 };
 
 // A queued shard deletion: a shard no manifest references any more, to delete from a node.

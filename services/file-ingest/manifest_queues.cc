@@ -1,4 +1,4 @@
-// ManifestStore: the shard-deletion queue, the outbox and usage totals.
+// ManifestStore: the shard-deletion queue, the outbox, usage totals and the stored-file listing.
 #include "services/file-ingest/manifest_rows.h"
 #include "services/file-ingest/manifest_store.h"
 #include "services/file-ingest/shard_intents.h"
@@ -12,7 +12,8 @@ absl::Status ManifestStore::EnqueueShardDeletions(const std::vector<ShardRecord>
   return pool_.Transact([&](pqxx::work& w) {
     w.exec_params(
         "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
-        "SELECT x.h, x.n, x.a FROM jsonb_to_recordset($1::jsonb) AS x(h text, n text, a text)",
+        "SELECT x.h, x.n, x.a FROM jsonb_to_recordset($1::jsonb) AS x(h text, n text, a text) "
+        "WHERE x.n <> ''",  // a missing shard has no node to delete it from
         json);
     return absl::OkStatus();
   });
@@ -94,6 +95,25 @@ absl::StatusOr<UsageTotals> ManifestStore::Usage(const std::string& owner_id) {
     return absl::OkStatus();
   }));
   return t;
+}
+
+absl::StatusOr<std::vector<StoredFileRow>> ManifestStore::ListStoredFiles(const std::string& after,
+                                                                          int limit) {
+  std::vector<StoredFileRow> rows;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
+    rows.clear();
+    pqxx::result r = w.exec_params(
+        "SELECT f.id, f.owner_id, c.size, (extract(epoch FROM f.created_at) * 1000000)::bigint "
+        "FROM files.files f JOIN files.contents c ON c.id = f.content_id "
+        "WHERE f.id > $1 ORDER BY f.id LIMIT $2",
+        after, limit);
+    for (const pqxx::row& row : r) {
+      rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<uint64_t>(),
+                      absl::FromUnixMicros(row[3].as<int64_t>())});
+    }
+    return absl::OkStatus();
+  }));
+  return rows;
 }
 
 }  // namespace datamesh::file_ingest

@@ -28,10 +28,37 @@ std::string JsonString(std::string_view s) {
 
 std::string ShardJson(uint64_t segment, const ShardRecord& s) {
   return absl::StrCat("{\"g\":", segment, ",\"i\":", s.index, ",\"h\":", JsonString(s.shard_id),
-                      ",\"n\":", JsonString(s.node.id), ",\"a\":", JsonString(s.node.address), "}");
+                      ",\"n\":", JsonString(s.node.id), ",\"a\":", JsonString(s.node.address),
+                      ",\"t\":", JsonString(ShardStateName(s.state)), "}");
 }
 
 }  // namespace
+
+}  // namespace datamesh::file_ingest::internal
+
+namespace datamesh::file_ingest {
+
+std::string_view ShardStateName(ShardState state) {
+  switch (state) {
+    case ShardState::kWriting:
+      return "writing";
+    case ShardState::kMissing:
+      return "missing";
+    case ShardState::kStored:
+      break;
+  }
+  return "stored";
+}
+
+ShardState ShardStateFromName(std::string_view name) {
+  if (name == "writing") return ShardState::kWriting;
+  if (name == "missing") return ShardState::kMissing;
+  return ShardState::kStored;
+}
+
+}  // namespace datamesh::file_ingest
+
+namespace datamesh::file_ingest::internal {
 
 const char kContentColumns[] =
     "c.id, c.owner_id, c.size, c.sha256, c.merkle_root, c.wrapped_key, c.key_version, "
@@ -127,6 +154,26 @@ std::string ShardListJson(const std::vector<ShardRecord>& shards) {
     out += ShardJson(0, s);
   }
   return out + "]";
+}
+
+void SettleWritingShards(pqxx::work& w, const std::vector<SettledShard>& settled) {
+  if (settled.empty()) return;
+  std::string json = "[";
+  for (const SettledShard& s : settled) {
+    if (json.size() > 1) json.push_back(',');
+    absl::StrAppend(&json, "{\"c\":", JsonString(s.content_id), ",\"g\":", s.segment_index,
+                    ",\"i\":", s.shard_index, ",\"n\":", JsonString(s.node_id),
+                    ",\"w\":", s.written ? "true" : "false", "}");
+  }
+  json.push_back(']');
+  w.exec_params(
+      "UPDATE files.shards s SET state = CASE WHEN x.w THEN 'stored' ELSE 'missing' END, "
+      "node_id = CASE WHEN x.w THEN s.node_id ELSE '' END, "
+      "node_address = CASE WHEN x.w THEN s.node_address ELSE '' END "
+      "FROM jsonb_to_recordset($1::jsonb) AS x(c text, g bigint, i integer, n text, w boolean) "
+      "WHERE s.content_id = x.c AND s.segment_idx = x.g AND s.shard_idx = x.i AND "
+      "s.node_id = x.n AND s.state = 'writing'",
+      json);
 }
 
 }  // namespace datamesh::file_ingest::internal

@@ -26,8 +26,13 @@ absl::StatusOr<std::map<std::string, std::string>> TagsFromJson(const std::strin
 
 // JSON arrays for jsonb_to_recordset inserts.
 std::string SegmentsJson(const std::vector<SegmentRecord>& segments);
-// Objects {g: segment index, i: shard index, h: shard id, n: node id, a: node address}.
+// Objects {g: segment index, i: shard index, h: shard id, n: node id, a: node address,
+// t: state name}.
 std::string ShardsJson(const std::vector<SegmentRecord>& segments);
 std::string ShardListJson(const std::vector<ShardRecord>& shards);
+
+// Marks kWriting shards kStored or kMissing. Only rows still recorded as writing to that node
+// change: repair may have moved the shard meanwhile, or the file gone.
+void SettleWritingShards(pqxx::work& w, const std::vector<SettledShard>& settled);
 
 }  // namespace datamesh::file_ingest::internal

@@ -32,15 +32,16 @@ void InsertContent(pqxx::work& w, const ContentRecord& c, const std::vector<Segm
       c.id, internal::SegmentsJson(segs));
   w.exec_params(
       "INSERT INTO files.shards (content_id, segment_idx, shard_idx, shard_id, node_id, "
-      "node_address) SELECT $1, x.g, x.i, x.h, x.n, x.a FROM jsonb_to_recordset($2::jsonb) AS "
-      "x(g bigint, i integer, h text, n text, a text)",
+      "node_address, state) SELECT $1, x.g, x.i, x.h, x.n, x.a, x.t FROM "
+      "jsonb_to_recordset($2::jsonb) AS x(g bigint, i integer, h text, n text, a text, t text)",
       c.id, internal::ShardsJson(segs));
 }
 
 void EnqueueJson(pqxx::work& w, const std::string& json) {
   w.exec_params(
       "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
-      "SELECT x.h, x.n, x.a FROM jsonb_to_recordset($1::jsonb) AS x(h text, n text, a text)",
+      "SELECT x.h, x.n, x.a FROM jsonb_to_recordset($1::jsonb) AS x(h text, n text, a text) "
+      "WHERE x.n <> ''",  // a missing shard has no node to delete it from
       json);
 }
 
@@ -154,7 +155,7 @@ absl::StatusOr<std::vector<SegmentRecord>> ManifestStore::GetSegments(
       segs.push_back(std::move(s));
     }
     pqxx::result sh = w.exec_params(
-        "SELECT segment_idx, shard_idx, shard_id, node_id, node_address FROM files.shards "
+        "SELECT segment_idx, shard_idx, shard_id, node_id, node_address, state FROM files.shards "
         "WHERE content_id = $1 ORDER BY segment_idx, shard_idx",
         content_id);
     for (const pqxx::row& row : sh) {
@@ -164,11 +165,19 @@ absl::StatusOr<std::vector<SegmentRecord>> ManifestStore::GetSegments(
       }
       segs[seg].shards.push_back({row[1].as<int>(),
                                   row[2].as<std::string>(),
-                                  {row[3].as<std::string>(), row[4].as<std::string>()}});
+                                  {row[3].as<std::string>(), row[4].as<std::string>()},
+                                  ShardStateFromName(row[5].as<std::string>())});
     }
     return absl::OkStatus();
   }));
   return segs;
+}
+
+absl::Status ManifestStore::SettleWritingShards(const std::vector<SettledShard>& settled) {
+  return pool_.Transact([&](pqxx::work& w) {
+    internal::SettleWritingShards(w, settled);
+    return absl::OkStatus();
+  });
 }
 
 absl::StatusOr<FileRecord> ManifestStore::DeleteFile(const std::string& owner_id,
@@ -188,7 +197,8 @@ absl::StatusOr<FileRecord> ManifestStore::DeleteFile(const std::string& owner_id
     if (refs <= 0) {
       w.exec_params(
           "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
-          "SELECT shard_id, node_id, node_address FROM files.shards WHERE content_id = $1",
+          "SELECT shard_id, node_id, node_address FROM files.shards WHERE content_id = $1 "
+          "AND state <> 'missing'",
           content);
       w.exec_params("DELETE FROM files.contents WHERE id = $1", content);
     }

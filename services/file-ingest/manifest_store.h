@@ -36,6 +36,14 @@ struct ListPage {
   std::optional<std::string> next_cursor;
 };
 
+// A committed file as quota counts it (ListStoredFiles).
+struct StoredFileRow {
+  std::string file_id;
+  std::string owner_id;
+  uint64_t size = 0;
+  absl::Time created_at;
+};
+
 struct UsageTotals {
   uint64_t file_count = 0;
   uint64_t logical_bytes = 0;
@@ -88,6 +96,9 @@ class ManifestStore {
 
   // Queues shards (of an upload that did not commit) for deletion.
   [[nodiscard]] absl::Status EnqueueShardDeletions(const std::vector<ShardRecord>& shards);
+  // Records how writes that outlived their segment's acknowledgement ended (kWriting shards
+  // become kStored or kMissing); rows repair moved meanwhile stay as they are.
+  [[nodiscard]] absl::Status SettleWritingShards(const std::vector<SettledShard>& settled);
 
   // Hands up to `limit` queued deletions to `fn`; those it deletes (OK) and those a manifest
   // references again leave the queue; failures stay with attempts + 1; those a live shard
@@ -104,6 +115,9 @@ class ManifestStore {
 
   // Totals for one owner, or all when empty.
   [[nodiscard]] absl::StatusOr<UsageTotals> Usage(const std::string& owner_id);
+  // Up to `limit` committed files of every owner whose id sorts after `after`, in id order.
+  [[nodiscard]] absl::StatusOr<std::vector<StoredFileRow>> ListStoredFiles(
+      const std::string& after, int limit);
 
  private:
   pg::Pool& pool_;

@@ -221,5 +221,48 @@ TEST_F(ManifestStoreTest, UsageTotals) {
   EXPECT_EQ(usage->owner_count, 1u);
 }
 
+// Shards still being written when their segment was acknowledged, and shards no node took:
+// stored with their state, settled later, and never queued for deletion without a node.
+TEST_F(ManifestStoreTest, ShardStatesAreKeptSettledAndMissingOnesNeverQueued) {
+  std::vector<SegmentRecord> segs = MakeSegments("w1-");
+  segs[0].shards[5].state = ShardState::kWriting;
+  segs[1].shards[4].state = ShardState::kWriting;
+  segs[2].shards[3].state = ShardState::kMissing;
+  segs[2].shards[3].node = {};
+  ASSERT_OK(store_->CommitFile(MakeFile("w1", "wendy", "a", std::string(64, 'w')), segs, false,
+                               Event));
+  auto stored = store_->GetSegments("w1");
+  ASSERT_OK(stored);
+  EXPECT_EQ((*stored)[0].shards[5].state, ShardState::kWriting);
+  EXPECT_EQ((*stored)[0].shards[4].state, ShardState::kStored);
+  EXPECT_EQ((*stored)[2].shards[3].state, ShardState::kMissing);
+  EXPECT_EQ((*stored)[2].shards[3].node.id, "");
+
+  // The first late write landed, the second failed; a settlement naming another node (repair
+  // moved the shard meanwhile) changes nothing.
+  ASSERT_OK(store_->SettleWritingShards({{"w1", 0, 5, "node-5", true},
+                                         {"w1", 1, 4, "node-4", false},
+                                         {"w1", 0, 5, "node-9", false}}));
+  stored = store_->GetSegments("w1");
+  ASSERT_OK(stored);
+  EXPECT_EQ((*stored)[0].shards[5].state, ShardState::kStored);
+  EXPECT_EQ((*stored)[0].shards[5].node.id, "node-5");
+  EXPECT_EQ((*stored)[1].shards[4].state, ShardState::kMissing);
+  EXPECT_EQ((*stored)[1].shards[4].node.id, "");
+  EXPECT_EQ((*stored)[1].shards[4].node.address, "");
+
+  // Deleting the file queues the 16 shards that have a node, not the 2 missing ones.
+  int64_t outbox = 0;
+  ASSERT_OK(store_->DeleteFile("wendy", "w1", Event, &outbox));
+  ASSERT_OK(store_->EnqueueShardDeletions({{0, "lost", {}, ShardState::kMissing}}));
+  std::vector<ShardDeletion> queued;
+  ASSERT_OK(store_->DrainShardDeletions(1000, [&](const ShardDeletion& d) {
+    if (d.shard_id.rfind("w1-", 0) == 0 || d.shard_id == "lost") queued.push_back(d);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(queued.size(), 16u);
+  for (const ShardDeletion& d : queued) EXPECT_FALSE(d.node.id.empty()) << d.shard_id;
+}
+
 }  // namespace
 }  // namespace datamesh::file_ingest

@@ -8,10 +8,12 @@
 #include <mutex>
 #include <set>
 
+#include "absl/strings/cord.h"
 #include "services/file-ingest/download_pipeline.h"
 #include "services/file-ingest/fake_backends.h"
 #include "services/file-ingest/redundancy.h"
 #include "services/file-ingest/segment_codec.h"
+#include "services/file-ingest/shard_intents.h"
 #include "services/file-ingest/upload_pipeline.h"
 #include "shared/crypto/random.h"
 #include "shared/testing/status_matchers.h"
@@ -313,6 +315,28 @@ TEST_F(PipelineTest, DiscardModeHashesWithoutWriting) {
   ASSERT_OK(out);
   EXPECT_EQ(out->size, 3 * kSeg);
   EXPECT_EQ(store_.count(), 0u);
+}
+
+// A write that fails because its shard intent could not be recorded (the manifest database is
+// away) is not a node refusing: the upload fails with that error at once, not with "not enough
+// storage nodes" after trying every other node.
+TEST_F(PipelineTest, AnIntentThatCannotBeRecordedFailsTheUploadAsItIs) {
+  class NoIntents : public FakeShardStore {
+   public:
+    using FakeShardStore::Put;
+    absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data) override {
+      if (node.id != "node-2") return FakeShardStore::Put(node, id, data);
+      absl::Status failed = absl::UnavailableError("could not record the shard write");
+      failed.SetPayload(kShardIntentPayload, absl::Cord("1"));
+      return failed;
+    }
+  } store;
+  UploadPipeline p(options_, *codec_, placement_, store, {"c", "abcd", &key_}, false);
+  ASSERT_OK(p.Write(Data(kSeg)));
+  auto out = p.Finish();
+  EXPECT_THAT(out, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_FALSE(out.status().GetPayload(kStorageNodesPayload).has_value());
+  EXPECT_TRUE(out.status().GetPayload(kShardIntentPayload).has_value());
 }
 
 }  // namespace

@@ -39,7 +39,8 @@ SegmentRedundancy MeasureSegment(const std::vector<ShardRecord>& shards,
   std::map<std::string, uint32_t> per_node;
   SegmentRedundancy r;
   for (const ShardRecord& s : shards) {
-    if (up.count(s.node.id) == 0) continue;
+    // A shard still being written counts once it lands; a missing one has no node.
+    if (s.state != ShardState::kStored || up.count(s.node.id) == 0) continue;
     ++per_node[s.node.id];
     ++r.live_shards;
   }

@@ -16,7 +16,7 @@
 namespace datamesh::file_ingest {
 
 struct SegmentRedundancy {
-  uint32_t live_shards = 0;  // shards on up nodes
+  uint32_t live_shards = 0;  // shards stored (not still being written) on up nodes
   // How many more up nodes may fail, in the worst case, with k shards still readable;
   // -1 when fewer than k shards are live already.
   int node_losses_tolerated = -1;

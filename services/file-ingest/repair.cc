@@ -102,7 +102,9 @@ absl::StatusOr<const erasure::ErasureCodec*> SegmentRepairer::CodecFor(const Seg
 absl::StatusOr<std::vector<NodeRef>> SegmentRepairer::PlaceLost(const RepairTask& task) {
   const SegmentLayout& seg = task.segment;
   std::vector<std::string> exclude;
-  for (const ShardRecord& s : seg.shards) exclude.push_back(s.node.id);
+  for (const ShardRecord& s : seg.shards) {
+    if (!s.node.id.empty()) exclude.push_back(s.node.id);  // a missing shard has no node
+  }
   const int n = static_cast<int>(task.lost.size());
   const std::string& key = seg.shards.front().shard_id;
   auto nodes = placement_.Place(key, n, seg.shard_size, exclude, /*allow_fewer=*/false);

@@ -205,6 +205,42 @@ TEST_F(SegmentRepairerTest, RebuildsLostShardsOntoNodesTheSegmentDoesNotUse) {
   EXPECT_NE((*rebuilt)[0].node.id, (*rebuilt)[1].node.id);
 }
 
+// Placement that refuses what the dht refuses: an empty node id among the exclusions.
+class StrictPlacement : public FakePlacement {
+ public:
+  using FakePlacement::FakePlacement;
+  absl::StatusOr<std::vector<NodeRef>> Place(const std::string& key, int n, uint64_t size,
+                                             const std::vector<std::string>& exclude,
+                                             bool allow_fewer) override {
+    for (const std::string& id : exclude) {
+      if (id.empty()) return absl::InvalidArgumentError("exclude_node_ids: empty id");
+    }
+    return FakePlacement::Place(key, n, size, exclude, allow_fewer);
+  }
+};
+
+// A shard no node took at upload (kMissing, no node) is rebuilt at once -- no down-grace
+// applies to it -- and lands on a node the segment does not use; the empty node id is not
+// sent to the dht as an exclusion.
+TEST_F(SegmentRepairerTest, AMissingShardIsRebuiltAtOnceOntoAFreeNode) {
+  seg_.shards[2].node = {};
+  seg_.shards[2].state = ShardState::kMissing;
+  std::vector<RepairTask> tasks =
+      PlanRepairs({seg_}, {"node-0", "node-1", "node-3", "node-4", "node-5", "node-6"}, {},
+                  /*waiting=*/{"node-2"});
+  ASSERT_EQ(tasks.size(), 1u);
+  ASSERT_EQ(tasks[0].lost.size(), 1u);
+  StrictPlacement strict(8);
+  SegmentRepairer repairer(strict, store_);
+  auto rebuilt = repairer.Rebuild(tasks[0]);
+  ASSERT_OK(rebuilt);
+  ASSERT_EQ(rebuilt->size(), 1u);
+  EXPECT_EQ((*rebuilt)[0].index, 2);
+  // A node the segment does not use (the fake's placement knows nothing of node-2's state).
+  const std::string& node = (*rebuilt)[0].node.id;
+  for (const ShardRecord& s : seg_.shards) EXPECT_NE(node, s.node.id);
+}
+
 // Puts shard `index` (also) on `node`, as repair does when it crowds a segment.
 void MoveInFake(SegmentLayout& seg, FakeShardStore& store, const std::vector<std::string>& shards,
                 int index, const std::string& node) {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <set>
 #include <span>
 #include <string>
@@ -40,12 +42,42 @@ class Placement {
   [[nodiscard]] virtual absl::StatusOr<std::set<std::string>> UpNodes() = 0;
 };
 
+// Lets the caller of a running Put give up on it: the Put then ends soon with CANCELLED (or
+// OK, if the node acknowledged first). Thread-safe.
+class PutCancel {
+ public:
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    if (abort_) abort_();
+  }
+  // For implementations: Cancel() runs `abort` (under this object's lock, so `abort` must not
+  // block) until it is replaced by nullptr. False (and `abort` not kept) when already cancelled.
+  bool SetAbort(std::function<void()> abort) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cancelled_ && abort) return false;
+    abort_ = std::move(abort);
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  bool cancelled_ = false;
+  std::function<void()> abort_;
+};
+
 class ShardStore {
  public:
   virtual ~ShardStore() = default;
   // Stores `data` under `shard_id` on `node`; OK once the node acknowledged it durable.
   [[nodiscard]] virtual absl::Status Put(const NodeRef& node, const std::string& shard_id,
                                          std::string_view data) = 0;
+  // The same, abandoned when `cancel` is cancelled. Stores that cannot abandon a write just
+  // finish it.
+  [[nodiscard]] virtual absl::Status Put(const NodeRef& node, const std::string& shard_id,
+                                         std::string_view data, PutCancel& /*cancel*/) {
+    return Put(node, shard_id, data);
+  }
   // Reads the whole shard into `out`, which must be exactly its size (else DATA_LOSS). The
   // caller verifies the hash. Any error means "not readable from this node now".
   [[nodiscard]] virtual absl::Status GetInto(const NodeRef& node, const std::string& shard_id,

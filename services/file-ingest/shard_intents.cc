@@ -1,5 +1,8 @@
 #include "services/file-ingest/shard_intents.h"
 
+#include "absl/strings/cord.h"
+#include "shared/status/status.h"
+
 namespace datamesh::file_ingest {
 namespace {
 
@@ -24,10 +27,22 @@ absl::Status ShardIntents::Record(const std::string& writer_id, const std::strin
 }
 
 absl::Status ShardIntents::Clear(const std::string& writer_id) {
-  return pool_.Transact([&](pqxx::work& w) {
+  absl::Status status = pool_.Transact([&](pqxx::work& w) {
     w.exec_params("DELETE FROM files.shard_intents WHERE writer_id = $1", writer_id);
     return absl::OkStatus();
   });
+  std::lock_guard<std::mutex> lock(mu_);
+  if (status.ok()) {
+    pending_clears_.erase(writer_id);
+  } else {
+    pending_clears_.insert(writer_id);
+  }
+  return status;
+}
+
+size_t ShardIntents::pending_clears() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_clears_.size();
 }
 
 absl::Status ShardIntents::ForgetEarlierRun() {
@@ -38,6 +53,12 @@ absl::Status ShardIntents::ForgetEarlierRun() {
 }
 
 absl::Status ShardIntents::Refresh() {
+  std::set<std::string> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending = pending_clears_;
+  }
+  for (const std::string& writer : pending) RETURN_IF_ERROR(Clear(writer));
   return pool_.Transact([&](pqxx::work& w) {
     w.exec_params("UPDATE files.shard_intents SET refreshed_at = now() WHERE instance_id = $1",
                   instance_id_);
@@ -51,11 +72,22 @@ absl::Status ShardIntents::Refresh() {
 
 absl::Status IntentShardStore::Put(const NodeRef& node, const std::string& shard_id,
                                    std::string_view data) {
+  PutCancel never;
+  return Put(node, shard_id, data, never);
+}
+
+absl::Status IntentShardStore::Put(const NodeRef& node, const std::string& shard_id,
+                                   std::string_view data, PutCancel& cancel) {
   if (intents_ != nullptr) {
     absl::Status recorded = intents_->Record(writer_id_, shard_id, node.id);
-    if (!recorded.ok()) return absl::UnavailableError("could not record the shard write");
+    if (!recorded.ok()) {
+      absl::Status failed = absl::UnavailableError(
+          "could not record the shard write: the manifest database is unavailable");
+      failed.SetPayload(kShardIntentPayload, absl::Cord("1"));
+      return failed;
+    }
   }
-  return inner_.Put(node, shard_id, data);
+  return inner_.Put(node, shard_id, data, cancel);
 }
 
 namespace internal {

@@ -14,7 +14,9 @@
 // Thread-safe: every call leases its own pooled connection.
 #pragma once
 
+#include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -31,20 +33,31 @@ class ShardIntents {
 
   [[nodiscard]] absl::Status Record(const std::string& writer_id, const std::string& shard_id,
                                     const std::string& node_id);
-  // Removes every intent of the writer.
+  // Removes every intent of the writer. When that fails (the database is away), the writer is
+  // remembered and cleared by the next Refresh: a live instance refreshes its intents, so a
+  // leftover would otherwise protect the writer's orphan shards from GC for as long as the
+  // instance runs.
   [[nodiscard]] absl::Status Clear(const std::string& writer_id);
   // Drops intents left by an earlier process with this instance id (instance ids are stable
   // across restarts): call once at start, before any write.
   [[nodiscard]] absl::Status ForgetEarlierRun();
-  // Keeps this instance's intents alive; call more often than ttl.
+  // Clears the writers a failed Clear left, then keeps this instance's other intents alive;
+  // call more often than ttl.
   [[nodiscard]] absl::Status Refresh();
   absl::Duration ttl() const { return ttl_; }
+  size_t pending_clears() const;
 
  private:
   pg::Pool& pool_;
   const std::string instance_id_;
   const absl::Duration ttl_;
+  mutable std::mutex mu_;
+  std::set<std::string> pending_clears_;  // writers whose Clear failed
 };
+
+// Marks an error of the shard-intent bookkeeping (the database), not of a storage node: an
+// upload fails with it as it is rather than trying other nodes.
+inline constexpr char kShardIntentPayload[] = "type.datamesh/file-ingest.shard-intent";
 
 // A ShardStore that records an intent before every Put (writes fail if the intent cannot be
 // recorded). One per writer; the caller clears the writer's intents when done.
@@ -56,6 +69,8 @@ class IntentShardStore final : public ShardStore {
 
   absl::Status Put(const NodeRef& node, const std::string& shard_id,
                    std::string_view data) override;
+  absl::Status Put(const NodeRef& node, const std::string& shard_id, std::string_view data,
+                   PutCancel& cancel) override;
   absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
                        std::span<uint8_t> out) override {
     return inner_.GetInto(node, shard_id, out);

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "services/file-ingest/redundancy.h"
 #include "services/file-ingest/segment_codec.h"
+#include "services/file-ingest/shard_intents.h"
 #include "shared/crypto/aead.h"
 #include "shared/crypto/encoding.h"
 #include "shared/status/status.h"
@@ -61,7 +62,8 @@ struct UploadPipeline::SegmentWrites {
 
 UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::ErasureCodec& codec,
                                Placement& placement, ShardStore& shards, ContentKey key,
-                               bool discard)
+                               bool discard, LateShards* late,
+                               std::shared_ptr<const void> shards_owner)
     : options_(options),
       tolerance_(std::max(1, options.write_tolerance)),
       codec_(codec),
@@ -73,7 +75,9 @@ UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::Er
                  [this](std::string plain, uint64_t index, bool final) {
                    return OnSegment(std::move(plain), index, final);
                  }),
-      hasher_(std::move(crypto::Sha256Hasher::Create().value())) {}
+      hasher_(std::move(crypto::Sha256Hasher::Create().value())),
+      late_(late),
+      shards_owner_(std::move(shards_owner)) {}
 
 UploadPipeline::~UploadPipeline() {
   for (auto& job : in_flight_) job.wait();
@@ -105,6 +109,12 @@ std::vector<ShardRecord> UploadPipeline::WrittenShards() {
   for (auto& job : in_flight_) job.wait();
   std::lock_guard<std::mutex> lock(written_mu_);
   return written_;
+}
+
+std::vector<LateWrite> UploadPipeline::TakeLateWrites() {
+  for (auto& job : in_flight_) job.wait();
+  std::lock_guard<std::mutex> lock(written_mu_);
+  return std::exchange(late_writes_, {});
 }
 
 absl::Status UploadPipeline::OnSegment(std::string plain, uint64_t index, bool final) {
@@ -140,47 +150,117 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
                                                            bool final) {
   ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(key_.data_key->view()));
   SegmentPosition pos{key_.content_id, key_.nonce_prefix, index, final};
-  ASSIGN_OR_RETURN(EncodedSegment enc, EncodeSegment(aead, codec_, pos, plain));
+  ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(aead, codec_, pos, plain));
   std::string().swap(plain);  // the shards hold everything from here on
+  // Shared with the writes, which may outlive this job (late writes).
+  auto enc = std::make_shared<const EncodedSegment>(std::move(encoded));
   const int n = codec_.total_shards();
-  const uint64_t shard_size = enc.block.shard_size();
+  const uint64_t shard_size = enc->block.shard_size();
   // Up to k + m nodes: with fewer (a node down or full), the segment doubles up shards rather
   // than failing, as long as the layout meets the write quorum.
   ASSIGN_OR_RETURN(std::vector<NodeRef> nodes,
-                   placement_.Place(enc.shard_ids[0], n, shard_size, {}, /*allow_fewer=*/true));
+                   placement_.Place(enc->shard_ids[0], n, shard_size, {}, /*allow_fewer=*/true));
   RETURN_IF_ERROR(CheckNodesUp(nodes.size()));
   SegmentRecord rec{
-      index, enc.plain_size, enc.stored_size, enc.compressed, shard_size, enc.plain_sha256, {}};
+      index, enc->plain_size, enc->stored_size, enc->compressed, shard_size, enc->plain_sha256, {}};
   SegmentWrites writes;
-  for (int i = 0; i < n; ++i) rec.shards.push_back({i, enc.shard_ids[i], nodes[i % nodes.size()]});
+  for (int i = 0; i < n; ++i) rec.shards.push_back({i, enc->shard_ids[i], nodes[i % nodes.size()]});
   for (const NodeRef& node : nodes) writes.used.push_back(node.id);
-  std::vector<std::future<absl::Status>> puts;
+  std::shared_ptr<ShardPuts> puts = ShardPuts::Create(n);
+  // Each write holds the encoded segment (its bytes) and the store's owner until it ends.
+  auto keep = std::make_shared<std::pair<std::shared_ptr<const EncodedSegment>,
+                                         std::shared_ptr<const void>>>(enc, shards_owner_);
   for (int i = 0; i < n; ++i) {
-    puts.push_back(std::async(std::launch::async, [&, i] {
-      return shards_.Put(rec.shards[i].node, rec.shards[i].shard_id, enc.block.shard_view(i));
-    }));
+    puts->Start(i, shards_, rec.shards[i].node, rec.shards[i].shard_id, enc->block.shard_view(i),
+                keep);
   }
+  std::vector<int> running;
+  std::vector<std::pair<int, absl::Status>> failed = AwaitFirstWrites(*puts, rec, writes, running);
+  if (!running.empty()) {
+    auto unlanded = LeaveOrCancel(puts, running, static_cast<uint64_t>(n) * shard_size, rec, writes);
+    failed.insert(failed.end(), unlanded.begin(), unlanded.end());
+  }
+  // Re-place failed shards one by one, so each sees where the others went. A shard no attempt
+  // could write is recorded missing (no node): repair writes it as soon as a node can take
+  // it, if the quorum below lets the segment through. A write that failed because its intent
+  // could not be recorded says nothing about the node: the upload fails with that error.
+  for (auto& [i, failure] : failed) {
+    if (failure.GetPayload(kShardIntentPayload).has_value()) return failure;
+    if (!PutWithRetry(enc->shard_ids[0], enc->block.shard_view(i), &rec.shards[i], shard_size,
+                      writes, std::move(failure))) {
+      rec.shards[i].node = {};
+      rec.shards[i].state = ShardState::kMissing;
+    }
+  }
+  RETURN_IF_ERROR(CheckWritten(writes, index));
+  return rec;
+}
+
+std::vector<std::pair<int, absl::Status>> UploadPipeline::AwaitFirstWrites(
+    ShardPuts& puts, const SegmentRecord& rec, SegmentWrites& writes, std::vector<int>& running) {
+  const int n = static_cast<int>(rec.shards.size());
+  const uint32_t k = codec_.data_shards();
+  std::vector<bool> ended(n, false);
   std::vector<std::pair<int, absl::Status>> failed;
+  int left = n;
+  absl::Time stop_waiting = absl::InfiniteFuture();
+  while (left > 0) {
+    std::vector<int> now_ended = puts.WaitAny(stop_waiting);
+    if (now_ended.empty()) break;  // the grace after the quorum is over
+    for (int i : now_ended) {
+      ended[i] = true;
+      --left;
+      absl::Status put = *puts.Result(i);
+      if (put.ok()) {
+        writes.Held(rec.shards[i].node);
+        std::lock_guard<std::mutex> lock(written_mu_);
+        written_.push_back(rec.shards[i]);
+      } else {
+        writes.refused.insert(rec.shards[i].node.id);
+        failed.emplace_back(i, std::move(put));
+      }
+    }
+    if (late_ != nullptr && stop_waiting == absl::InfiniteFuture() &&
+        NodeLossesSurvived(writes.Counts(), k) >= tolerance_) {
+      stop_waiting = absl::Now() + options_.late_shard_grace;
+    }
+  }
   for (int i = 0; i < n; ++i) {
-    absl::Status put = puts[i].get();
+    if (!ended[i]) running.push_back(i);
+  }
+  return failed;
+}
+
+std::vector<std::pair<int, absl::Status>> UploadPipeline::LeaveOrCancel(
+    const std::shared_ptr<ShardPuts>& puts, const std::vector<int>& running, uint64_t block_bytes,
+    SegmentRecord& rec, SegmentWrites& writes) {
+  std::shared_ptr<void> reservation = late_->Reserve(block_bytes);
+  if (reservation != nullptr) {
+    std::lock_guard<std::mutex> lock(written_mu_);
+    for (int i : running) {
+      rec.shards[i].state = ShardState::kWriting;
+      written_.push_back(rec.shards[i]);  // an upload that does not commit frees it too
+      late_writes_.push_back(
+          {puts, i, {key_.content_id, rec.index, i, rec.shards[i].node.id, false}, reservation});
+    }
+    late_->CountLeftRunning(running.size());
+    return {};
+  }
+  // Too much is already left running: stop these and place the shards elsewhere.
+  for (int i : running) puts->Cancel(i);
+  std::vector<std::pair<int, absl::Status>> unlanded;
+  for (int i : running) {
+    absl::Status put = puts->Wait(i);
     if (put.ok()) {
       writes.Held(rec.shards[i].node);
       std::lock_guard<std::mutex> lock(written_mu_);
       written_.push_back(rec.shards[i]);
     } else {
       writes.refused.insert(rec.shards[i].node.id);
-      failed.emplace_back(i, std::move(put));
+      unlanded.emplace_back(i, std::move(put));
     }
   }
-  // Re-place failed shards one by one, so each sees where the others went. A shard no attempt
-  // could write keeps the last node tried in its record: repair finds it lost there (node down
-  // or shard missing) and rebuilds it, if the quorum below lets the segment through.
-  for (auto& [i, failure] : failed) {
-    (void)PutWithRetry(enc.shard_ids[0], enc.block.shard_view(i), &rec.shards[i], shard_size,
-                       writes, std::move(failure));
-  }
-  RETURN_IF_ERROR(CheckWritten(writes, index));
-  return rec;
+  return unlanded;
 }
 
 bool UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
@@ -210,6 +290,7 @@ bool UploadPipeline::PutWithRetry(const std::string& key, std::string_view shard
     if (!next) return false;
     rec->node = *next;
     last = shards_.Put(rec->node, rec->shard_id, shard);
+    if (last.GetPayload(kShardIntentPayload).has_value()) return false;
     if (last.ok()) {
       writes.Held(rec->node);
       std::lock_guard<std::mutex> lock(written_mu_);

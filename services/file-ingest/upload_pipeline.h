@@ -7,6 +7,12 @@
 // file's size. A file whose whole content is at most `inline_max_bytes` is sealed in one piece
 // for the manifest instead (no shards).
 //
+// No wait for the slowest node: with LateShards, a segment whose written shards meet the
+// quorum waits `late_shard_grace` more for the rest, then is acknowledged; a write still
+// running is recorded kWriting and finished in the background, or -- when the late-write
+// memory budget is spent -- cancelled and placed elsewhere like a failed one. A shard no
+// attempt could write is recorded kMissing (no node), and repair writes it.
+//
 // Degraded writes: a segment asks dht for up to k + m distinct nodes; with fewer, shard i goes
 // to node i % count (as even as possible), so one node may hold several shards of a segment.
 // The segment is acknowledged once the shards actually written survive `write_tolerance` more
@@ -33,8 +39,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/file-ingest/late_shards.h"
 #include "services/file-ingest/manifest.h"
 #include "services/file-ingest/segmenter.h"
+#include "services/file-ingest/shard_puts.h"
 #include "services/file-ingest/shard_backend.h"
 #include "shared/crypto/hash.h"
 #include "shared/crypto/secret.h"
@@ -53,6 +61,9 @@ struct PipelineOptions {
   // Node losses the written shards of every segment must survive before it is acknowledged;
   // values below 1 count as 1 (a segment one loss away from data loss is never acknowledged).
   int write_tolerance = 1;
+  // Once a segment's written shards meet the write quorum, how long it still waits for the
+  // others before leaving them to LateShards (when the pipeline has one).
+  absl::Duration late_shard_grace = absl::Milliseconds(500);
 };
 
 // What the pipeline produced for the manifest.
@@ -75,8 +86,12 @@ struct ContentKey {
 
 class UploadPipeline {
  public:
+  // `shards_owner` keeps `shards` alive for writes that outlive the pipeline (may be null
+  // when `shards` outlives every write anyway). Without `late`, every segment waits for all
+  // of its shard writes.
   UploadPipeline(const PipelineOptions& options, const erasure::ErasureCodec& codec,
-                 Placement& placement, ShardStore& shards, ContentKey key, bool discard);
+                 Placement& placement, ShardStore& shards, ContentKey key, bool discard,
+                 LateShards* late = nullptr, std::shared_ptr<const void> shards_owner = nullptr);
   ~UploadPipeline();
   UploadPipeline(const UploadPipeline&) = delete;
   UploadPipeline& operator=(const UploadPipeline&) = delete;
@@ -91,6 +106,9 @@ class UploadPipeline {
   // Every shard acknowledged so far (for clean-up when the upload does not commit). Waits for
   // running jobs first.
   std::vector<ShardRecord> WrittenShards();
+  // The writes left running (kWriting shards) so far; hand them to LateShards::Settle after
+  // the commit, or ::Abandon without one. Waits for running jobs first.
+  std::vector<LateWrite> TakeLateWrites();
 
  private:
   absl::Status OnSegment(std::string plain, uint64_t index, bool final);
@@ -98,6 +116,18 @@ class UploadPipeline {
   absl::Status CollectOldest();
   absl::StatusOr<SegmentRecord> StoreSegment(std::string plain, uint64_t index, bool final);
   struct SegmentWrites;
+  // Waits for the first writes of a segment: all of them, or -- with LateShards -- until the
+  // quorum has held for the grace. Records the acknowledged ones in `writes`; returns the
+  // failed ones (index, status) and leaves the unfinished ones in `running`.
+  std::vector<std::pair<int, absl::Status>> AwaitFirstWrites(ShardPuts& puts,
+                                                             const SegmentRecord& rec,
+                                                             SegmentWrites& writes,
+                                                             std::vector<int>& running);
+  // Leaves the still-running writes to LateShards (marking them kWriting) when the budget
+  // allows; otherwise cancels them and returns those that did not land.
+  std::vector<std::pair<int, absl::Status>> LeaveOrCancel(
+      const std::shared_ptr<ShardPuts>& puts, const std::vector<int>& running,
+      uint64_t block_bytes, SegmentRecord& rec, SegmentWrites& writes);
   // Writes a shard whose first PUT (to rec->node) failed with `failure` elsewhere (see the
   // order above), updating rec->node; false when every attempt failed.
   bool PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
@@ -120,8 +150,11 @@ class UploadPipeline {
   uint64_t stored_plain_ = 0;
   std::deque<std::future<absl::StatusOr<SegmentRecord>>> in_flight_;
   UploadOutcome outcome_;
+  LateShards* const late_;
+  const std::shared_ptr<const void> shards_owner_;
   std::mutex written_mu_;
-  std::vector<ShardRecord> written_;
+  std::vector<ShardRecord> written_;  // acknowledged, and left running (kWriting)
+  std::vector<LateWrite> late_writes_;
 };
 
 }  // namespace datamesh::file_ingest

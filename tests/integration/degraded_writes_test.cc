@@ -6,8 +6,12 @@
 //
 // file-ingest runs with a short --repair-interval (DM_REPAIR_INTERVAL), so a spread move that
 // failed because a channel to a restarted store was still reconnecting is retried soon.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <functional>
@@ -38,6 +42,23 @@ constexpr size_t kFileBytes = (8 << 20) + 5;  // three 4 MiB segments
 template <typename Service>
 std::unique_ptr<typename Service::Stub> NewStub(const std::string& address) {
   return Service::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+// A loopback port nothing listens on now (the kernel's pick for port 0).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
 }
 
 std::chrono::system_clock::time_point In(int seconds) {
@@ -97,12 +118,49 @@ class DegradedWritesTest : public ::testing::Test {
     return stack_->Devstack(absl::StrCat("kill-instance chunk-store-", store)).status();
   }
   // TestStack::Devstack appends --dir after the name, which start-instance would not accept.
-  static absl::Status Restart(int store) {
+  // `extra` (e.g. "--grpc-addr 127.0.0.1:N") goes to the store and wins over its old flags.
+  static absl::Status Restart(int store, const std::string& extra = "") {
     return RunCommand(absl::StrCat(TestStack::SourceDir(),
                                    "/tools/devstack/devstack start-instance --dir '", stack_->dir(),
                                    "' --bin '", TestStack::BinaryDir(), "/bin' chunk-store-",
-                                   store))
+                                   store, extra.empty() ? "" : " -- ", extra))
         .status();
+  }
+  // SIGSTOP / SIGCONT to a store: alive, listening, and answering nothing.
+  static absl::Status Signal(int store, const char* signal) {
+    return RunCommand(absl::StrCat("kill -", signal, " \"$(cat '", stack_->dir(),
+                                   "/pids/chunk-store-", store, ".pid')\""))
+        .status();
+  }
+  // A sample of file-ingest's /metrics, 0 when absent.
+  static double Metric(const std::string& series) {
+    auto out = RunCommand(absl::StrCat("curl -sf http://",
+                                       stack_->Env("DM_FILE_INGEST_METRICS_ADDR"), "/metrics"));
+    if (!out.ok()) return 0;
+    const std::string prefix = series + " ";
+    size_t at = out->find("\n" + prefix);
+    if (at == std::string::npos) return 0;
+    return std::strtod(out->c_str() + at + 1 + prefix.size(), nullptr);
+  }
+  static std::string NodeAddress(const std::string& id) {
+    auto dht = NewStub<dht::v1::DhtService>(stack_->Env("DM_DHT_GRPC_ADDR"));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(In(5));
+    dht::v1::GetNodeRequest req;
+    req.set_node_id(id);
+    dht::v1::GetNodeResponse resp;
+    if (!dht->GetNode(&ctx, req, &resp).ok()) return "";
+    return resp.node().address();
+  }
+  bool AllHealthy(std::string* last) {
+    for (const Stored& f : stored_) {
+      const file::v1::GetHealthResponse h = Health(f);
+      if (h.state() != "healthy") {
+        *last = absl::StrCat(f.id, " is ", h.state());
+        return false;
+      }
+    }
+    return true;
   }
 
   // One attempt, no retry: a degraded write must succeed the first time.
@@ -174,7 +232,8 @@ class DegradedWritesTest : public ::testing::Test {
   static inline std::string public_key_;
   static inline std::string private_key_;
   std::unique_ptr<FileService::Stub> files_;
-  std::vector<Stored> stored_;
+  // Every file stored by the suite's tests, so later tests check the earlier ones too.
+  static inline std::vector<Stored> stored_;
   int degraded_ = 0;  // uploads that doubled up shards
 };
 
@@ -202,20 +261,71 @@ TEST_F(DegradedWritesTest, UploadsGoOnWithOneAndTwoStoresDownAndSpreadOutOnceBac
   // node.up starts spread passes (and --repair-interval repeats them): every doubled-up shard
   // moves to a node its segment does not use.
   std::string last;
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        for (const Stored& f : stored_) {
-          const file::v1::GetHealthResponse h = Health(f);
-          if (h.state() != "healthy") {
-            last = absl::StrCat(f.id, " is ", h.state());
-            return false;
-          }
-        }
-        return true;
-      },
-      absl::Seconds(90)))
-      << last;
+  EXPECT_TRUE(WaitFor([&] { return AllHealthy(&last); }, absl::Seconds(90))) << last;
   for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
+}
+
+// A store that answers nothing (SIGSTOP: its connections stay open, unlike a dead one's):
+// segments do not wait for its writes past the quorum and a short grace, the files are
+// readable at once and "degraded" (a shard still being written does not count), and once the
+// store resumes the writes left running land (or repair writes those shards): every file is
+// "healthy" again.
+TEST_F(DegradedWritesTest, AStoppedStoreDoesNotHoldUploadsBackAndItsShardsLandWhenItResumes) {
+  std::string last;
+  ASSERT_TRUE(WaitFor([&] { return AllHealthy(&last); }, absl::Seconds(90))) << last;
+  const double left_before = Metric(
+      "datamesh_file_ingest_late_shard_writes_total{outcome=\"left_running\"}");
+  const size_t before = stored_.size();
+  ASSERT_OK(Signal(3, "STOP"));
+  // Uploads only while it is stopped: well inside the dht's 15 s heartbeat timeout and the
+  // writes' 10 s deadline, so the stopped store is still placed and its writes still run.
+  std::vector<Stored> uploaded;
+  for (int i = 0; i < 3; ++i) uploaded.push_back(Upload(absl::StrCat("stopped/", i)));
+  // Every segment placed a shard on the stopped store (six stores, six shards) and left it
+  // running: three files of three segments.
+  const double left = Metric(
+      "datamesh_file_ingest_late_shard_writes_total{outcome=\"left_running\"}") - left_before;
+  for (Stored& f : uploaded) {
+    if (f.id.empty()) continue;
+    const file::v1::GetHealthResponse h = Health(f);
+    EXPECT_EQ(h.state(), "degraded") << f.id;
+    EXPECT_GE(h.min_node_losses_tolerated(), 1) << f.id;
+    stored_.push_back(std::move(f));
+  }
+  ASSERT_OK(Signal(3, "CONT"));
+  EXPECT_EQ(left, 9) << "shard writes left running";
+  EXPECT_EQ(stored_.size(), before + 3);
+  EXPECT_TRUE(WaitFor([&] { return AllHealthy(&last); }, absl::Seconds(90))) << last;
+  const double ended =
+      Metric("datamesh_file_ingest_late_shard_writes_total{outcome=\"stored\"}") +
+      Metric("datamesh_file_ingest_late_shard_writes_total{outcome=\"missing\"}");
+  EXPECT_GE(ended, 9) << "late writes whose end was recorded";
+  for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
+}
+
+// Manifests name nodes by id: a store that comes back on another port (a rescheduled pod) is
+// read at its new address. With two other stores down, every segment needs the moved store's
+// shard, so each download proves it was read there.
+TEST_F(DegradedWritesTest, AStoreBackOnAnotherAddressIsReadThere) {
+  std::string last;
+  ASSERT_TRUE(WaitFor([&] { return AllHealthy(&last); }, absl::Seconds(90))) << last;
+  ASSERT_FALSE(stored_.empty());
+  const std::string moved = NodeId(4);
+  const std::string old_address = NodeAddress(moved);
+  ASSERT_FALSE(old_address.empty());
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  const std::string new_address = absl::StrCat("127.0.0.1:", port);
+  ASSERT_OK(Kill(4));
+  ASSERT_OK(Restart(4, "--grpc-addr " + new_address));
+  ASSERT_TRUE(WaitFor([&] { return NodeAddress(moved) == new_address; }, absl::Seconds(30)))
+      << "dht still lists " << NodeAddress(moved);
+  ASSERT_OK(Kill(1));
+  ASSERT_OK(Kill(2));
+  for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
+  ASSERT_OK(Restart(1));
+  ASSERT_OK(Restart(2));
+  EXPECT_TRUE(WaitFor([&] { return AllHealthy(&last); }, absl::Seconds(90))) << last;
 }
 
 }  // namespace

@@ -170,6 +170,13 @@ start_instance() { # dir bin instance [extra args...]
   [ -f "$dir/args/$instance" ] || die "unknown instance: $instance"
   pid_alive "$dir/pids/$instance.pid" && die "$instance is already running"
   mapfile -t saved < "$dir/args/$instance"
+  # An instance started on another port (a moved node, in fault tests) is found there from now
+  # on: by wait_serving below, the tests, and later restarts.
+  local prev=""
+  for arg in "$@"; do
+    [ "$prev" = --grpc-addr ] && env_set "$dir" "DM_$(upper "$instance")_GRPC_ADDR" "$arg"
+    prev="$arg"
+  done
   export_dependency_env "$dir"
   export_peer_env "$dir"
   start_service "$dir" "$bin" "$instance" "${saved[@]}" "$@"
