@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,6 +17,11 @@ struct QuotaFlags {
   absl::Duration reservation_ttl = absl::Hours(1);
   absl::Duration committed_ttl = absl::Hours(24);
   absl::Duration billing_interval = absl::Minutes(5);
+  // Usage reconciliation from file-ingest's manifests (usage_reconciler.h); off without an
+  // address, periodic unless the interval is 0.
+  std::string file_ingest_addr;
+  absl::Duration reconcile_interval = absl::Hours(1);
+  absl::Duration reconcile_margin = absl::Minutes(10);
 };
 
 void RegisterFlags(config::FlagSet& flags, QuotaFlags& options);

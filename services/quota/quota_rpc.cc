@@ -115,4 +115,21 @@ grpc::Status QuotaServiceImpl::ListBillingRecords(grpc::ServerContext* ctx,
   return Answer(ctx, DoListBilling(*req), resp);
 }
 
+grpc::Status QuotaServiceImpl::ReconcileUsage(grpc::ServerContext* ctx,
+                                              const ReconcileUsageRequest* /*req*/,
+                                              ReconcileUsageResponse* resp) {
+  if (options_.reconciler == nullptr) {
+    return Answer(ctx, absl::FailedPreconditionError(
+                           "usage reconciliation needs --file-ingest-addr"));
+  }
+  absl::StatusOr<ReconcileReport> report = options_.reconciler->Run();
+  if (!report.ok()) return Answer(ctx, report.status());
+  resp->set_files_checked(report->files_checked);
+  resp->set_files_added(report->files_added);
+  resp->set_files_removed(report->files_removed);
+  resp->set_users_corrected(report->users_corrected);
+  resp->set_drift_bytes(report->drift_bytes);
+  return grpc::Status::OK;
+}
+
 }  // namespace datamesh::quota

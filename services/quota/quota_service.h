@@ -21,6 +21,7 @@
 #include "services/quota/quota_store.h"
 #include "services/quota/rate_limiter.h"
 #include "services/quota/tier_catalog.h"
+#include "services/quota/usage_reconciler.h"
 
 namespace datamesh::bus {
 class Bus;
@@ -35,6 +36,8 @@ struct QuotaServiceOptions {
   absl::Duration committed_ttl = absl::Hours(24);   // a committed one whose file.stored is late
   std::string source = "quota/local";               // events' source
   Clock clock = [] { return absl::Now(); };
+  // Null: ReconcileUsage answers FAILED_PRECONDITION (no file-ingest configured).
+  UsageReconciler* reconciler = nullptr;
 };
 
 class QuotaServiceImpl final : public quota::v1::QuotaService::Service {
@@ -66,6 +69,8 @@ class QuotaServiceImpl final : public quota::v1::QuotaService::Service {
   grpc::Status ListBillingRecords(grpc::ServerContext* ctx,
                                   const quota::v1::ListBillingRecordsRequest* req,
                                   quota::v1::ListBillingRecordsResponse* resp) override;
+  grpc::Status ReconcileUsage(grpc::ServerContext* ctx, const quota::v1::ReconcileUsageRequest* req,
+                              quota::v1::ReconcileUsageResponse* resp) override;
 
   // Domain entry points the RPCs wrap (also used in-process by tests). Errors as the RPCs.
   absl::StatusOr<quota::v1::ReserveResponse> DoReserve(const quota::v1::ReserveRequest& req);

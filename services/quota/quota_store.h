@@ -67,6 +67,13 @@ struct BillingPage {
   std::optional<std::string> next_cursor;
 };
 
+// A file quota counts (quota.files, not deleted).
+struct CountedFile {
+  std::string file_id;
+  std::string user_id;
+  uint64_t bytes = 0;
+};
+
 class QuotaStore {
  public:
   explicit QuotaStore(pg::Pool& pool) : pool_(pool) {}
@@ -138,6 +145,26 @@ class QuotaStore {
   // INVALID_ARGUMENT: undecodable cursor.
   absl::StatusOr<BillingPage> ListBilling(const std::string& user, const std::string& month,
                                           int limit, const std::string& cursor);
+
+  // Usage reconciliation (quota_reconcile_store.cc). Each correction takes the user's usage
+  // lock and is idempotent, so two reconciliations running at once cannot count twice.
+  // Counted files whose id sorts after `after`, in id order.
+  absl::StatusOr<std::vector<CountedFile>> ListCountedFiles(const std::string& after, int limit);
+  // A committed file quota never counted (its file.stored was lost): counted as that event would
+  // have, and the committed reservation bound to it retired. False when it was counted (or
+  // deleted) meanwhile.
+  absl::StatusOr<bool> CountMissedFile(const std::string& user, const std::string& file_id,
+                                       uint64_t size, absl::Time now);
+  // A counted file no manifest has (its file.deleted was lost): uncounted as that event would
+  // have. False when it was uncounted meanwhile.
+  absl::StatusOr<bool> UncountVanishedFile(const std::string& user, const std::string& file_id,
+                                           absl::Time now);
+  struct Recount {
+    uint64_t users = 0;   // users whose total was corrected
+    int64_t drift = 0;    // bytes added minus bytes removed
+  };
+  // Sets each user's stored bytes to the sum of its counted files where the two differ.
+  absl::StatusOr<Recount> RecountStoredBytes(absl::Time now);
 
  private:
   pg::Pool& pool_;

@@ -21,6 +21,8 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.file.v1.FileService/GetMaintenanceJob", kAdmin},
     // Totals over every owner when owner_id is empty: the admin system view's figures.
     RpcExposure{"/datamesh.file.v1.FileService/GetUsageSummary", kAdmin},
+    // Every owner's files: quota's reconciliation reads it service to service.
+    RpcExposure{"/datamesh.file.v1.FileService/ListStoredFiles", kInternal},
 
     RpcExposure{"/datamesh.auth.v1.AuthService/Register", kAnonymous},
     RpcExposure{"/datamesh.auth.v1.AuthService/Login", kAnonymous},
@@ -44,6 +46,8 @@ constexpr std::array kRpcTable = {
     // The caller's own records; other users' or all records for admins only.
     RpcExposure{"/datamesh.quota.v1.QuotaService/ListBillingRecords", kUser},
     RpcExposure{"/datamesh.quota.v1.QuotaService/UpdateTier", kAdmin},
+    // An operator's act, like maintenance.
+    RpcExposure{"/datamesh.quota.v1.QuotaService/ReconcileUsage", kAdmin},
     // Accounting steps of uploads, downloads and the edge rate limit, made by the gateway and
     // file-ingest on the user's behalf: a client calling them could free or fake usage.
     RpcExposure{"/datamesh.quota.v1.QuotaService/Reserve", kInternal},

@@ -41,6 +41,7 @@ TEST(RpcExposureTest, EveryDefinedRpcIsListedExactlyOnce) {
 TEST(RpcExposureTest, InternalRpcsAreNotExposed) {
   for (const char* method :
        {"/datamesh.auth.v1.AuthService/ValidateToken", "/datamesh.auth.v1.AuthService/RecordAudit",
+        "/datamesh.file.v1.FileService/ListStoredFiles",
         "/datamesh.quota.v1.QuotaService/Reserve", "/datamesh.quota.v1.QuotaService/Commit",
         "/datamesh.quota.v1.QuotaService/Release", "/datamesh.quota.v1.QuotaService/CheckApiCall",
         "/datamesh.quota.v1.QuotaService/CheckBandwidth",
