@@ -89,6 +89,10 @@ run_stack_benches() {
   # shellcheck disable=SC2086  # DM_HTTP_SLOW_ARGS is a list of flags
   "$BUILD/bin/dm-http-bench" "${gateway[@]}" \
     --scenario slow --slow-seconds 60 ${DM_HTTP_SLOW_ARGS:-}
+  # A chunk-store down while a file is stored, then back: seconds until the file is healthy.
+  echo "| Redundancy restored after a node returns, same stack |          |"
+  DM_DEVSTACK="$DEVSTACK" "$BUILD/bin/dm-restore-bench" --stack-dir "$stack" --bin "$services_bin" \
+    --bytes "$(awk -v s="$scale" 'BEGIN { m = int(1024 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')"
 }
 
 if [ "${DM_BENCH_SKIP_STACK:-0}" != 1 ]; then
