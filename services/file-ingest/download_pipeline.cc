@@ -2,8 +2,10 @@
 
 #include <deque>
 #include <future>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/file-ingest/byte_range.h"
 #include "services/file-ingest/segment_codec.h"
 #include "shared/crypto/aead.h"
@@ -15,9 +17,10 @@ namespace datamesh::file_ingest {
 namespace {
 
 // Reads shard `rec` into its place in `block` and checks its hash; false when unusable.
-bool FetchVerified(ShardStore& store, const ShardRecord& rec, ShardBlock& block) {
+bool FetchVerified(ShardStore& store, const ShardRecord& rec, ShardBlock& block,
+                   CallCancel& cancel) {
   std::span<uint8_t> out(block.shard(rec.index), block.shard_size());
-  if (!store.GetInto(rec.node, rec.shard_id, out).ok()) return false;
+  if (!store.GetInto(rec.node, rec.shard_id, out, cancel).ok()) return false;
   auto hash = crypto::Sha256(block.shard_view(rec.index));
   return hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == rec.shard_id;
 }
@@ -47,12 +50,36 @@ absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const 
           absl::StrCat("segment ", seg.index, " has fewer than k readable shards"));
     }
     std::vector<std::pair<int, std::future<bool>>> fetches;
+    std::vector<std::unique_ptr<CallCancel>> cancels;
     for (int i : need) {
       if (present[i]) continue;
+      cancels.push_back(std::make_unique<CallCancel>());
       fetches.emplace_back(i, std::async(std::launch::async, FetchVerified, std::ref(shards_),
-                                         std::cref(*by_index[i]), std::ref(block)));
+                                         std::cref(*by_index[i]), std::ref(block),
+                                         std::ref(*cancels.back())));
     }
     if (fetches.empty()) break;
+    // Reads still running after the grace are cancelled -- but only when as many untried
+    // shards are left to read instead, so a slow machine (every read slow) waits rather than
+    // failing. Every read has ended (nothing writes into the block any more) before the next
+    // round or the decode.
+    if (read_grace_ != absl::InfiniteDuration()) {
+      const absl::Time give_up = absl::Now() + read_grace_;
+      std::vector<size_t> slow;
+      for (size_t f = 0; f < fetches.size(); ++f) {
+        if (fetches[f].second.wait_until(absl::ToChronoTime(give_up)) !=
+            std::future_status::ready) {
+          slow.push_back(f);
+        }
+      }
+      std::vector<bool> in_round(n, false);
+      for (const auto& [i, f] : fetches) in_round[i] = true;
+      size_t spare = 0;
+      for (int i = 0; i < n; ++i) spare += usable[i] && !present[i] && !in_round[i] ? 1 : 0;
+      if (!slow.empty() && spare >= slow.size()) {
+        for (size_t f : slow) cancels[f]->Cancel();
+      }
+    }
     for (auto& [i, f] : fetches) {
       if (f.get()) {
         present[i] = true;

@@ -2,7 +2,8 @@
 // range of a file.
 //
 // SegmentReader fetches any k verified shards of a segment (data shards first; parity when a
-// node is down, times out, or returns bytes whose SHA-256 is not the shard id), decodes,
+// node is down, times out, is slower than the read grace, or returns bytes whose SHA-256 is not
+// the shard id), decodes,
 // decrypts (the AAD check rejects moved, replayed or truncated segments), decompresses and
 // checks the segment's hash. StreamRange reads the segments a range touches with up to
 // `prefetch_segments` reads running ahead of the one being sent, so memory stays bounded.
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/file-ingest/manifest.h"
 #include "services/file-ingest/shard_backend.h"
 #include "shared/crypto/secret.h"
@@ -26,15 +28,19 @@ namespace datamesh::file_ingest {
 
 class SegmentReader {
  public:
-  // `content`, `data_key` and `codec` must outlive the reader.
+  // `content`, `data_key` and `codec` must outlive the reader. A shard read still running
+  // `read_grace` after its round started is cancelled and another shard (parity) read instead:
+  // a node that accepts connections but answers nothing (stopped, swapping) then costs a read
+  // the grace, not the store's whole deadline.
   SegmentReader(const erasure::ErasureCodec& codec, ShardStore& shards,
                 const ContentRecord& content, const crypto::SecretBytes& data_key,
-                uint64_t segment_count)
+                uint64_t segment_count, absl::Duration read_grace = absl::InfiniteDuration())
       : codec_(codec),
         shards_(shards),
         content_(content),
         data_key_(data_key),
-        segment_count_(segment_count) {}
+        segment_count_(segment_count),
+        read_grace_(read_grace) {}
 
   // The segment's plaintext. DATA_LOSS when fewer than k shards are readable and verified, or
   // when the segment fails authentication or its hash.
@@ -46,6 +52,7 @@ class SegmentReader {
   const ContentRecord& content_;
   const crypto::SecretBytes& data_key_;
   const uint64_t segment_count_;
+  const absl::Duration read_grace_;
 };
 
 // Receives the next bytes of the response, in order.

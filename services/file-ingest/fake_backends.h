@@ -54,27 +54,10 @@ class FakePlacement : public Placement {
 
 class FakeShardStore : public ShardStore {
  public:
-  // Writes to a hanging node (Hang) wait until Release or until the caller cancels them.
+  // Writes to a node whose writes hang (Hang) wait until Release or until cancelled.
   absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data,
-                   PutCancel& cancel) override {
-    {
-      std::unique_lock<std::mutex> lock(hang_mu_);
-      if (hanging_.count(node.id)) {
-        auto cancelled = std::make_shared<std::atomic<bool>>(false);
-        if (!cancel.SetAbort([cancelled] { cancelled->store(true); })) {
-          return absl::CancelledError("cancelled");
-        }
-        ++hung_;
-        // Polled: the abort hook must not block on hang_mu_.
-        while (!cancelled->load() && hanging_.count(node.id)) {
-          hang_cv_.wait_for(lock, std::chrono::milliseconds(5));
-        }
-        --hung_;
-        lock.unlock();
-        cancel.SetAbort(nullptr);
-        if (cancelled->load()) return absl::CancelledError("cancelled");
-      }
-    }
+                   CallCancel& cancel) override {
+    if (!WaitWhileHanging(hanging_, node.id, cancel)) return absl::CancelledError("cancelled");
     return Put(node, id, data);
   }
   absl::Status Put(const NodeRef& node, const std::string& id, std::string_view data) override {
@@ -91,6 +74,14 @@ class FakeShardStore : public ShardStore {
     }
     shards_[{node.id, id}] = std::string(data);
     return absl::OkStatus();
+  }
+  // Reads from a node whose reads hang (HangReads) wait until Release or until cancelled.
+  absl::Status GetInto(const NodeRef& node, const std::string& id, std::span<uint8_t> out,
+                       CallCancel& cancel) override {
+    if (!WaitWhileHanging(hanging_reads_, node.id, cancel)) {
+      return absl::CancelledError("cancelled");
+    }
+    return GetInto(node, id, out);
   }
   absl::Status GetInto(const NodeRef& node, const std::string& id,
                        std::span<uint8_t> out) override {
@@ -121,9 +112,15 @@ class FakeShardStore : public ShardStore {
     std::lock_guard<std::mutex> lock(hang_mu_);
     hanging_.insert(node);
   }
+  void HangReads(const std::string& node) {
+    std::lock_guard<std::mutex> lock(hang_mu_);
+    hanging_reads_.insert(node);
+  }
+  // Ends the hang of writes and reads to `node`.
   void Release(const std::string& node) {
     std::lock_guard<std::mutex> lock(hang_mu_);
     hanging_.erase(node);
+    hanging_reads_.erase(node);
     hang_cv_.notify_all();
   }
   int hung() {
@@ -149,6 +146,24 @@ class FakeShardStore : public ShardStore {
   std::atomic<int> max_concurrent_{0};
 
  private:
+  // Waits while `node` is in `set`; false when `cancel` ended the wait.
+  bool WaitWhileHanging(const std::set<std::string>& set, const std::string& node,
+                        CallCancel& cancel) {
+    std::unique_lock<std::mutex> lock(hang_mu_);
+    if (!set.count(node)) return true;
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    if (!cancel.SetAbort([cancelled] { cancelled->store(true); })) return false;
+    ++hung_;
+    // Polled: the abort hook must not block on hang_mu_.
+    while (!cancelled->load() && set.count(node)) {
+      hang_cv_.wait_for(lock, std::chrono::milliseconds(5));
+    }
+    --hung_;
+    lock.unlock();
+    cancel.SetAbort(nullptr);
+    return !cancelled->load();
+  }
+
   std::mutex mu_;
   std::atomic<int> concurrent_{0};
   std::map<std::pair<std::string, std::string>, std::string> shards_;
@@ -157,7 +172,8 @@ class FakeShardStore : public ShardStore {
   int gets_ = 0;
   std::mutex hang_mu_;
   std::condition_variable hang_cv_;
-  std::set<std::string> hanging_;
+  std::set<std::string> hanging_;        // nodes whose writes hang
+  std::set<std::string> hanging_reads_;  // nodes whose reads hang
   int hung_ = 0;
 };
 

@@ -195,6 +195,10 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
   f.AddDuration("late-shard-grace", &o.late_shard_grace,
                 "Once a segment's written shards meet the write quorum, how long it waits for the "
                 "rest; writes still running then finish in the background (0: never wait)");
+  f.AddDuration("shard-read-grace", &o.shard_read_grace,
+                "A shard read still running this long is cancelled and another shard (parity) "
+                "read instead, when one is left; a node that answers nothing then delays a "
+                "download by this, not by --shard-timeout");
   f.AddInt("late-shard-budget-bytes", &o.late_shard_budget_bytes,
            "Memory that segments with background shard writes may hold; past it, slow writes "
            "are cancelled and their shards placed elsewhere (0: every segment waits for all of "
@@ -232,6 +236,9 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
   if (o.late_shard_budget_bytes < 0 || o.late_shard_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "--late-shard-budget-bytes and --late-shard-grace must not be negative");
+  }
+  if (o.shard_read_grace <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--shard-read-grace must be positive");
   }
   if (o.write_tolerance < 1 || o.write_tolerance > o.parity_shards) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -284,6 +291,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.pipeline.prefetch_segments = static_cast<int>(o.prefetch_segments);
   deps.pipeline.write_tolerance = static_cast<int>(o.write_tolerance);
   deps.pipeline.late_shard_grace = o.late_shard_grace;
+  deps.pipeline.shard_read_grace = o.shard_read_grace;
   deps.bus = rt.bus();
   deps.quota = parts->quota.get();
   deps.source = rt.source();

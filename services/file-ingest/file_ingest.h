@@ -33,6 +33,7 @@ struct FileIngestOptions {
   int64_t write_tolerance = 1;
   absl::Duration shard_timeout = absl::Seconds(10);
   absl::Duration late_shard_grace = absl::Milliseconds(500);
+  absl::Duration shard_read_grace = absl::Seconds(2);
   int64_t late_shard_budget_bytes = 128 << 20;
   absl::Duration worker_interval = absl::Seconds(5);
   absl::Duration repair_interval = absl::Minutes(5);

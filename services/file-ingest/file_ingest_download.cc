@@ -109,7 +109,8 @@ absl::Status FileServiceImpl::DoDownload(grpc::ServerContext* ctx,
     if (codec->id() != content.codec_id) {
       return absl::InternalError("the file was written with another erasure codec");
     }
-    SegmentReader reader(*codec, *deps_.shards, content, data_key, segments.size());
+    SegmentReader reader(*codec, *deps_.shards, content, data_key, segments.size(),
+                         deps_.pipeline.shard_read_grace);
     RETURN_IF_ERROR(StreamRange(reader, content, segments, req.offset(), length,
                                 deps_.pipeline.prefetch_segments, kMaxChunk, sink));
   }

@@ -19,12 +19,12 @@ constexpr size_t kMaxMessage = 1 << 20;
 
 absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_id,
                                  std::string_view data) {
-  PutCancel never;
+  CallCancel never;
   return Put(node, shard_id, data, never);
 }
 
 absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_id,
-                                 std::string_view data, PutCancel& cancel) {
+                                 std::string_view data, CallCancel& cancel) {
   return stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
     grpc::ClientContext ctx;
     SetDeadline(ctx, timeout_);
@@ -33,7 +33,7 @@ absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_i
     }
     // The abort hook points at ctx: cleared before ctx goes, on every return below.
     struct ClearAbort {
-      PutCancel& cancel;
+      CallCancel& cancel;
       ~ClearAbort() { cancel.SetAbort(nullptr); }
     } clear{cancel};
     chunk::v1::PutShardResponse resp;
@@ -57,9 +57,22 @@ absl::Status GrpcShardStore::Put(const NodeRef& node, const std::string& shard_i
 
 absl::Status GrpcShardStore::GetInto(const NodeRef& node, const std::string& shard_id,
                                      std::span<uint8_t> out) {
+  CallCancel never;
+  return GetInto(node, shard_id, out, never);
+}
+
+absl::Status GrpcShardStore::GetInto(const NodeRef& node, const std::string& shard_id,
+                                     std::span<uint8_t> out, CallCancel& cancel) {
   return stubs_.Run(node, [&](ChunkStubs::Stub& stub) {
     grpc::ClientContext ctx;
     SetDeadline(ctx, timeout_);
+    if (!cancel.SetAbort([&ctx] { ctx.TryCancel(); })) {
+      return absl::CancelledError("the shard read was abandoned");
+    }
+    struct ClearAbort {
+      CallCancel& cancel;
+      ~ClearAbort() { cancel.SetAbort(nullptr); }
+    } clear{cancel};
     chunk::v1::GetShardRequest req;
     req.set_shard_id(shard_id);
     auto reader = stub.GetShard(&ctx, req);

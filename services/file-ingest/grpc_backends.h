@@ -27,9 +27,11 @@ class GrpcShardStore final : public ShardStore {
   absl::Status Put(const NodeRef& node, const std::string& shard_id,
                    std::string_view data) override;
   absl::Status Put(const NodeRef& node, const std::string& shard_id, std::string_view data,
-                   PutCancel& cancel) override;
+                   CallCancel& cancel) override;
   absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
                        std::span<uint8_t> out) override;
+  absl::Status GetInto(const NodeRef& node, const std::string& shard_id, std::span<uint8_t> out,
+                       CallCancel& cancel) override;
   absl::Status Delete(const NodeRef& node, const std::string& shard_id) override;
 
  private:

@@ -1,6 +1,6 @@
-// Segments that do not wait for their slowest shard write (LateShards), and shards no node
-// took (kMissing), through the real upload and download pipelines with fakes at the storage
-// seams.
+// Segments that do not wait for their slowest shard write (LateShards), shards no node took
+// (kMissing), and reads that do not wait for a stalled node, through the real upload and
+// download pipelines with fakes at the storage seams.
 #include "services/file-ingest/late_shards.h"
 
 #include <gtest/gtest.h>
@@ -79,7 +79,7 @@ class LateShardsTest : public ::testing::Test {
     content.size = out.size;
     content.sha256 = out.sha256;
     content.codec_id = std::string(codec_->id());
-    SegmentReader reader(*codec_, store_, content, key_, out.segments.size());
+    SegmentReader reader(*codec_, store_, content, key_, out.segments.size(), read_grace_);
     std::string got;
     ASSERT_OK(StreamRange(reader, content, out.segments, 0, out.size, 2, 1000,
                           [&](std::string_view chunk) {
@@ -95,6 +95,7 @@ class LateShardsTest : public ::testing::Test {
   FakeShardStore store_;
   std::string data_;
   Recorded recorded_;
+  absl::Duration read_grace_ = absl::InfiniteDuration();
 };
 
 TEST_F(LateShardsTest, ASlowNodeDoesNotHoldBackTheSegmentsAndItsWritesLandLater) {
@@ -196,6 +197,34 @@ TEST_F(LateShardsTest, AShardNoNodeTakesIsRecordedMissingWithoutANode) {
   const int gets_before = store_.gets();
   ExpectDownloadsIdentical(*out);
   EXPECT_EQ(store_.gets() - gets_before, 3 * 4);  // data shards only: nothing asked of no node
+}
+
+// A node that answers no read (stopped): after the read grace its data shard is read from
+// parity instead, and no read is left running.
+TEST_F(LateShardsTest, AStalledReadIsReplacedByParityAfterTheGrace) {
+  FakePlacement six(6);
+  auto out = Upload(six, nullptr);
+  ASSERT_OK(out);
+  store_.HangReads("node-0");  // holds data shard 0 of every segment
+  read_grace_ = absl::Milliseconds(50);
+  ExpectDownloadsIdentical(*out);
+  EXPECT_EQ(store_.hung(), 0);
+}
+
+// Every read slow (a busy machine): nothing is left to read instead, so the reader waits for
+// them rather than cancelling its way to a failure.
+TEST_F(LateShardsTest, WhenEveryReadIsSlowTheReaderWaitsRatherThanFails) {
+  FakePlacement six(6);
+  auto out = Upload(six, nullptr);
+  ASSERT_OK(out);
+  for (int i = 0; i < 6; ++i) store_.HangReads("node-" + std::to_string(i));
+  read_grace_ = absl::Milliseconds(20);
+  std::thread release([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    for (int i = 0; i < 6; ++i) store_.Release("node-" + std::to_string(i));
+  });
+  ExpectDownloadsIdentical(*out);
+  release.join();
 }
 
 TEST(LateShardsBudgetTest, ReservationsHoldTheBudgetUntilReleased) {

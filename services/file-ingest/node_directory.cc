@@ -11,21 +11,34 @@ NodeDirectory::NodeDirectory(Lister list, absl::Duration max_age, absl::Duration
     : list_(std::move(list)), max_age_(max_age), min_gap_(min_gap), clock_(std::move(clock)) {}
 
 std::string NodeDirectory::AddressOf(const NodeRef& node) {
-  bool known = false;
-  bool stale = false;
+  bool due = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    known = address_.count(node.id) > 0;
-    stale = clock_() - refreshed_at_ >= max_age_;
+    const absl::Time now = clock_();
+    // An unknown id is worth a look (the node may have joined since), as is a stale cache.
+    due = (address_.count(node.id) == 0 || now - refreshed_at_ >= max_age_) &&
+          now - tried_at_ >= min_gap_;
   }
-  // An unknown id is worth a (rate-limited) look: the node may have joined since.
-  RefreshIf(stale || !known);
+  if (due) {
+    std::unique_lock<std::mutex> refreshing(refresh_mu_, std::try_to_lock);
+    if (refreshing.owns_lock()) ReadList();  // else someone is at it: use what is cached
+  }
   std::lock_guard<std::mutex> lock(mu_);
   auto it = address_.find(node.id);
   return it != address_.end() ? it->second : node.address;
 }
 
-void NodeDirectory::Failed(const NodeRef& /*node*/) { RefreshIf(true); }
+void NodeDirectory::Failed(const NodeRef& node) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const absl::Time now = clock_();
+    auto [it, fresh] = failed_at_.try_emplace(node.id, absl::InfinitePast());
+    if (now - it->second < min_gap_) return;
+    it->second = now;
+  }
+  std::lock_guard<std::mutex> refreshing(refresh_mu_);
+  ReadList();
+}
 
 void NodeDirectory::Learn(const NodeRef& node) {
   if (node.id.empty() || node.address.empty()) return;
@@ -34,25 +47,16 @@ void NodeDirectory::Learn(const NodeRef& node) {
 }
 
 void NodeDirectory::Refresh() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    tried_at_ = absl::InfinitePast();
-  }
-  RefreshIf(true);
+  std::lock_guard<std::mutex> refreshing(refresh_mu_);
+  ReadList();
 }
 
-void NodeDirectory::RefreshIf(bool due) {
-  if (!due) return;
+void NodeDirectory::ReadList() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const absl::Time now = clock_();
-    if (refreshing_ || now - tried_at_ < min_gap_) return;
-    refreshing_ = true;
-    tried_at_ = now;
+    tried_at_ = clock_();
   }
   absl::StatusOr<std::vector<NodeRef>> nodes = list_();
-  std::lock_guard<std::mutex> lock(mu_);
-  refreshing_ = false;
   if (!nodes.ok()) {
     // Keep what we had: the manifest's or the last known addresses still work for nodes that
     // did not move.
@@ -60,6 +64,7 @@ void NodeDirectory::RefreshIf(bool due) {
               {{"error", nodes.status().ToString()}});
     return;
   }
+  std::lock_guard<std::mutex> lock(mu_);
   for (const NodeRef& node : *nodes) {
     if (!node.id.empty() && !node.address.empty()) address_[node.id] = node.address;
   }

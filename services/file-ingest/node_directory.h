@@ -1,13 +1,14 @@
 // NodeDirectory: where each storage node can be reached now. Manifests name a shard's node by
 // id; the address they keep beside it is only where the node was when the shard was written.
 // A node that comes back on another address (a pod rescheduled, a port changed) is reached at
-// its new one: addresses come from the dht's node list, cached here and refreshed
-//   - when the cache is older than `max_age`,
-//   - when a call to a node fails as unreachable (Failed), or an id the cache does not know is
-//     asked for, at most once per `min_gap` so a dead node cannot turn every read into a dht
-//     call.
-// Only one caller refreshes at a time; the others keep using the cached addresses meanwhile.
-// Until the first refresh answers (dht down at start), the manifest's address is used.
+// its new one: addresses come from the dht's node list, cached here and re-read
+//   - when the cache is older than `max_age`, or an id it does not know is asked for (at most
+//     once per `min_gap` overall; a caller finding another refresh running does not wait);
+//   - when a call to a node finds it unreachable (Failed): at most once per `min_gap` for that
+//     node, so a dead node cannot turn every read into a dht call, while a node that just moved
+//     is found at once even if another node's failure refreshed the list a moment before. Failed
+//     waits for a refresh already running, then reads the list itself.
+// Until a refresh answers (dht down at start), the manifest's address is used.
 //
 // Thread-safe.
 #pragma once
@@ -43,18 +44,19 @@ class NodeDirectory {
   void Refresh();
 
  private:
-  // Refreshes if `due` and nobody else is refreshing; never holds mu_ across the dht call.
-  void RefreshIf(bool due);
+  // Reads the list and stores it; the caller holds refresh_mu_.
+  void ReadList();
 
   const Lister list_;
   const absl::Duration max_age_;
   const absl::Duration min_gap_;
   const Clock clock_;
+  std::mutex refresh_mu_;  // one dht read at a time; never taken while holding mu_
   std::mutex mu_;
   std::map<std::string, std::string> address_;  // node id -> address
   absl::Time refreshed_at_ = absl::InfinitePast();
   absl::Time tried_at_ = absl::InfinitePast();
-  bool refreshing_ = false;
+  std::map<std::string, absl::Time> failed_at_;  // node id -> last refresh its failure caused
 };
 
 }  // namespace datamesh::file_ingest

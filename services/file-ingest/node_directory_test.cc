@@ -53,19 +53,27 @@ TEST(NodeDirectoryTest, TheManifestAddressServesWhileTheDhtIsUnavailable) {
   EXPECT_EQ(dht.calls, 2);
 }
 
-TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerGap) {
-  FakeDht dht{{{"n1", "10.0.0.1:7004"}}};
+TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerGapPerNode) {
+  FakeDht dht{{{"n1", "10.0.0.1:7004"}, {"n2", "10.0.0.2:7004"}}};
   FakeClock clock;
   NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
   ASSERT_EQ(dir.AddressOf({"n1", ""}), "10.0.0.1:7004");
-  dht.nodes = {{"n1", "10.0.0.5:7004"}};
-  dir.Failed({"n1", ""});  // within the gap of the first refresh: not asked again
-  EXPECT_EQ(dht.calls, 1);
-  EXPECT_EQ(dir.AddressOf({"n1", ""}), "10.0.0.1:7004");
-  clock.now += absl::Seconds(2);
+  // n1 moved just after the list was read: its failure re-reads the list at once.
+  dht.nodes = {{"n1", "10.0.0.5:7004"}, {"n2", "10.0.0.2:7004"}};
   dir.Failed({"n1", ""});
   EXPECT_EQ(dht.calls, 2);
   EXPECT_EQ(dir.AddressOf({"n1", ""}), "10.0.0.5:7004");
+  // n1 failing again within the gap (dead, not moved) costs no dht call...
+  dir.Failed({"n1", ""});
+  EXPECT_EQ(dht.calls, 2);
+  // ...while another node's first failure still does: it may have moved meanwhile.
+  dht.nodes = {{"n1", "10.0.0.5:7004"}, {"n2", "10.0.0.7:7004"}};
+  dir.Failed({"n2", ""});
+  EXPECT_EQ(dht.calls, 3);
+  EXPECT_EQ(dir.AddressOf({"n2", ""}), "10.0.0.7:7004");
+  clock.now += absl::Seconds(2);
+  dir.Failed({"n1", ""});
+  EXPECT_EQ(dht.calls, 4);
 }
 
 TEST(NodeDirectoryTest, StaleEntriesAreReReadAndRefreshIgnoresTheGap) {

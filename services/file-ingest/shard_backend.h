@@ -42,9 +42,9 @@ class Placement {
   [[nodiscard]] virtual absl::StatusOr<std::set<std::string>> UpNodes() = 0;
 };
 
-// Lets the caller of a running Put give up on it: the Put then ends soon with CANCELLED (or
-// OK, if the node acknowledged first). Thread-safe.
-class PutCancel {
+// Lets the caller of a running Put or GetInto give up on it: the call then ends soon with
+// CANCELLED (or OK, if the node answered first). Thread-safe.
+class CallCancel {
  public:
   void Cancel() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -75,13 +75,18 @@ class ShardStore {
   // The same, abandoned when `cancel` is cancelled. Stores that cannot abandon a write just
   // finish it.
   [[nodiscard]] virtual absl::Status Put(const NodeRef& node, const std::string& shard_id,
-                                         std::string_view data, PutCancel& /*cancel*/) {
+                                         std::string_view data, CallCancel& /*cancel*/) {
     return Put(node, shard_id, data);
   }
   // Reads the whole shard into `out`, which must be exactly its size (else DATA_LOSS). The
   // caller verifies the hash. Any error means "not readable from this node now".
   [[nodiscard]] virtual absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
                                              std::span<uint8_t> out) = 0;
+  // The same, abandoned when `cancel` is cancelled; once it returns, `out` is written no more.
+  [[nodiscard]] virtual absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
+                                             std::span<uint8_t> out, CallCancel& /*cancel*/) {
+    return GetInto(node, shard_id, out);
+  }
   // Deletes the shard; OK when it is not held.
   [[nodiscard]] virtual absl::Status Delete(const NodeRef& node, const std::string& shard_id) = 0;
 };

@@ -72,12 +72,12 @@ absl::Status ShardIntents::Refresh() {
 
 absl::Status IntentShardStore::Put(const NodeRef& node, const std::string& shard_id,
                                    std::string_view data) {
-  PutCancel never;
+  CallCancel never;
   return Put(node, shard_id, data, never);
 }
 
 absl::Status IntentShardStore::Put(const NodeRef& node, const std::string& shard_id,
-                                   std::string_view data, PutCancel& cancel) {
+                                   std::string_view data, CallCancel& cancel) {
   if (intents_ != nullptr) {
     absl::Status recorded = intents_->Record(writer_id_, shard_id, node.id);
     if (!recorded.ok()) {

@@ -70,10 +70,14 @@ class IntentShardStore final : public ShardStore {
   absl::Status Put(const NodeRef& node, const std::string& shard_id,
                    std::string_view data) override;
   absl::Status Put(const NodeRef& node, const std::string& shard_id, std::string_view data,
-                   PutCancel& cancel) override;
+                   CallCancel& cancel) override;
   absl::Status GetInto(const NodeRef& node, const std::string& shard_id,
                        std::span<uint8_t> out) override {
     return inner_.GetInto(node, shard_id, out);
+  }
+  absl::Status GetInto(const NodeRef& node, const std::string& shard_id, std::span<uint8_t> out,
+                       CallCancel& cancel) override {
+    return inner_.GetInto(node, shard_id, out, cancel);
   }
   absl::Status Delete(const NodeRef& node, const std::string& shard_id) override {
     return inner_.Delete(node, shard_id);

@@ -40,7 +40,7 @@ class ShardPuts : public std::enable_shared_from_this<ShardPuts> {
   explicit ShardPuts(int shards) : cancels_(shards), results_(shards), reported_(shards) {}
 
  private:
-  std::vector<PutCancel> cancels_;
+  std::vector<CallCancel> cancels_;
   std::mutex mu_;
   std::condition_variable ended_;
   std::vector<std::optional<absl::Status>> results_;
