@@ -16,6 +16,7 @@
 #include "services/gateway/routes/access_log.h"
 #include "services/gateway/routes/auth_routes.h"
 #include "services/gateway/routes/file_routes.h"
+#include "services/gateway/routes/monitoring_routes.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway {
@@ -31,6 +32,7 @@ class Parts : public server::ServiceParts {
   }
   std::unique_ptr<Upstreams> upstreams;
   std::unique_ptr<UpstreamClients> clients;
+  std::unique_ptr<MonitoringClient> monitoring;  // /api/v1/monitoring
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<ApiCallLimiter> limiter;
   std::unique_ptr<ServiceDirectory> services;
@@ -213,10 +215,16 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
   };
   // Only the areas still to be built answer 501; any other unknown path is the router's 404
   // (or 405 with Allow), so a wrong method on a real route is not mistaken for missing work.
-  for (const char* area : {"/api/v1/monitoring/{rest*}", "/api/v1/governance/{rest*}"}) {
+  for (const char* area : {"/api/v1/governance/{rest*}"}) {
     for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
       router.Handle(method, area, WithAccessLog(not_built));
     }
+  }
+  // Monitoring serves metrics and the Prometheus API (monitoring_routes.h, registered in
+  // Build); these three are still to come.
+  for (const char* route :
+       {"/api/v1/monitoring/health", "/api/v1/monitoring/alerts", "/api/v1/monitoring/analytics"}) {
+    router.Handle("GET", route, WithAccessLog(not_built));
   }
   return router;
 }
@@ -246,6 +254,8 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
 
   http::HttpServer::Options http_options = HttpOptions(options);
   http::Router router = MakeRouter(runtime, *parts->upstreams, &parts->api);
+  parts->monitoring = std::make_unique<MonitoringClient>(options.monitoring_addr);
+  AddMonitoringRoutes(router, parts->api, *parts->monitoring);
   auto feed = live::LiveFeed::Start(runtime.bus(), {}, &runtime.metrics());
   if (!feed.ok()) return feed.status();
   parts->live = *std::move(feed);

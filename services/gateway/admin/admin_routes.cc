@@ -126,12 +126,31 @@ void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& 
   grpc::Status rpc = ctx.clients->file().RunMaintenance(&context, req, &resp);
   if (!rpc.ok()) {
     if (rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
-      AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), req.action(), "failure");
+      AuditAdminAction(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), "admin.maintenance",
+                       req.action(), "failure");
     }
     return WriteApiError(w, StatusFromRpc(rpc, context));
   }
-  AuditMaintenance(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), resp.job_id(), "success");
+  AuditAdminAction(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), "admin.maintenance",
+                   resp.job_id(), "success");
   WriteJson(w, 202, resp);
+}
+
+// Runs quota's usage reconciliation now and answers what it corrected (it also runs hourly).
+void ReconcileQuota(const ApiContext& ctx, const Caller& caller, const Request& r,
+                    ResponseWriter& w) {
+  quota::v1::ReconcileUsageResponse resp;
+  grpc::ClientContext context;
+  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
+  grpc::Status rpc =
+      ctx.clients->quota().ReconcileUsage(&context, quota::v1::ReconcileUsageRequest(), &resp);
+  const bool ok = rpc.ok();
+  if (rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+    AuditAdminAction(ctx, caller, AdminOrigin(r), SourceIp(ctx, r), "admin.quota.reconcile",
+                     "usage", ok ? "success" : "failure");
+  }
+  if (!ok) return WriteApiError(w, StatusFromRpc(rpc, context));
+  WriteJson(w, 200, resp);
 }
 
 void GetMaintenanceJob(const ApiContext& ctx, const Caller&, const Request& r, ResponseWriter& w) {
@@ -194,16 +213,16 @@ absl::Status CheckTierExists(const ApiContext& ctx, const CallOrigin& origin,
   return absl::InvalidArgumentError(absl::StrCat("unknown tier \"", tier, "\""));
 }
 
-void AuditMaintenance(const ApiContext& ctx, const Caller& caller, const CallOrigin& origin,
-                      const std::string& source_ip, const std::string& target,
-                      const std::string& outcome) {
+void AuditAdminAction(const ApiContext& ctx, const Caller& caller, const CallOrigin& origin,
+                      const std::string& source_ip, const std::string& action,
+                      const std::string& target, const std::string& outcome) {
   grpc::ClientContext context;
   // Not bound to the client's deadline: the job has started whether or not the client waits.
   PrepareContext(context, CallOrigin{origin.request_id}, ctx.rpc_timeout);
   av1::RecordAuditRequest req;
   av1::AuditRecord& record = *req.mutable_record();
   record.set_actor(caller.user_id);
-  record.set_action("admin.maintenance");
+  record.set_action(action);
   record.set_target(target);
   record.set_outcome(outcome);
   record.set_source_ip(source_ip);
@@ -234,6 +253,8 @@ void AddAdminRoutes(http::Router& router, const ApiContext& ctx) {
   router.Handle("GET", "/api/v1/admin/maintenance/{jobId}",
                 Authed(ctx, NoBody(ctx, GetMaintenanceJob), admin));
   router.Handle("GET", "/api/v1/admin/system", Authed(ctx, NoBody(ctx, HandleSystem), admin));
+  router.Handle("POST", "/api/v1/admin/quota/reconcile",
+                Authed(ctx, NoBody(ctx, ReconcileQuota), admin));
 }
 
 }  // namespace datamesh::gateway

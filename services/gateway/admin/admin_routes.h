@@ -31,12 +31,12 @@ void AddAdminRoutes(http::Router& router, const ApiContext& ctx);
 [[nodiscard]] absl::Status CheckTierExists(const ApiContext& ctx, const CallOrigin& origin,
                                            const std::string& tier);
 
-// Appends the `admin.maintenance` audit record of a maintenance request. Best effort: the job
-// has already started (or failed), and the answer must say so whether or not the record could
-// be written.
-void AuditMaintenance(const ApiContext& ctx, const Caller& caller, const CallOrigin& origin,
-                      const std::string& source_ip, const std::string& target,
-                      const std::string& outcome);
+// Appends the audit record of an operator's action (`admin.maintenance`,
+// `admin.quota.reconcile`). Best effort: the action has already run (or failed), and the
+// answer must say so whether or not the record could be written.
+void AuditAdminAction(const ApiContext& ctx, const Caller& caller, const CallOrigin& origin,
+                      const std::string& source_ip, const std::string& action,
+                      const std::string& target, const std::string& outcome);
 
 // An RFC 3339 time of a query parameter (`name` names it in the error). INVALID_ARGUMENT
 // when malformed.

@@ -210,11 +210,13 @@ grpc::Status PublicFileService::RunMaintenance(grpc::ServerContext* server,
     grpc::Status rpc = ctx_.clients->file().RunMaintenance(&context, bound, resp);
     // Audited as REST POST /admin/maintenance is.
     if (rpc.ok()) {
-      AuditMaintenance(ctx_, call.caller, call.origin, call.source_ip, resp->job_id(), "success");
+      AuditAdminAction(ctx_, call.caller, call.origin, call.source_ip, "admin.maintenance",
+                       resp->job_id(), "success");
       return absl::OkStatus();
     }
     if (rpc.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
-      AuditMaintenance(ctx_, call.caller, call.origin, call.source_ip, bound.action(), "failure");
+      AuditAdminAction(ctx_, call.caller, call.origin, call.source_ip, "admin.maintenance",
+                       bound.action(), "failure");
     }
     return StatusFromRpc(rpc, context);
   });

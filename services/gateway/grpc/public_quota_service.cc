@@ -65,4 +65,13 @@ grpc::Status PublicQuotaService::ListBillingRecords(grpc::ServerContext* server,
                     });
 }
 
+grpc::Status PublicQuotaService::ReconcileUsage(grpc::ServerContext* server,
+                                                const qv1::ReconcileUsageRequest* req,
+                                                qv1::ReconcileUsageResponse* resp) {
+  return ServeUnary(ctx_, *server, QuotaMethod("ReconcileUsage"),
+                    [&](const PublicCall&, auto& c) {
+                      return ctx_.clients->quota().ReconcileUsage(&c, *req, resp);
+                    });
+}
+
 }  // namespace datamesh::gateway::public_grpc

@@ -1,5 +1,5 @@
 // datamesh.quota.v1.QuotaService on the gateway's public gRPC endpoint: the caller's own usage,
-// limits and billing records, the tier list, and UpdateTier for admins. The accounting RPCs
+// limits and billing records, the tier list, and UpdateTier and ReconcileUsage for admins. The accounting RPCs
 // (Reserve, Commit, Release, CheckApiCall, CheckBandwidth, RecordBandwidth) are internal and not
 // served (UNIMPLEMENTED).
 //
@@ -26,6 +26,9 @@ class PublicQuotaService final : public quota::v1::QuotaService::Service {
   grpc::Status ListBillingRecords(grpc::ServerContext* server,
                                   const quota::v1::ListBillingRecordsRequest* req,
                                   quota::v1::ListBillingRecordsResponse* resp) override;
+  grpc::Status ReconcileUsage(grpc::ServerContext* server,
+                              const quota::v1::ReconcileUsageRequest* req,
+                              quota::v1::ReconcileUsageResponse* resp) override;
 
  private:
   const ApiContext& ctx_;

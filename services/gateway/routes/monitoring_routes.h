@@ -1,0 +1,45 @@
+// The /api/v1/monitoring routes of docs/API.md over MonitoringService, for callers with role
+// "admin" (others get 403; API keys work as bearer tokens):
+//
+//   GET  /monitoring/metrics            the snapshot (`prefix`, `label=name:value`...), or with
+//                                       `name` one metric's series (`from`, `to`, `step`,
+//                                       `aggregation`, `groupBy`, `label`...)
+//   POST /monitoring/import             Prometheus text or OpenMetrics body -> ImportSamples
+//   GET|POST /monitoring/prometheus/api/v1/{query,query_range,series,labels}
+//   GET  /monitoring/prometheus/api/v1/label/{name}/values
+//                                       the Prometheus HTTP API (the URL to give a Grafana
+//                                       Prometheus data source is .../monitoring/prometheus):
+//                                       answers {"status":"success","data":...} and errors
+//                                       {"status":"error","errorType","error"} as Prometheus
+//                                       writes them (400 bad_data, 422 execution, 503 ...)
+//
+// /monitoring/health, /alerts and /analytics are not built yet (gateway_service.cc answers them
+// 501).
+//
+// Thread safety: handlers run concurrently; the client is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
+#include "services/gateway/http/router.h"
+#include "services/gateway/routes/api_context.h"
+
+namespace datamesh::gateway {
+
+// The channel and stub to the monitoring service. Query answers can be large: it accepts
+// messages up to 64 MiB. Connects lazily; creating it never fails.
+class MonitoringClient {
+ public:
+  explicit MonitoringClient(const std::string& address);
+  monitoring::v1::MonitoringService::StubInterface& stub() { return *stub_; }
+
+ private:
+  std::unique_ptr<monitoring::v1::MonitoringService::StubInterface> stub_;
+};
+
+// `ctx` and `client` must outlive the router.
+void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);
+
+}  // namespace datamesh::gateway

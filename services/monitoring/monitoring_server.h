@@ -1,0 +1,37 @@
+// Wiring of the monitoring service: its flags and the build function RunService calls.
+//
+// Build subscribes to dm.v1.service.heartbeat (a plain subscription: every replica needs every
+// heartbeat to compute the same target assignment), and starts three periodic tasks — a scrape
+// round every --scrape-interval, a flush of the head chunks every --flush-interval, retention
+// every 10 minutes. ServiceParts::Stop ends them and seals and writes every head.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shared/config/flags.h"
+#include "shared/server/service_main.h"
+
+namespace datamesh::monitoring {
+
+struct MonitoringOptions {
+  absl::Duration scrape_interval = absl::Seconds(15);
+  // Capped at the scrape interval.
+  absl::Duration scrape_timeout = absl::Seconds(10);
+  // Chunks whose last sample is older are deleted (15 days).
+  absl::Duration retention = absl::Hours(15 * 24);
+  // A head chunk is sealed at this many samples, or when open this long.
+  int64_t chunk_samples = 120;
+  absl::Duration chunk_max_age = absl::Hours(1);
+  // How often heads are written behind to PostgreSQL: what a crash can lose.
+  absl::Duration flush_interval = absl::Seconds(30);
+};
+
+void RegisterFlags(config::FlagSet& flags, MonitoringOptions& options);
+
+absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
+                                                            const MonitoringOptions& options);
+
+}  // namespace datamesh::monitoring
