@@ -7,17 +7,57 @@ dict: (dict "root" $ "name" <service key> "svc" <its values>), plus "zone" for c
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/*
+A name of at most `limit` characters that stays unique and readable: a longer one is cut in
+its first part and gets 8 hex digits of the SHA-256 of the whole name, before its ending
+`keep` (e.g. "-gateway"), which stays. Plain truncation would give names sharing a long prefix
+the same result (per-zone StatefulSets, components of a long release name).
+Input: dict name (the whole name, ending in keep), limit, keep (optional).
+*/}}
+{{- define "datamesh.limitName" -}}
+{{- $keep := .keep | default "" }}
+{{- if le (len .name) (int .limit) }}
+{{- .name }}
+{{- else }}
+{{- $hash := sha256sum .name | trunc 8 }}
+{{- $room := sub (sub .limit (len $keep)) 9 }}
+{{- if lt $room 1 }}
+{{- $keep = "" }}
+{{- $room = sub .limit 9 }}
+{{- end }}
+{{- $head := trimSuffix $keep .name }}
+{{- printf "%s-%s%s" (trunc (int $room) $head | trimSuffix "-") $hash $keep }}
+{{- end }}
+{{- end }}
+
+{{/*
+<release>-datamesh (just <release> when it contains "datamesh"). Release names may hold dots
+and start with a digit, which Service names (DNS-1035 labels) may not: dots become dashes and
+a leading digit gets the prefix "dm-".
+*/}}
 {{- define "datamesh.fullname" -}}
+{{- $full := "" }}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- $full = .Values.fullnameOverride }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- $full = .Release.Name }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- $full = printf "%s-%s" .Release.Name $name }}
 {{- end }}
 {{- end }}
+{{- $full = $full | replace "." "-" }}
+{{- if regexMatch "^[0-9]" $full }}
+{{- $full = printf "dm-%s" $full }}
+{{- end }}
+{{- include "datamesh.limitName" (dict "name" $full "limit" 63) }}
+{{- end }}
+
+{{/* <fullname>-<suffix> within 63 characters. Input: dict root, suffix. */}}
+{{- define "datamesh.suffixedName" -}}
+{{- $keep := printf "-%s" .suffix }}
+{{- include "datamesh.limitName" (dict "name" (printf "%s%s" (include "datamesh.fullname" .root) $keep) "limit" 63 "keep" $keep) }}
 {{- end }}
 
 {{- define "datamesh.chart" -}}
@@ -26,7 +66,23 @@ dict: (dict "root" $ "name" <service key> "svc" <its values>), plus "zone" for c
 
 {{/* Name of one service's objects: <fullname>-<service>. Input: dict root, name. */}}
 {{- define "datamesh.componentName" -}}
-{{- printf "%s-%s" (include "datamesh.fullname" .root) .name | trunc 63 | trimSuffix "-" }}
+{{- include "datamesh.suffixedName" (dict "root" .root "suffix" .name) }}
+{{- end }}
+
+{{/*
+A chunk-store zone's StatefulSet. 52 characters at most: its pods are named <name>-<ordinal>
+and carry the label controller-revision-hash=<name>-<10 characters>, both limited to 63.
+Input: dict root, zone.
+*/}}
+{{- define "datamesh.zoneStatefulSetName" -}}
+{{- $keep := printf "-chunk-store-%s" .zone.name }}
+{{- $name := printf "%s%s" (include "datamesh.fullname" .root) $keep }}
+{{- include "datamesh.limitName" (dict "name" $name "limit" 52 "keep" $keep) }}
+{{- end }}
+
+{{/* The headless Service of the chunk-store StatefulSets. Input: the root context. */}}
+{{- define "datamesh.chunkStoreHeadlessName" -}}
+{{- include "datamesh.suffixedName" (dict "root" . "suffix" "chunk-store-headless") }}
 {{- end }}
 
 {{/* Selects every DataMesh pod of the release (and none of a subchart's). */}}
@@ -63,8 +119,13 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 {{- end }}
 
+{{/* repository@digest when image.digest is set (it names the content, so it wins over the tag). */}}
 {{- define "datamesh.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
 {{- end }}
 
 {{/* DM_<SERVICE> prefix of a service key: file-ingest -> FILE_INGEST. */}}
@@ -73,11 +134,11 @@ app.kubernetes.io/component: {{ .name }}
 {{- end }}
 
 {{- define "datamesh.endpointsSecretName" -}}
-{{- printf "%s-endpoints" (include "datamesh.fullname" .) }}
+{{- include "datamesh.suffixedName" (dict "root" . "suffix" "endpoints") }}
 {{- end }}
 
 {{- define "datamesh.adminSecretName" -}}
-{{- default (printf "%s-admin" (include "datamesh.fullname" .)) .Values.admin.existingSecret }}
+{{- default (include "datamesh.suffixedName" (dict "root" . "suffix" "admin")) .Values.admin.existingSecret }}
 {{- end }}
 
 {{/*
@@ -253,6 +314,29 @@ livenessProbe:
 {{- end }}
 
 {{/*
+What one service reads of the shared ConfigMap and the endpoints: the release-wide settings,
+the addresses of the services it calls and the dependencies it needs. Its pods carry the
+checksum of exactly that, so a change restarts only the services it concerns (a new address
+of auth restarts the gateway, not the storage nodes). Input: dict root, name, svc.
+*/}}
+{{- define "datamesh.configChecksum" -}}
+{{- $root := .root }}
+{{- $addrs := dict }}
+{{- range (.svc.calls | default list) }}
+{{- $callee := index $root.Values.services . | default dict }}
+{{- if $callee.enabled }}
+{{- $_ := set $addrs . (printf "%s:%v" (include "datamesh.componentName" (dict "root" $root "name" .)) $callee.grpcPort) }}
+{{- end }}
+{{- end }}
+{{- $deps := dict }}
+{{- range (.svc.needs | default list) }}
+{{- $e := index $root.Values.endpoints . }}
+{{- $_ := set $deps . (dict "url" (tpl $e.url $root) "secret" $e.existingSecret "key" $e.existingSecretKey) }}
+{{- end }}
+{{- dict "config" $root.Values.config "calls" $addrs "needs" $deps | toJson | sha256sum }}
+{{- end }}
+
+{{/*
 The pod template shared by the Deployments and the chunk-store StatefulSets.
 Input: dict root, name, svc, and for chunk-store zone (one entry of services.chunk-store.zones).
 */}}
@@ -269,8 +353,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
   annotations:
-    checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
-    checksum/endpoints: {{ include (print $root.Template.BasePath "/secret-endpoints.yaml") $root | sha256sum }}
+    checksum/config: {{ include "datamesh.configChecksum" . }}
     {{- if $root.Values.metrics.annotations }}
     prometheus.io/scrape: "true"
     prometheus.io/port: {{ $svc.metricsPort | quote }}
@@ -313,6 +396,10 @@ spec:
       envFrom:
         - configMapRef:
             name: {{ include "datamesh.fullname" $root }}
+        {{- range (concat ($root.Values.envFromSecrets | default list) ($svc.envFromSecrets | default list)) }}
+        - secretRef:
+            name: {{ . }}
+        {{- end }}
       env:
         {{- include "datamesh.env" . | nindent 8 }}
       {{- include "datamesh.probes" . | nindent 6 }}
@@ -333,25 +420,33 @@ spec:
         - name: data
           mountPath: /var/lib/datamesh/chunks
         {{- end }}
+        {{- with (concat ($root.Values.extraVolumeMounts | default list) ($svc.extraVolumeMounts | default list)) }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
   volumes:
     - name: tmp
       emptyDir:
         sizeLimit: 64Mi
-  {{- $nodeSelector := $root.Values.nodeSelector }}
+    {{- with (concat ($root.Values.extraVolumes | default list) ($svc.extraVolumes | default list)) }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- /* Scheduling: the service's own settings over the release's; a zone's nodeSelector over both. */}}
+  {{- $nodeSelector := merge (deepCopy ($svc.nodeSelector | default dict)) ($root.Values.nodeSelector | default dict) }}
   {{- if .zone }}
-  {{- $nodeSelector = merge (deepCopy (.zone.nodeSelector | default dict)) $root.Values.nodeSelector }}
+  {{- $nodeSelector = merge (deepCopy (.zone.nodeSelector | default dict)) $nodeSelector }}
   {{- end }}
   {{- with $nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with $root.Values.tolerations }}
+  {{- with (concat ($root.Values.tolerations | default list) ($svc.tolerations | default list)) }}
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  {{- $affinity := $svc.affinity | default $root.Values.affinity }}
   affinity:
-    {{- if $root.Values.affinity }}
-    {{- toYaml $root.Values.affinity | nindent 4 }}
+    {{- if $affinity }}
+    {{- toYaml $affinity | nindent 4 }}
     {{- else }}
     podAntiAffinity:
       preferredDuringSchedulingIgnoredDuringExecution:
@@ -362,4 +457,19 @@ spec:
               matchLabels:
                 {{- include "datamesh.selectorLabels" . | nindent 16 }}
     {{- end }}
+  {{- $spread := $svc.topologySpreadConstraints | default $root.Values.topologySpreadConstraints }}
+  {{- with $spread }}
+  topologySpreadConstraints:
+    {{- range . }}
+    {{- /* A constraint without a labelSelector counts this service's pods. */}}
+    - {{- toYaml (omit . "labelSelector") | nindent 6 }}
+      labelSelector:
+        {{- if .labelSelector }}
+        {{- toYaml .labelSelector | nindent 8 }}
+        {{- else }}
+        matchLabels:
+          {{- include "datamesh.selectorLabels" $ | nindent 10 }}
+        {{- end }}
+    {{- end }}
+  {{- end }}
 {{- end }}
