@@ -23,10 +23,12 @@ namespace datamesh::file_ingest {
 namespace {
 
 constexpr int kWorkerBatch = 200;
-// Node addresses are re-read from the dht this often, and at most this often when a call finds
-// a node unreachable (node.up re-reads at once).
+// Node addresses are re-read from the dht this often (at most every kNodeDirectoryMinGap for
+// an unknown node), and at most every kNodeFailureGap per node when a call finds it unreachable
+// (node.up re-reads at once).
 constexpr absl::Duration kNodeDirectoryMaxAge = absl::Seconds(30);
 constexpr absl::Duration kNodeDirectoryMinGap = absl::Seconds(2);
+constexpr absl::Duration kNodeFailureGap = absl::Milliseconds(250);
 
 // Repair passes due when a down node's grace period is over (node.down schedules one), so
 // its shards are rebuilt then rather than at the next periodic pass.
@@ -270,7 +272,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
       [dht = parts->directory_dht.get(), timeout = o.shard_timeout] {
         return ListAllNodes(*dht, timeout);
       },
-      kNodeDirectoryMaxAge, kNodeDirectoryMinGap);
+      kNodeDirectoryMaxAge, kNodeDirectoryMinGap, kNodeFailureGap);
   parts->chunk_stubs = std::make_unique<ChunkStubs>(parts->directory.get());
   parts->placement =
       std::make_unique<GrpcPlacement>(o.dht_addr, o.shard_timeout, parts->directory.get());

@@ -7,8 +7,12 @@
 namespace datamesh::file_ingest {
 
 NodeDirectory::NodeDirectory(Lister list, absl::Duration max_age, absl::Duration min_gap,
-                             Clock clock)
-    : list_(std::move(list)), max_age_(max_age), min_gap_(min_gap), clock_(std::move(clock)) {}
+                             absl::Duration failure_gap, Clock clock)
+    : list_(std::move(list)),
+      max_age_(max_age),
+      min_gap_(min_gap),
+      failure_gap_(failure_gap),
+      clock_(std::move(clock)) {}
 
 std::string NodeDirectory::AddressOf(const NodeRef& node) {
   bool due = false;
@@ -33,7 +37,7 @@ void NodeDirectory::Failed(const NodeRef& node) {
     std::lock_guard<std::mutex> lock(mu_);
     const absl::Time now = clock_();
     auto [it, fresh] = failed_at_.try_emplace(node.id, absl::InfinitePast());
-    if (now - it->second < min_gap_) return;
+    if (now - it->second < failure_gap_) return;
     it->second = now;
   }
   std::lock_guard<std::mutex> refreshing(refresh_mu_);

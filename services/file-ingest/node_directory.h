@@ -4,10 +4,11 @@
 // its new one: addresses come from the dht's node list, cached here and re-read
 //   - when the cache is older than `max_age`, or an id it does not know is asked for (at most
 //     once per `min_gap` overall; a caller finding another refresh running does not wait);
-//   - when a call to a node finds it unreachable (Failed): at most once per `min_gap` for that
-//     node, so a dead node cannot turn every read into a dht call, while a node that just moved
-//     is found at once even if another node's failure refreshed the list a moment before. Failed
-//     waits for a refresh already running, then reads the list itself.
+//   - when a call to a node finds it unreachable (Failed): at most once per `failure_gap` for
+//     that node, so a dead node cannot turn every read into a dht call, while a node that just
+//     moved is found by its first failure after that gap, even if another node's failure
+//     refreshed the list a moment before. Failed waits for a refresh already running, then reads
+//     the list itself.
 // Until a refresh answers (dht down at start), the manifest's address is used.
 //
 // Thread-safe.
@@ -32,7 +33,7 @@ class NodeDirectory {
   using Clock = std::function<absl::Time()>;
 
   NodeDirectory(Lister list, absl::Duration max_age, absl::Duration min_gap,
-                Clock clock = absl::Now);
+                absl::Duration failure_gap, Clock clock = absl::Now);
 
   // The address to reach `node` at: the dht's, else the one the manifest recorded.
   std::string AddressOf(const NodeRef& node);
@@ -50,6 +51,7 @@ class NodeDirectory {
   const Lister list_;
   const absl::Duration max_age_;
   const absl::Duration min_gap_;
+  const absl::Duration failure_gap_;
   const Clock clock_;
   std::mutex refresh_mu_;  // one dht read at a time; never taken while holding mu_
   std::mutex mu_;

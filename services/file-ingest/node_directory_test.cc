@@ -29,7 +29,7 @@ struct FakeClock {
 TEST(NodeDirectoryTest, ANodeIsReachedWhereTheDhtSaysNotWhereTheManifestRecorded) {
   FakeDht dht{{{"n1", "10.0.0.9:7004"}}};
   FakeClock clock;
-  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
+  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), absl::Seconds(1), clock.Clock());
   EXPECT_EQ(dir.AddressOf({"n1", "10.0.0.1:7004"}), "10.0.0.9:7004");
   EXPECT_EQ(dht.calls, 1);
   // Cached: no second call within max_age.
@@ -41,7 +41,7 @@ TEST(NodeDirectoryTest, TheManifestAddressServesWhileTheDhtIsUnavailable) {
   FakeDht dht;
   dht.error = absl::UnavailableError("dht down");
   FakeClock clock;
-  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
+  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), absl::Seconds(1), clock.Clock());
   EXPECT_EQ(dir.AddressOf({"n1", "10.0.0.1:7004"}), "10.0.0.1:7004");
   // The failed refresh is not repeated on every call: at most once per min_gap.
   EXPECT_EQ(dir.AddressOf({"n1", "10.0.0.1:7004"}), "10.0.0.1:7004");
@@ -53,10 +53,10 @@ TEST(NodeDirectoryTest, TheManifestAddressServesWhileTheDhtIsUnavailable) {
   EXPECT_EQ(dht.calls, 2);
 }
 
-TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerGapPerNode) {
+TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerFailureGapPerNode) {
   FakeDht dht{{{"n1", "10.0.0.1:7004"}, {"n2", "10.0.0.2:7004"}}};
   FakeClock clock;
-  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
+  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), absl::Seconds(1), clock.Clock());
   ASSERT_EQ(dir.AddressOf({"n1", ""}), "10.0.0.1:7004");
   // n1 moved just after the list was read: its failure re-reads the list at once.
   dht.nodes = {{"n1", "10.0.0.5:7004"}, {"n2", "10.0.0.2:7004"}};
@@ -71,7 +71,7 @@ TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerGapPerNode)
   dir.Failed({"n2", ""});
   EXPECT_EQ(dht.calls, 3);
   EXPECT_EQ(dir.AddressOf({"n2", ""}), "10.0.0.7:7004");
-  clock.now += absl::Seconds(2);
+  clock.now += absl::Seconds(1);
   dir.Failed({"n1", ""});
   EXPECT_EQ(dht.calls, 4);
 }
@@ -79,7 +79,7 @@ TEST(NodeDirectoryTest, AFailedCallLooksForTheNewAddressAtMostOncePerGapPerNode)
 TEST(NodeDirectoryTest, StaleEntriesAreReReadAndRefreshIgnoresTheGap) {
   FakeDht dht{{{"n1", "a:1"}}};
   FakeClock clock;
-  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
+  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), absl::Seconds(1), clock.Clock());
   ASSERT_EQ(dir.AddressOf({"n1", ""}), "a:1");
   dht.nodes = {{"n1", "b:1"}};
   dir.Refresh();  // node.up: at once, even within the gap
@@ -93,7 +93,7 @@ TEST(NodeDirectoryTest, StaleEntriesAreReReadAndRefreshIgnoresTheGap) {
 TEST(NodeDirectoryTest, PlacementAnswersAreLearnedAndUnknownIdsFallBack) {
   FakeDht dht;
   FakeClock clock;
-  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), clock.Clock());
+  NodeDirectory dir(dht.Lister(), absl::Seconds(30), absl::Seconds(2), absl::Seconds(1), clock.Clock());
   dir.Learn({"n2", "x:2"});
   EXPECT_EQ(dir.AddressOf({"n2", "old:2"}), "x:2");
   EXPECT_EQ(dir.AddressOf({"n3", "old:3"}), "old:3");  // the dht does not know it either

@@ -320,6 +320,9 @@ TEST_F(DegradedWritesTest, AStoreBackOnAnotherAddressIsReadThere) {
   ASSERT_OK(Restart(4, "--grpc-addr " + new_address));
   ASSERT_TRUE(WaitFor([&] { return NodeAddress(moved) == new_address; }, absl::Seconds(30)))
       << "dht still lists " << NodeAddress(moved);
+  // file-ingest looks the node up again on its next failing call, at most every 250 ms per node
+  // (a failure during the restart may have just used that look on the old address).
+  absl::SleepFor(absl::Milliseconds(300));
   ASSERT_OK(Kill(1));
   ASSERT_OK(Kill(2));
   for (const Stored& f : stored_) EXPECT_TRUE(DownloadMatches(f));
