@@ -67,8 +67,11 @@ fi
 # node_modules holds its checksum). Skipped where only this script was copied (deploy/Dockerfile).
 helm_checks="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/helm/checks"
 if [ -f "$helm_checks/package-lock.json" ]; then
+  # The machines come with Node.js 20 and npm 11; Debian's nodejs (18) is not installed over
+  # them. Without npm the chart checks cannot run, and their test says so.
   if ! command -v npm > /dev/null; then
-    apt_install nodejs npm
+    echo "deps: npm not found: the Helm chart checks and the web UI need Node.js 20 with npm" >&2
+    exit 1
   fi
   helm_lock_sum="$(sha256sum "$helm_checks/package-lock.json" | cut -d' ' -f1)"
   if [ "$(cat "$helm_checks/node_modules/.lock-sha256" 2>/dev/null)" != "$helm_lock_sum" ]; then

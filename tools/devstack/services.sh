@@ -140,7 +140,13 @@ services_up() {
     start_service "$dir" "$bin" "chunk-store-$i" chunk-store \
       --data-dir "$dir/data/chunk-store-$i" --zone "zone-$(( (i - 1) % 3 + 1 ))"
   done
-  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port"
+  # The web UI, when built (make build puts it next to bin/), is served at "/" -- unless the
+  # caller chose a folder itself (DM_STATIC_DIR, as some tests do).
+  local web=()
+  if [ -z "${DM_STATIC_DIR:-}" ] && [ -f "$bin/../web/dist/index.html" ]; then
+    web=(--static-dir "$(cd -P "$bin/../web/dist" && pwd -P)")
+  fi
+  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port" "${web[@]}"
 
   for name in "${instances[@]}"; do
     wait_serving "$dir" "$bin" "$name"
@@ -206,6 +212,9 @@ print_summary() {
 
 DataMesh is up.
   Gateway:   $(env_get "$dir" DM_GATEWAY_URL)   (try: curl $(env_get "$dir" DM_GATEWAY_URL)/readyz)
+  Web UI:    $(if grep -q -- --static-dir "$dir/args/gateway" 2> /dev/null; then
+                 echo "$(env_get "$dir" DM_GATEWAY_URL)/"
+               else echo "not built (needs Node.js: make deps, make build)"; fi)
   Admin:     user "admin", $password
   Logs:      $dir/logs/   (one JSON-lines file per service)
   Addresses: $dir/env

@@ -60,7 +60,41 @@ bool IsWithin(const fs::path& path, const fs::path& root) {
   return true;
 }
 
+// True for a path the app's router owns: not under "api/" (the REST API answers its own 404s).
+bool IsAppRoute(std::string_view relative) {
+  return relative != "api" && !relative.starts_with("api/");
+}
+
+bool AcceptsHtml(const http::Request& r) {
+  const std::optional<std::string_view> accept = r.header("Accept");
+  return accept.has_value() && accept->find("text/html") != std::string_view::npos;
+}
+
+bool IsHostChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+         c == ':' || c == '[' || c == ']';
+}
+
 }  // namespace
+
+std::string_view CacheControlFor(std::string_view relative) {
+  if (relative.starts_with("assets/")) return "public, max-age=31536000, immutable";
+  return "no-cache";
+}
+
+std::string ContentSecurityPolicy(std::optional<std::string_view> host) {
+  std::string connect = "'self'";
+  if (host.has_value() && !host->empty() && host->size() <= 255 &&
+      std::all_of(host->begin(), host->end(), IsHostChar)) {
+    const std::string h(*host);
+    absl::StrAppend(&connect, " ws://", h, " wss://", h);
+  }
+  return absl::StrCat(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+      "font-src 'self' data:; connect-src ",
+      connect,
+      "; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+}
 
 std::string_view ContentTypeFor(std::string_view filename) {
   const size_t dot = filename.rfind('.');
@@ -105,9 +139,16 @@ absl::StatusOr<fs::path> StaticFiles::Resolve(std::string_view relative) const {
   return canonical;
 }
 
+absl::StatusOr<fs::path> StaticFiles::ResolveOrAppRoute(std::string_view relative,
+                                                        const http::Request& r) const {
+  absl::StatusOr<fs::path> path = Resolve(relative);
+  if (path.ok() || !IsAppRoute(relative) || !AcceptsHtml(r)) return path;
+  return Resolve("");
+}
+
 void StaticFiles::Serve(std::string_view relative, const http::Request& r,
                         http::ResponseWriter& w) const {
-  absl::StatusOr<fs::path> path = Resolve(relative);
+  absl::StatusOr<fs::path> path = ResolveOrAppRoute(relative, r);
   if (!path.ok()) return WriteApiError(w, path.status());
   struct stat st {};
   std::ifstream in(*path, std::ios::binary);
@@ -116,13 +157,21 @@ void StaticFiles::Serve(std::string_view relative, const http::Request& r,
       absl::StrCat("\"", st.st_size, "-", st.st_mtim.tv_sec, "-", st.st_mtim.tv_nsec, "\"");
   w.SetHeader("ETag", etag);
   w.SetHeader("Last-Modified", HttpDate(absl::FromTimeT(st.st_mtim.tv_sec)));
-  w.SetHeader("Cache-Control", "no-cache");
+  const std::string_view type = ContentTypeFor(path->filename().string());
+  // The index.html answered for an app route is never the immutable kind, whatever the path.
+  const bool is_html = type.starts_with("text/html");
+  w.SetHeader("Cache-Control", is_html ? "no-cache" : CacheControlFor(relative));
+  w.SetHeader("X-Content-Type-Options", "nosniff");
+  if (is_html) {
+    w.SetHeader("Content-Security-Policy", ContentSecurityPolicy(r.header("Host")));
+    w.SetHeader("Referrer-Policy", "same-origin");
+  }
   if (r.header("If-None-Match") == std::optional<std::string_view>(etag)) {
     w.SetStatus(304);
     (void)w.WriteWhole("", "");
     return;
   }
-  w.SetHeader("Content-Type", ContentTypeFor(path->filename().string()));
+  w.SetHeader("Content-Type", type);
   if (!w.BeginStream(static_cast<uint64_t>(st.st_size)).ok() || r.is_head()) return;
   std::string buffer(kPieceBytes, '\0');
   uint64_t left = static_cast<uint64_t>(st.st_size);

@@ -2,6 +2,13 @@
 // its index.html; Content-Type comes from the extension; ETag and Last-Modified come from the
 // file's size and modification time (If-None-Match answers 304).
 //
+// For a single-page app with history-mode routing: a path that names no file, lies outside
+// "api/", and comes from a client accepting text/html answers the root index.html, so a deep
+// link such as /files/photos reaches the app. Hashed build output under "assets/" is cached for
+// a year (immutable: its name changes with its content); everything else is "no-cache"
+// (revalidated by ETag). HTML carries a strict Content-Security-Policy: only the app's own
+// scripts, styles and connections (including the WebSocket on the same host), no framing.
+//
 // Only files inside the folder are served: dot segments (also percent-encoded ones, which the
 // URL parser refuses), encoded slashes that would form them, hidden names (a leading '.'), and
 // symlinks whose target lies outside the folder all answer 404, as does anything missing or
@@ -11,6 +18,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,11 +45,22 @@ class StaticFiles {
 
   // The canonical file for `relative`, or NOT_FOUND.
   absl::StatusOr<std::filesystem::path> Resolve(std::string_view relative) const;
+  // Resolve, falling back to the root index.html for an app route (see above).
+  absl::StatusOr<std::filesystem::path> ResolveOrAppRoute(std::string_view relative,
+                                                          const http::Request& request) const;
 
   std::filesystem::path root_;  // canonical
 };
 
 // The Content-Type for a file name by its extension; application/octet-stream when unknown.
 std::string_view ContentTypeFor(std::string_view filename);
+
+// The Cache-Control for the served path `relative` (see above).
+std::string_view CacheControlFor(std::string_view relative);
+
+// The Content-Security-Policy for HTML answered to a request with Host `host`: the WebSocket
+// may connect back to that host only. A Host with characters outside a host name's is left out
+// (the policy then allows 'self' alone).
+std::string ContentSecurityPolicy(std::optional<std::string_view> host);
 
 }  // namespace datamesh::gateway

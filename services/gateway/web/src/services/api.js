@@ -1,0 +1,184 @@
+// The REST client: every call the UI makes to the gateway is named in ENDPOINTS (the contract
+// test checks each against services/gateway/api/openapi.json), and goes through request(),
+// which adds the session token, turns error bodies into ApiError, and reports a 401 so the
+// app can send the user to the login page.
+
+export const API_BASE = '/api/v1';
+
+// name -> [method, path template]; {x} marks a path parameter.
+export const ENDPOINTS = Object.freeze({
+  register: ['POST', '/auth/register'],
+  login: ['POST', '/auth/login'],
+  logout: ['POST', '/auth/logout'],
+  profile: ['GET', '/auth/profile'],
+  createApiKey: ['POST', '/auth/api-keys'],
+  listApiKeys: ['GET', '/auth/api-keys'],
+  revokeApiKey: ['DELETE', '/auth/api-keys/{id}'],
+  listFiles: ['GET', '/files'],
+  uploadFile: ['POST', '/files'],
+  downloadFile: ['GET', '/files/{id}'],
+  deleteFile: ['DELETE', '/files/{id}'],
+  fileMetadata: ['GET', '/files/{id}/metadata'],
+  updateFile: ['PUT', '/files/{id}/metadata'],
+  fileHealth: ['GET', '/files/{id}/health'],
+  metrics: ['GET', '/monitoring/metrics'],
+  systemHealth: ['GET', '/monitoring/health'],
+  alerts: ['GET', '/monitoring/alerts'],
+  analytics: ['GET', '/monitoring/analytics'],
+  proposals: ['GET', '/governance/proposals'],
+  operators: ['GET', '/governance/operators'],
+  adminSystem: ['GET', '/admin/system'],
+  adminUsers: ['GET', '/admin/users'],
+  adminUpdateUser: ['PUT', '/admin/users/{id}'],
+  adminAudit: ['GET', '/admin/audit'],
+  adminStartJob: ['POST', '/admin/maintenance'],
+  adminJob: ['GET', '/admin/maintenance/{jobId}'],
+  websocket: ['GET', '/ws'],
+});
+
+// Readable messages for the API's error codes; the server's own message follows when useful.
+const MESSAGES = {
+  INVALID_ARGUMENT: 'The request was not accepted',
+  UNAUTHENTICATED: 'Your session has ended — please log in again',
+  PERMISSION_DENIED: 'You are not allowed to do that',
+  NOT_FOUND: 'Not found — it may have been deleted',
+  ALREADY_EXISTS: 'That name is already taken',
+  PAYLOAD_TOO_LARGE: 'The file is too large',
+  QUOTA_EXCEEDED: 'Your storage or bandwidth limit is reached',
+  RATE_LIMITED: 'Too many requests — wait a moment and try again',
+  UNAVAILABLE: 'The service is busy or down — try again shortly',
+  STORAGE_UNAVAILABLE: 'Not enough storage nodes are up to store files right now',
+  REQUEST_TIMEOUT: 'The request took too long',
+  NOT_IMPLEMENTED: 'Not available on this server yet',
+  INTERNAL: 'The server hit an internal error',
+  NETWORK: 'The server could not be reached',
+};
+
+export class ApiError extends Error {
+  constructor(status, code, serverMessage, retryAfter) {
+    const base = MESSAGES[code] || `Request failed (${status})`;
+    super(serverMessage && serverMessage !== base ? `${base}: ${serverMessage}` : base);
+    this.status = status;
+    this.code = code;
+    this.serverMessage = serverMessage || '';
+    this.retryAfter = retryAfter;
+  }
+  get notImplemented() {
+    return this.status === 501;
+  }
+}
+
+export function messageFor(code) {
+  return MESSAGES[code] || code;
+}
+
+// Fills {x} in the template from params; each value is percent-encoded.
+export function buildPath(name, params = {}, query = {}) {
+  const endpoint = ENDPOINTS[name];
+  if (!endpoint) throw new Error(`unknown endpoint ${name}`);
+  const path = endpoint[1].replace(/\{(\w+)\}/g, (_, key) => {
+    if (params[key] === undefined || params[key] === '') throw new Error(`missing ${key}`);
+    return encodeURIComponent(params[key]);
+  });
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
+  }
+  const qs = search.toString();
+  return API_BASE + path + (qs ? `?${qs}` : '');
+}
+
+export async function errorFromResponse(res) {
+  let code = res.status === 501 ? 'NOT_IMPLEMENTED' : `HTTP_${res.status}`;
+  let message = '';
+  try {
+    const body = await res.json();
+    if (body && body.error) {
+      code = body.error.code || code;
+      message = body.error.message || '';
+    }
+  } catch {
+    // Not JSON (a proxy's page): the status alone explains it.
+  }
+  const retry = res.headers.get('Retry-After');
+  return new ApiError(res.status, code, message, retry ? Number(retry) : undefined);
+}
+
+export function createApi({ fetchImpl, getToken, onUnauthenticated } = {}) {
+  const doFetch = fetchImpl || ((...a) => globalThis.fetch(...a));
+  const token = getToken || (() => null);
+  const expired = onUnauthenticated || (() => {});
+
+  async function request(name, { params, query, body, raw = false, signal } = {}) {
+    const [method] = ENDPOINTS[name];
+    const headers = { Accept: 'application/json' };
+    const t = token();
+    if (t) headers.Authorization = `Bearer ${t}`;
+    let payload;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await doFetch(buildPath(name, params, query), { method, headers, body: payload, signal });
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw new ApiError(0, 'NETWORK', '');
+    }
+    if (!res.ok) {
+      const err = await errorFromResponse(res);
+      // A login that fails is a wrong password, not an expired session.
+      if (res.status === 401 && t && name !== 'login') expired(err);
+      throw err;
+    }
+    if (raw) return res;
+    if (res.status === 204) return null;
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  return {
+    request,
+    register: (username, email, password) =>
+      request('register', { body: { username, email, password } }),
+    login: (username, password) => request('login', { body: { username, password } }),
+    logout: () => request('logout'),
+    profile: () => request('profile'),
+    createApiKey: (name) => request('createApiKey', { body: { name } }),
+    listApiKeys: () => request('listApiKeys'),
+    revokeApiKey: (id) => request('revokeApiKey', { params: { id } }),
+    listFiles: ({ prefix, limit, cursor } = {}) =>
+      request('listFiles', { query: { prefix, limit, cursor } }),
+    deleteFile: (id) => request('deleteFile', { params: { id } }),
+    fileMetadata: (id) => request('fileMetadata', { params: { id } }),
+    updateFile: (id, changes) => request('updateFile', { params: { id }, body: changes }),
+    fileHealth: (id) => request('fileHealth', { params: { id } }),
+    download: (id, signal) => request('downloadFile', { params: { id }, raw: true, signal }),
+    metrics: (query) => request('metrics', { query }),
+    systemHealth: () => request('systemHealth'),
+    alerts: () => request('alerts'),
+    analytics: () => request('analytics'),
+    proposals: () => request('proposals'),
+    operators: () => request('operators'),
+    adminSystem: () => request('adminSystem'),
+    adminUsers: ({ limit, cursor } = {}) => request('adminUsers', { query: { limit, cursor } }),
+    adminUpdateUser: (id, changes) => request('adminUpdateUser', { params: { id }, body: changes }),
+    adminAudit: (filters = {}) => request('adminAudit', { query: filters }),
+    adminStartJob: (action) => request('adminStartJob', { body: { action } }),
+    adminJob: (jobId) => request('adminJob', { params: { jobId } }),
+    // For uploads (XMLHttpRequest, for its progress events) and the WebSocket.
+    uploadUrl: (name, uploadId) => buildPath('uploadFile', {}, { name, uploadId }),
+    websocketPath: () => buildPath('websocket'),
+  };
+}
+
+// The app's client: token and session expiry are wired in by the auth service at start-up.
+const hooks = { getToken: () => null, onUnauthenticated: () => {} };
+export function configureApi(h) {
+  Object.assign(hooks, h);
+}
+export const api = createApi({
+  getToken: () => hooks.getToken(),
+  onUnauthenticated: (e) => hooks.onUnauthenticated(e),
+});

@@ -1,0 +1,183 @@
+// The files view's state: the listing (folder, prefix search, cursor pages) and the transfers.
+// Uploads run at most MAX_PARALLEL at once; each can be cancelled and retried. Downloads stream
+// through fetch so their progress can be shown, then are handed to the browser as a Blob.
+import { defineStore } from 'pinia';
+import { markRaw } from 'vue';
+import { api } from '@/services/api';
+import { xhrTransport } from '@/services/upload';
+import { splitFolder } from '@/utils/format';
+
+export const MAX_PARALLEL = 3;
+export const PAGE_SIZE = 100;
+let nextUploadId = 1;
+
+export const useFilesStore = defineStore('files', {
+  state: () => ({
+    folder: '', // "" or "a/b/"
+    search: '', // a prefix within the folder
+    files: [],
+    cursors: [''], // cursors[i] fetches page i
+    page: 0,
+    nextCursor: null,
+    listing: false,
+    error: null,
+    uploads: [],
+    downloads: [],
+  }),
+  getters: {
+    prefix: (s) => s.folder + s.search,
+    entries: (s) => splitFolder(s.files, s.folder),
+    activeUploads: (s) => s.uploads.filter((u) => u.state === 'uploading').length,
+  },
+  actions: {
+    async refresh() {
+      this.listing = true;
+      this.error = null;
+      try {
+        const res = await api.listFiles({
+          prefix: this.prefix || undefined,
+          limit: PAGE_SIZE,
+          cursor: this.cursors[this.page] || undefined,
+        });
+        this.files = res?.files || [];
+        this.nextCursor = res?.nextCursor || null;
+      } catch (e) {
+        this.error = e;
+        this.files = [];
+      } finally {
+        this.listing = false;
+      }
+    },
+    open(folder) {
+      this.folder = folder;
+      this.search = '';
+      this.resetPages();
+      return this.refresh();
+    },
+    setSearch(text) {
+      this.search = text;
+      this.resetPages();
+      return this.refresh();
+    },
+    resetPages() {
+      this.cursors = [''];
+      this.page = 0;
+    },
+    nextPage() {
+      if (!this.nextCursor) return;
+      this.cursors[this.page + 1] = this.nextCursor;
+      this.page++;
+      return this.refresh();
+    },
+    prevPage() {
+      if (this.page === 0) return;
+      this.page--;
+      return this.refresh();
+    },
+
+    // Queues files; `name` is where each goes (the folder path of a dropped folder included).
+    enqueue(items, getToken, transport = xhrTransport) {
+      for (const { file, name } of items) {
+        this.uploads.push({
+          id: `u${nextUploadId++}`,
+          file: markRaw(file),
+          name,
+          size: file.size,
+          loaded: 0,
+          state: 'queued', // queued | uploading | done | failed | cancelled
+          error: null,
+          abort: null,
+        });
+      }
+      this.pump(getToken, transport);
+    },
+    pump(getToken, transport = xhrTransport) {
+      for (const u of this.uploads) {
+        if (this.activeUploads >= MAX_PARALLEL) break;
+        if (u.state !== 'queued') continue;
+        this.start(u, getToken, transport);
+      }
+    },
+    start(u, getToken, transport) {
+      u.state = 'uploading';
+      u.loaded = 0;
+      u.error = null;
+      const uploadId = `web-${u.id}-${Date.now().toString(36)}`;
+      const t = transport({
+        url: api.uploadUrl(u.name, uploadId),
+        file: u.file,
+        token: getToken(),
+        onProgress: (loaded) => {
+          u.loaded = Math.min(loaded, u.size);
+        },
+      });
+      u.abort = markRaw(t.abort);
+      t.promise
+        .then((res) => {
+          u.state = 'done';
+          u.loaded = u.size;
+          u.fileId = res?.file?.id;
+          this.refresh();
+        })
+        .catch((e) => {
+          if (u.state === 'cancelled') return;
+          u.state = e?.cancelled ? 'cancelled' : 'failed';
+          u.error = e?.cancelled ? null : e?.message || String(e);
+        })
+        .finally(() => {
+          u.abort = null;
+          this.pump(getToken, transport);
+        });
+    },
+    cancel(id) {
+      const u = this.uploads.find((x) => x.id === id);
+      if (!u || (u.state !== 'uploading' && u.state !== 'queued')) return;
+      const abort = u.abort;
+      u.state = 'cancelled';
+      if (abort) abort();
+    },
+    retry(id, getToken, transport = xhrTransport) {
+      const u = this.uploads.find((x) => x.id === id);
+      if (!u || (u.state !== 'failed' && u.state !== 'cancelled')) return;
+      u.state = 'queued';
+      u.loaded = 0;
+      this.pump(getToken, transport);
+    },
+    clearFinished() {
+      this.uploads = this.uploads.filter((u) => u.state !== 'done');
+    },
+
+    async download(file) {
+      const d = { id: file.id, name: file.name, loaded: 0, total: Number(file.size) || 0, state: 'running' };
+      this.downloads.unshift(d);
+      const entry = this.downloads[0];
+      try {
+        const res = await api.download(file.id);
+        const total = Number(res.headers.get('Content-Length')) || entry.total;
+        entry.total = total;
+        const reader = res.body.getReader();
+        const parts = [];
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parts.push(value);
+          entry.loaded += value.length;
+        }
+        const blob = new Blob(parts, { type: file.contentType || 'application/octet-stream' });
+        const url = URL.createObjectURL(blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = file.name.split('/').pop();
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+        entry.state = 'done';
+      } catch (e) {
+        entry.state = 'failed';
+        entry.error = e?.message || String(e);
+        throw e;
+      }
+    },
+  },
+});

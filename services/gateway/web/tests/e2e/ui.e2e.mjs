@@ -1,0 +1,438 @@
+// The web UI in Debian's Chromium against a live stack (started by web_ui_e2e_test.sh):
+// register, log in, upload a 20 MiB file and a folder, download byte-identical, rename, tag,
+// delete, a file stored by another client appearing, an API key working with curl, an admin
+// changing a tier and finding it in the audit log, a session that expires, axe-core on every
+// view, the files view at 390x844, screenshots of every view, and the figures for
+// docs/PERFORMANCE.md (initial JavaScript per route, the dashboard's first load).
+import { chromium } from 'playwright-core';
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const URL_BASE = process.env.DM_URL;
+const ADMIN_PASSWORD = process.env.DM_ADMIN_PASSWORD;
+const OUT = process.env.DM_E2E_OUT || join(tmpdir(), 'web-e2e');
+if (!URL_BASE || !ADMIN_PASSWORD) throw new Error('DM_URL and DM_ADMIN_PASSWORD are required');
+const SHOTS = join(OUT, 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+const TIMEOUT = 60000;
+const axeSource = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+const failures = [];
+const started = Date.now();
+const figures = {};
+
+function check(cond, what) {
+  if (!cond) {
+    failures.push(what);
+    console.error(`  FAIL: ${what}`);
+  } else {
+    console.log(`  ok: ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+}
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+async function rest(method, path, { token, body, raw } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload = body;
+  if (body !== undefined && !raw) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const res = await fetch(URL_BASE + path, { method, headers, body: payload });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : null };
+}
+
+// Watches a page for console errors, failed scripts and Content-Security-Policy violations.
+function watch(page, label) {
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to/i.test(text)) failures.push(`${label}: CSP violation: ${text}`);
+  });
+  page.on('pageerror', (e) => failures.push(`${label}: uncaught error: ${e.message}`));
+}
+
+async function axe(page, view) {
+  await page.evaluate(axeSource); // evaluate runs outside the page's CSP, unlike a <script> tag
+  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) {
+    console.error(`    axe ${view}: ${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} (${n.any?.[0]?.message || ''})`).join(' | ')}`);
+  }
+  check(bad.length === 0, `${view}: axe-core finds no serious or critical violation`);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function gotoView(page, path, heading) {
+  await page.goto(URL_BASE + path);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: TIMEOUT });
+}
+
+async function loginUi(page, username, password) {
+  await page.locator('#login-username').fill(username);
+  await page.locator('#login-password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+  const user = `web${randomBytes(4).toString('hex')}`;
+  const password = `pw-${randomBytes(6).toString('hex')}`;
+  try {
+    // ---- serving: headers of the app shell and a hashed asset
+    const shell = await fetch(`${URL_BASE}/files/deep/link`, { headers: { Accept: 'text/html' } });
+    const csp = shell.headers.get('content-security-policy') || '';
+    const html = await shell.text();
+    check(shell.status === 200 && html.includes('<div id="app">'), 'a deep link answers the app shell');
+    check(csp.includes("script-src 'self'") && csp.includes("frame-ancestors 'none'"), 'the shell carries the CSP');
+    check(!/<script>(?!<\/script>)/.test(html) && !/<style/.test(html), 'index.html has no inline script or style');
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    const assetRes = await fetch(URL_BASE + asset);
+    check(assetRes.headers.get('cache-control') === 'public, max-age=31536000, immutable', 'hashed assets are immutable');
+    check((await fetch(`${URL_BASE}/api/v1/nope`, { headers: { Accept: 'text/html' } })).status === 404,
+      'an unknown /api/ path stays 404 for a browser');
+
+    // ---- desktop: register, log in
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+    const page = await desktop.newPage();
+    watch(page, 'desktop');
+    await page.goto(`${URL_BASE}/files`);
+    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('redirect') === '/files', { timeout: TIMEOUT });
+    check(true, 'an anonymous visit to /files goes to the login page');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await axe(page, 'login');
+    await shot(page, 'desktop-login');
+    await gotoView(page, '/forgot-password', 'Forgot password');
+    check(await page.getByText('Ask an administrator to reset your password').isVisible(), 'forgot password says to ask an admin');
+    await axe(page, 'forgot-password');
+    await shot(page, 'desktop-forgot-password');
+    await gotoView(page, '/register', 'Create an account');
+    await axe(page, 'register');
+    await shot(page, 'desktop-register');
+    await page.locator('#reg-username').fill(user);
+    await page.locator('#reg-email').fill(`${user}@example.com`);
+    await page.locator('#reg-password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/login/, { timeout: TIMEOUT });
+    check((await page.locator('#login-username').inputValue()) === user, 'registering leads to login with the username filled');
+    await loginUi(page, user, 'wrong-password');
+    await page.getByText('Wrong username or password.').waitFor({ timeout: TIMEOUT });
+    check(true, 'a wrong password reads "Wrong username or password."');
+    // Keyboard only: Tab reaches the skip link, then the fields; Enter submits.
+    await page.goto(`${URL_BASE}/login?username=${user}`);
+    await page.locator('#login-username').waitFor();
+    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.className);
+    await page.keyboard.press('Tab');
+    check((await focused()) === 'skip-link', 'Tab first reaches "Skip to content"');
+    await page.keyboard.press('Tab');
+    check((await focused()) === 'login-username', 'the next Tab reaches the username');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    check(true, 'logging in with the keyboard alone opens the dashboard');
+    check(Object.keys(await page.evaluate(() => ({ ...localStorage }))).every((k) => !/session|token/i.test(k)),
+      'no session token in localStorage');
+    await page.locator('.status.open').first().waitFor({ timeout: TIMEOUT });
+    check(true, 'the live feed connects');
+    await axe(page, 'dashboard');
+    await shot(page, 'desktop-dashboard');
+    const session = await page.evaluate(() => JSON.parse(sessionStorage.getItem('datamesh.session')));
+    const me = await rest('GET', '/api/v1/auth/profile', { token: session.token });
+    const userId = me.json.user.id;
+
+    // ---- files: a 20 MiB file and a folder
+    const big = randomBytes(20 * 1024 * 1024);
+    const dir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
+    mkdirSync(join(dir, 'album', 'inner'), { recursive: true });
+    writeFileSync(join(dir, 'album', 'a.txt'), 'first small file\n');
+    writeFileSync(join(dir, 'album', 'b.txt'), 'second small file\n');
+    writeFileSync(join(dir, 'album', 'inner', 'c.txt'), 'nested\n');
+    await page.getByRole('link', { name: 'Files' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Files' }).waitFor();
+    await page.locator('[data-testid=file-input]').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: big });
+    await page.locator('[data-testid=folder-input]').setInputFiles(join(dir, 'album'));
+    await page.locator('[data-upload="big.bin"][data-state=done]').waitFor({ timeout: 120000 });
+    for (const n of ['album/a.txt', 'album/b.txt', 'album/inner/c.txt']) {
+      await page.locator(`[data-upload="${n}"][data-state=done]`).waitFor({ timeout: TIMEOUT });
+    }
+    check(true, 'the 20 MiB file and the folder (3 files, nested) upload');
+    // A drop on the drop zone, with a DataTransfer built in the page as a browser's drop has it.
+    const dropped = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['dropped bytes\n'], 'dropped.txt', { type: 'text/plain' }));
+      return d;
+    });
+    await page.locator('[data-testid=dropzone]').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.locator('[data-upload="dropped.txt"][data-state=done]').waitFor({ timeout: TIMEOUT });
+    check(true, 'a file dropped on the drop zone uploads');
+    check((await page.locator('[data-upload="big.bin"] [role=progressbar]').getAttribute('aria-valuenow')) === '100',
+      'the big upload shows 100 %');
+    await page.locator('[data-file="big.bin"]').waitFor({ timeout: TIMEOUT });
+    check(await page.getByRole('button', { name: 'album/', exact: true }).isVisible(), 'the folder shows as a folder');
+    await axe(page, 'files');
+    await shot(page, 'desktop-files');
+
+    // download byte-identical
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120000 }),
+      page.locator('[data-file="big.bin"]').getByRole('button', { name: 'Download' }).click(),
+    ]);
+    const saved = join(dir, 'downloaded.bin');
+    await download.saveAs(saved);
+    check(sha256(readFileSync(saved)) === sha256(big), 'the downloaded file is byte-identical (SHA-256)');
+    check((await page.locator('[data-download="big.bin"] [role=progressbar]').getAttribute('aria-valuenow')) === '100',
+      'the download shows 100 %');
+
+    // folder navigation
+    await page.getByRole('button', { name: 'album/', exact: true }).click();
+    await page.locator('[data-file="album/a.txt"]').waitFor({ timeout: TIMEOUT });
+    check(await page.getByRole('button', { name: 'inner/', exact: true }).isVisible(), 'inside album/, inner/ is a folder');
+    await page.getByRole('button', { name: 'All files' }).click();
+    await page.locator('[data-file="big.bin"]').waitFor();
+    // prefix search
+    await page.locator('#file-search').fill('bi');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'album/', exact: true }).waitFor({ state: 'detached', timeout: TIMEOUT });
+    check(await page.locator('[data-file="big.bin"]').isVisible(), 'a prefix search keeps only matching names');
+    await page.locator('#file-search').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+
+    // health
+    await page.locator('[data-file="big.bin"]').getByRole('button', { name: 'Health' }).click();
+    const health = page.locator('[data-testid=health]');
+    await health.waitFor({ timeout: TIMEOUT });
+    check(/healthy|degraded|at_risk/.test(await health.innerText()), "a file's health shows its state");
+    await shot(page, 'desktop-file-health');
+    await page.keyboard.press('Escape');
+    await health.waitFor({ state: 'hidden' });
+
+    // rename and tag
+    await page.locator('[data-file="big.bin"]').getByRole('button', { name: 'Edit' }).click();
+    await page.locator('#edit-name').fill('renamed.bin');
+    await page.locator('#edit-tags').fill('project:e2e, draft');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const renamed = page.locator('[data-file="renamed.bin"]');
+    await renamed.waitFor({ timeout: TIMEOUT });
+    check((await renamed.innerText()).includes('project:e2e'), 'rename and tags are saved and shown');
+
+    // delete with confirmation
+    await renamed.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).last().click();
+    await renamed.waitFor({ state: 'detached', timeout: TIMEOUT });
+    const gone = await rest('GET', '/api/v1/files?prefix=renamed', { token: session.token });
+    check(gone.json.files.length === 0, 'the deleted file is gone from the API too');
+
+    // a file stored by another client shows up
+    const other = await rest('POST', '/api/v1/auth/login', { body: { username: user, password } });
+    const up = await fetch(`${URL_BASE}/api/v1/files?name=from-other-client.txt`, {
+      method: 'POST', headers: { Authorization: `Bearer ${other.json.token}` }, body: 'hello from elsewhere',
+    });
+    check(up.status === 201, 'another client uploads over REST');
+    let live = true;
+    try {
+      await page.locator('[data-file="from-other-client.txt"]').waitFor({ timeout: 15000 });
+    } catch {
+      live = false;
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.locator('[data-file="from-other-client.txt"]').waitFor({ timeout: TIMEOUT });
+    }
+    check(true, `the other client's file appears (${live ? 'live, from the WebSocket event' : 'after Refresh'})`);
+    figures.otherClientFileLive = live;
+
+    // ---- profile: API key used with curl, theme kept
+    await page.getByRole('link', { name: 'Profile & settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Profile and settings' }).waitFor();
+    await page.locator('#key-name').fill('e2e-key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.locator('[data-testid=new-key]').innerText({ timeout: TIMEOUT })).trim();
+    await page.locator('[data-key="e2e-key"]').waitFor({ timeout: TIMEOUT });
+    const curlOut = execFileSync('curl', ['-sS', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${key}`,
+      `${URL_BASE}/api/v1/files?prefix=from-other`], { encoding: 'utf8' });
+    check(curlOut.endsWith('\n200') && curlOut.includes('from-other-client.txt'), 'the API key created in the UI works with curl');
+    await axe(page, 'profile');
+    await shot(page, 'desktop-profile');
+    await page.getByRole('radio', { name: 'Dark' }).check();
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Profile and settings' }).waitFor();
+    check(await page.evaluate(() => document.documentElement.classList.contains('dark')), 'the dark theme is kept across visits');
+    await axe(page, 'profile (dark)');
+    await shot(page, 'desktop-profile-dark');
+    await page.getByRole('radio', { name: 'Light' }).check();
+
+    // ---- analytics, alerts, governance: 501 shows "not available", never an error or fake data
+    for (const [path, heading, api] of [
+      ['/analytics', 'Analytics', '/api/v1/monitoring/analytics'],
+      ['/alerts', 'Alerts', '/api/v1/monitoring/alerts'],
+      ['/governance', 'Governance', '/api/v1/governance/proposals'],
+    ]) {
+      const status = (await rest('GET', api, { token: session.token })).status;
+      await gotoView(page, path, heading);
+      if (status === 501) {
+        await page.locator('[data-testid=not-available]').waitFor({ timeout: TIMEOUT });
+        check(/not available on this server yet/.test(await page.locator('[data-testid=not-available]').innerText()),
+          `${heading}: the 501 shows "not available on this server yet"`);
+      } else {
+        check(status === 200, `${heading}: the API answers ${status}`);
+      }
+      await axe(page, heading.toLowerCase());
+      await shot(page, `desktop-${heading.toLowerCase()}`);
+    }
+
+    // ---- a session that expires sends you to login and back
+    // The token dies elsewhere (logged out from another place); the next call in the app meets 401.
+    await rest('POST', '/api/v1/auth/logout', { token: session.token });
+    await page.getByRole('link', { name: 'Files' }).click();
+    await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('redirect') === '/files', { timeout: TIMEOUT });
+    check(await page.getByText('Your session ended').isVisible(), 'an expired session says so on the login page');
+    const redirect = new URL(page.url()).searchParams.get('redirect');
+    await loginUi(page, user, password);
+    await page.waitForURL((u) => u.pathname === redirect, { timeout: TIMEOUT });
+    check(true, `after logging in again the user is back at ${redirect}`);
+
+    // ---- admin: change the tier, find it in the audit log
+    const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const admin = await adminCtx.newPage();
+    watch(admin, 'admin');
+    await admin.goto(`${URL_BASE}/login`);
+    await loginUi(admin, 'admin', ADMIN_PASSWORD);
+    await admin.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    await admin.getByRole('link', { name: 'Admin' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Administration' }).waitFor();
+    const row = admin.locator(`[data-user="${user}"]`);
+    await row.waitFor({ timeout: TIMEOUT });
+    await row.getByLabel(`Tier of ${user}`).selectOption('premium');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText(`Saved ${user}.`).waitFor({ timeout: TIMEOUT });
+    const after = await rest('POST', '/api/v1/auth/login', { body: { username: user, password } });
+    check(after.json.user.tier === 'premium', 'the admin changed the tier (the API says premium)');
+    await admin.locator('#audit-user').fill(userId);
+    await admin.locator('#audit-action').fill('auth.user.update');
+    await admin.getByRole('button', { name: 'Search' }).click();
+    await admin.locator('[data-testid=audit-table] td', { hasText: 'auth.user.update' }).first().waitFor({ timeout: TIMEOUT });
+    check((await admin.locator('[data-testid=audit-table]').innerText()).includes(userId), 'the tier change is in the audit log');
+    await axe(admin, 'admin');
+    await shot(admin, 'desktop-admin');
+    // Admins see metrics: a series drawn when /monitoring/metrics answers 200, else its state.
+    const adminToken = await admin.evaluate(() => JSON.parse(sessionStorage.getItem('datamesh.session')).token);
+    const metricsStatus = (await rest('GET', '/api/v1/monitoring/metrics', { token: adminToken })).status;
+    await gotoView(admin, '/analytics', 'Analytics');
+    if (metricsStatus === 200) {
+      await admin.locator('canvas, #metrics-h ~ p').first().waitFor({ timeout: TIMEOUT });
+      check(!(await admin.locator('#metrics-h ~ .error-text').count()), 'an admin sees metrics without an error');
+      figures.metricsChartDrawn = (await admin.locator('canvas').count()) > 0;
+    }
+    await axe(admin, 'analytics (admin)');
+    await shot(admin, 'desktop-analytics-admin');
+    // A user without the admin role is sent away from /admin.
+    await gotoView(page, '/files', 'Files');
+    await page.goto(`${URL_BASE}/admin`);
+    await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    check(!(await page.getByRole('link', { name: 'Admin' }).count()), 'a user sees no admin page');
+
+    // ---- phone sized: 390x844
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const mp = await phone.newPage();
+    watch(mp, 'phone');
+    await mp.goto(`${URL_BASE}/login`);
+    await axe(mp, 'login (phone)');
+    await shot(mp, 'phone-login');
+    await loginUi(mp, user, password);
+    await mp.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    await shot(mp, 'phone-dashboard');
+    await mp.getByRole('button', { name: 'Menu' }).click();
+    await mp.getByRole('link', { name: 'Files' }).click();
+    await mp.getByRole('heading', { level: 1, name: 'Files' }).waitFor();
+    await mp.locator('[data-file="from-other-client.txt"]').waitFor({ timeout: TIMEOUT });
+    await mp.locator('[data-testid=file-input]').setInputFiles({ name: 'phone.jpg', mimeType: 'image/jpeg', buffer: randomBytes(200000) });
+    await mp.locator('[data-upload="phone.jpg"][data-state=done]').waitFor({ timeout: TIMEOUT });
+    const overflow = await mp.evaluate(() => document.documentElement.scrollWidth - 390);
+    check(overflow <= 1, `the files view fits 390 px (overflow ${overflow} px)`);
+    check(await mp.locator('[data-file="phone.jpg"]').getByRole('button', { name: 'Download' }).isVisible(),
+      'on a phone each file keeps its actions');
+    await axe(mp, 'files (phone)');
+    await shot(mp, 'phone-files');
+    for (const [path, heading] of [['/profile', 'Profile and settings'], ['/analytics', 'Analytics'],
+      ['/alerts', 'Alerts'], ['/governance', 'Governance'], ['/register', 'Create an account'], ['/forgot-password', 'Forgot password']]) {
+      if (path === '/register') await mp.evaluate(() => sessionStorage.clear());
+      await gotoView(mp, path, heading);
+      await shot(mp, `phone-${path.slice(1)}`);
+    }
+    const adminPhone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await adminPhone.goto(`${URL_BASE}/login`);
+    await loginUi(adminPhone, 'admin', ADMIN_PASSWORD);
+    await adminPhone.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    await gotoView(adminPhone, '/admin', 'Administration');
+    await shot(adminPhone, 'phone-admin');
+
+    // ---- figures: initial JavaScript per route (gzip of each script loaded), dashboard load
+    const fresh = async (path, token) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      if (token) {
+        await ctx.addInitScript(([t]) => {
+          if (!sessionStorage.getItem('datamesh.session')) sessionStorage.setItem('datamesh.session', JSON.stringify({ token: t }));
+        }, [token]);
+      }
+      const p = await ctx.newPage();
+      const scripts = [];
+      p.on('response', async (r) => {
+        if (r.request().resourceType() === 'script') scripts.push(r.body().then((b) => gzipSync(b, { level: 9 }).length));
+      });
+      return { ctx, p, scripts };
+    };
+    const login2 = (await rest('POST', '/api/v1/auth/login', { body: { username: user, password } })).json.token;
+    for (const [route, path, heading, token] of [['login', '/login', 'Log in', null], ['files', '/files', 'Files', login2]]) {
+      const { ctx, p, scripts } = await fresh(path, token);
+      await gotoView(p, path, heading);
+      await p.waitForLoadState('networkidle');
+      const sizes = await Promise.all(scripts);
+      figures[`initialJsGzipKiB_${route}`] = +(sizes.reduce((a, b) => a + b, 0) / 1024).toFixed(1);
+      figures[`initialJsFiles_${route}`] = sizes.length;
+      await ctx.close();
+    }
+    const loads = [];
+    for (let i = 0; i < 3; i++) {
+      const { ctx, p } = await fresh('/', login2);
+      await p.goto(`${URL_BASE}/`);
+      await p.locator('[data-meter=storage]').waitFor({ timeout: TIMEOUT });
+      const t = await p.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return { dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd, usage: performance.now() };
+      });
+      loads.push(t);
+      await ctx.close();
+    }
+    const median = (xs) => xs.sort((a, b) => a - b)[1];
+    figures.dashboardDomContentLoadedMs = Math.round(median(loads.map((l) => l.dcl)));
+    figures.dashboardLoadEventMs = Math.round(median(loads.map((l) => l.load)));
+    figures.dashboardUsageShownMs = Math.round(median(loads.map((l) => l.usage)));
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await browser.close();
+  }
+  writeFileSync(join(OUT, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`figures: ${JSON.stringify(figures)}`);
+  console.log(`screenshots: ${SHOTS}`);
+  if (failures.length) {
+    console.error(`web_ui_e2e: FAIL (${failures.length}):\n  ${failures.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log('web_ui_e2e: PASS');
+}
+
+main().catch((e) => {
+  console.error(`web_ui_e2e: FAIL: ${e.stack || e}`);
+  if (failures.length) console.error(`  earlier failures:\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+});
