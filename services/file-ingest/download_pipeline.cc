@@ -3,6 +3,7 @@
 #include <deque>
 #include <future>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -59,29 +60,37 @@ absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const 
                                          std::ref(*cancels.back())));
     }
     if (fetches.empty()) break;
-    // Reads still running after the grace are cancelled -- but only when as many untried
-    // shards are left to read instead, so a slow machine (every read slow) waits rather than
-    // failing. Every read has ended (nothing writes into the block any more) before the next
-    // round or the decode.
+    // Reads still running after the grace are cancelled -- but only when the shards already
+    // read plus those not tried yet still make k without them: a slow read is never given up
+    // while the segment may need it (two nodes down and a third slow waits for the third, and
+    // so does a busy machine where every read is slow). Every read has ended (nothing writes
+    // into the block any more) before the next round or the decode.
+    std::vector<std::optional<bool>> ended(fetches.size());
     if (read_grace_ != absl::InfiniteDuration()) {
       const absl::Time give_up = absl::Now() + read_grace_;
-      std::vector<size_t> slow;
       for (size_t f = 0; f < fetches.size(); ++f) {
-        if (fetches[f].second.wait_until(absl::ToChronoTime(give_up)) !=
+        if (fetches[f].second.wait_until(absl::ToChronoTime(give_up)) ==
             std::future_status::ready) {
-          slow.push_back(f);
+          ended[f] = fetches[f].second.get();
         }
       }
       std::vector<bool> in_round(n, false);
       for (const auto& [i, f] : fetches) in_round[i] = true;
-      size_t spare = 0;
-      for (int i = 0; i < n; ++i) spare += usable[i] && !present[i] && !in_round[i] ? 1 : 0;
-      if (!slow.empty() && spare >= slow.size()) {
-        for (size_t f : slow) cancels[f]->Cancel();
+      int without_slow = 0;  // read already, or still to try
+      for (int i = 0; i < n; ++i) {
+        without_slow += present[i] || (usable[i] && !in_round[i]) ? 1 : 0;
+      }
+      for (const std::optional<bool>& e : ended) without_slow += e.value_or(false) ? 1 : 0;
+      if (without_slow >= codec_.data_shards()) {
+        for (size_t f = 0; f < fetches.size(); ++f) {
+          if (!ended[f].has_value()) cancels[f]->Cancel();
+        }
       }
     }
-    for (auto& [i, f] : fetches) {
-      if (f.get()) {
+    for (size_t f = 0; f < fetches.size(); ++f) {
+      const bool ok = ended[f].has_value() ? *ended[f] : fetches[f].second.get();
+      const int i = fetches[f].first;
+      if (ok) {
         present[i] = true;
       } else {
         usable[i] = false;

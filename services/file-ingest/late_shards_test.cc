@@ -227,6 +227,24 @@ TEST_F(LateShardsTest, WhenEveryReadIsSlowTheReaderWaitsRatherThanFails) {
   release.join();
 }
 
+// Two nodes down and a third slow: the slow read is the segment's last chance, so it is waited
+// for, not cancelled (cancelling it would leave fewer than k shards).
+TEST_F(LateShardsTest, ASlowReadTheSegmentNeedsIsNotCancelled) {
+  FakePlacement six(6);
+  auto out = Upload(six, nullptr);
+  ASSERT_OK(out);
+  store_.Kill("node-0");
+  store_.Kill("node-1");
+  store_.HangReads("node-2");
+  read_grace_ = absl::Milliseconds(20);
+  std::thread release([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    store_.Release("node-2");
+  });
+  ExpectDownloadsIdentical(*out);
+  release.join();
+}
+
 TEST(LateShardsBudgetTest, ReservationsHoldTheBudgetUntilReleased) {
   LateShards late(100, [](const std::vector<SettledShard>&) { return absl::OkStatus(); }, nullptr);
   auto a = late.Reserve(60);
