@@ -7,7 +7,7 @@ DEVSTACK := tools/devstack/devstack
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build test run stop bench fmt lint clean
+.PHONY: all deps configure build test run stop bench fuzz fmt lint clean
 
 all: build
 
@@ -37,6 +37,14 @@ stop:
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@tools/bench/run.sh $(BUILD_DIR)
+
+# Fuzz targets (fuzz/README.md) built with clang, libFuzzer, ASan and UBSan in their own folder,
+# each run FUZZ_SECONDS; FUZZ_TARGETS="url multipart" runs a subset.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

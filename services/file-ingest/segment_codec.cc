@@ -127,6 +127,10 @@ absl::StatusOr<SealedInline> SealInline(crypto::AesGcm& aead, const SegmentPosit
 absl::StatusOr<std::string> OpenPayload(crypto::AesGcm& aead, const SegmentPosition& pos,
                                         std::string_view sealed, bool compressed,
                                         uint64_t plain_size, std::string_view plain_sha256) {
+  // Stored bytes shorter than the tag are damaged storage, like any other that fails to open.
+  if (sealed.size() < crypto::kAesGcmTagSize) {
+    return absl::DataLossError(absl::StrCat("segment ", pos.index, " is shorter than its tag"));
+  }
   ASSIGN_OR_RETURN(std::string payload,
                    aead.Open(SegmentNonce(pos.nonce_prefix, pos.index),
                              SegmentAad(pos.content_id, pos.index, pos.final), sealed));

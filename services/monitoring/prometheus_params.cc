@@ -35,7 +35,8 @@ absl::StatusOr<int64_t> ParseApiTime(std::string_view text) {
   }
   absl::Time t;
   std::string error;
-  if (absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &error)) {
+  if (absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &error) &&
+      std::fabs(static_cast<double>(absl::ToUnixSeconds(t))) < kMaxSeconds) {
     // Prometheus' timestamp.FromTime: whole milliseconds, the rest dropped.
     return absl::ToUnixSeconds(t) * 1000 +
            absl::ToInt64Milliseconds(t - absl::FromUnixSeconds(absl::ToUnixSeconds(t)));

@@ -13,6 +13,9 @@
 namespace datamesh::gateway::http::internal {
 namespace {
 
+// Most request bytes drained after an answer that closes the connection (CloseGracefully).
+constexpr size_t kMaxLingerBytes = size_t{64} << 20;
+
 bool IsHttpParseError(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
@@ -313,6 +316,9 @@ void Connection::SendEarlyError(const absl::Status& status, const std::string& r
 
 // Closing a socket with unread input makes the kernel send a reset, which can destroy the
 // answer we just wrote before the client reads it. So: half-close, then drain for a while.
+// The drain is bounded by `linger_timeout` and by kMaxLingerBytes, which must exceed what a
+// client sends before it notices the answer: curl pushes a whole upload of many MiB at loopback
+// speed first, and a cap of 1 MiB reset such uploads (their 503 or 413 lost) when refused early.
 void Connection::CloseGracefully() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -326,7 +332,9 @@ void Connection::DoLinger() {
   stream_.async_read_some(net::buffer(linger_buffer_),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->linger_bytes_ += n;
-                            if (ec || self->linger_bytes_ > (1u << 20)) return self->CloseNow();
+                            if (ec || self->linger_bytes_ > kMaxLingerBytes) {
+                              return self->CloseNow();
+                            }
                             self->DoLinger();
                           });
 }

@@ -211,6 +211,39 @@ TEST_F(HttpServerTest, DeclaredBodyOverTheLimitIs413BeforeTheHandlerRuns) {
   EXPECT_FALSE(called);
 }
 
+// A client that sends its whole body before it reads (curl does while its upload is in flight)
+// must get an answer given before the body was read, not a reset: the server drains what the
+// client still sends instead of closing on unread bytes. Both a handler's refusal and the
+// 413 given before the handler runs; 32 MiB is more than loopback's socket buffers hold.
+TEST_F(HttpServerTest, AnEarlyAnswerReachesAClientStillSendingALargeBody) {
+  Router router;
+  router.Handle(
+      "POST", "/refuse",
+      [](const Request&, BodyReader&, ResponseWriter& w) {
+        (void)w.WriteError(absl::UnavailableError("not now"));
+      },
+      RouteOptions{.body_limit = uint64_t{1} << 30});
+  router.Handle("POST", "/small", Text("never"), RouteOptions{.body_limit = 1024});
+  StartServer(std::move(router));
+  const std::string body(32 << 20, 'x');
+  for (const auto& [path, status] :
+       {std::pair<std::string, int>{"/refuse", 503}, {"/small", 413}}) {
+    tcp::socket socket = Connect();
+    const std::string head =
+        "POST " + path + " HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\n\r\n";
+    beast::error_code ec;
+    net::write(socket, net::buffer(head), ec);
+    net::write(socket, net::buffer(body), ec);
+    EXPECT_FALSE(ec) << path << ": sending the body failed: " << ec.message();
+    beast::flat_buffer buffer;
+    Response res;
+    bhttp::read(socket, buffer, res, ec);
+    EXPECT_FALSE(ec) << path << ": reading the answer failed: " << ec.message();
+    EXPECT_EQ(res.result_int(), status) << path;
+  }
+}
+
 // Records the status of the handler's first failing Read.
 struct ReadOutcome {
   absl::Status status;

@@ -42,11 +42,13 @@ absl::StatusOr<std::string> PercentDecode(std::string_view in, bool plus_as_spac
       const int lo = HexValue(in[i + 2]);
       if (hi < 0 || lo < 0) return absl::InvalidArgumentError("invalid percent escape");
       c = static_cast<char>(hi * 16 + lo);
-      if (c == '\0') return absl::InvalidArgumentError("NUL byte in URL");
       i += 2;
     } else if (c == '+' && plus_as_space) {
       c = ' ';
     }
+    // Escaped or raw: the HTTP parser never lets a raw NUL into a target, but this function
+    // promises no NUL whoever calls it.
+    if (c == '\0') return absl::InvalidArgumentError("NUL byte in URL");
     out += c;
   }
   // Names and values travel on as protobuf strings and JSON: UTF-8 only.

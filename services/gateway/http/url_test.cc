@@ -22,6 +22,11 @@ TEST(PercentDecode, RejectsMalformedEscapesAndNul) {
   EXPECT_THAT(PercentDecode("ab%4", false), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PercentDecode("%zz", false), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(PercentDecode("a%00b", false), StatusIs(absl::StatusCode::kInvalidArgument));
+  // A raw NUL is refused as the escaped one is (found by fuzz/url_fuzz.cc).
+  EXPECT_THAT(PercentDecode(std::string_view("a\0b", 3), false),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(PercentDecode(std::string_view("\0", 1), true),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(PercentDecode, RejectsWhatIsNotUtf8EscapedOrRaw) {

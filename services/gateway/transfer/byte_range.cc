@@ -8,9 +8,11 @@
 namespace datamesh::gateway {
 namespace {
 
-// A non-empty run of digits that fits uint64_t.
+// A non-empty run of digits that fits uint64_t, leading zeros allowed (RFC 9110: 1*DIGIT).
+// No cap on the digits: 20 of them still fit, and a range the server answers with must parse
+// back when a client sends it again.
 std::optional<uint64_t> ParseNumber(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
+  if (text.empty()) return std::nullopt;
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;

@@ -37,6 +37,17 @@ TEST(ByteRangeTest, Unsatisfiable) {
   EXPECT_EQ(ParseRange("bytes=0-", 0).kind, Kind::kUnsatisfiable);
 }
 
+// Found by fuzz/byte_range_fuzz.cc: numbers of 20 digits (with leading zeros, or near 2^64) were
+// ignored, so the Content-Range of a 206 could name a range the server would not parse back.
+TEST(ByteRangeTest, NumbersOfAnyLengthThatFitAreRead) {
+  ExpectPartial("bytes=00000000000000000001-00000000000000000002", 10, 1, 2);
+  const uint64_t huge = 18446744073709551605u;
+  ExpectPartial("bytes=-1709551615", huge, huge - 1709551615, 1709551615);
+  ExpectPartial("bytes=18446744071999999990-18446744073709551604", huge, 18446744071999999990u,
+                1709551615);
+  EXPECT_EQ(ParseRange("bytes=18446744073709551616-", huge).kind, Kind::kWhole);
+}
+
 TEST(ByteRangeTest, MalformedAndMultiRangeAreIgnored) {
   for (std::string_view h :
        {"bytes=", "bytes=a-b", "bytes=5-2", "items=0-1", "bytes=1", "bytes=--1", "bytes=0-1,3-4",

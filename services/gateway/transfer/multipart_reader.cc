@@ -234,7 +234,10 @@ absl::Status MultipartFileReader::Headers(bool* progressed) {
   } else {
     end = pending.find("\r\n\r\n");
     if (end == std::string_view::npos) {
-      if (pending.size() > kMaxHeaderBlock) {
+      // Give up only once no blank line can start within the limit any more: a block of
+      // exactly kMaxHeaderBlock bytes may be waiting for the last bytes of its "\r\n\r\n", and
+      // where the client's reads happen to end must not decide whether a body is accepted.
+      if (pending.size() >= kMaxHeaderBlock + 4) {
         return absl::InvalidArgumentError("multipart part headers are too large");
       }
       return absl::OkStatus();  // need more bytes

@@ -7,8 +7,11 @@
 namespace datamesh::monitoring::promql {
 namespace {
 
-// A JSON string literal (quotes and escapes) of `s`.
-std::string Quote(const std::string& s) { return nlohmann::json(s).dump(); }
+// A JSON string literal (quotes and escapes) of `s`. A string literal's escapes in a query can
+// make bytes that are not UTF-8 ("\xff"): those become U+FFFD rather than an exception.
+std::string Quote(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string Metric(const Labels& labels) {
   std::string out = "{";
