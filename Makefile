@@ -7,7 +7,7 @@ DEVSTACK := tools/devstack/devstack
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build test run stop bench fuzz fmt lint clean
+.PHONY: all deps configure build test run stop bench fuzz thrash fmt lint clean
 
 all: build
 
@@ -45,6 +45,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: deps
 	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) fuzz/run.sh $(FUZZ_TARGETS)
+
+# A long thrash run (tools/thrash): its own stack, the long profile's faults for DURATION while
+# three clients check every byte. SEED replays a run; without it one is drawn and printed.
+thrash: DURATION ?= 30m
+thrash: deps
+	@$(MAKE) --no-print-directory configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target dm_thrash
+	@tools/thrash/run.sh --build $(BUILD_DIR) --long --duration $(DURATION) $(if $(SEED),--seed $(SEED))
 
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
