@@ -2,8 +2,8 @@
 // range of a file.
 //
 // SegmentReader fetches any k verified shards of a segment (data shards first; parity when a
-// node is down, times out, is slower than the read grace, or returns bytes whose SHA-256 is not
-// the shard id), decodes,
+// node is down, times out, returns bytes whose SHA-256 is not the shard id, or is slower than
+// the read grace while the shards read plus those untried still make k without it), decodes,
 // decrypts (the AAD check rejects moved, replayed or truncated segments), decompresses and
 // checks the segment's hash. StreamRange reads the segments a range touches with up to
 // `prefetch_segments` reads running ahead of the one being sent, so memory stays bounded.

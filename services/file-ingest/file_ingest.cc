@@ -199,8 +199,9 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
                 "rest; writes still running then finish in the background (0: never wait)");
   f.AddDuration("shard-read-grace", &o.shard_read_grace,
                 "A shard read still running this long is cancelled and another shard (parity) "
-                "read instead, when one is left; a node that answers nothing then delays a "
-                "download by this, not by --shard-timeout");
+                "read instead, when the shards read and those untried still make k without it; "
+                "a node that answers nothing then delays a download by this, not by "
+                "--shard-timeout");
   f.AddInt("late-shard-budget-bytes", &o.late_shard_budget_bytes,
            "Memory that segments with background shard writes may hold; past it, slow writes "
            "are cancelled and their shards placed elsewhere (0: every segment waits for all of "

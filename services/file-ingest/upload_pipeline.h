@@ -64,8 +64,8 @@ struct PipelineOptions {
   // Once a segment's written shards meet the write quorum, how long it still waits for the
   // others before leaving them to LateShards (when the pipeline has one).
   absl::Duration late_shard_grace = absl::Milliseconds(500);
-  // A shard read still running this long is cancelled and another shard read instead, when
-  // one is left (SegmentReader).
+  // A shard read still running this long is cancelled and another shard read instead, when the
+  // segment can still be read without it (SegmentReader).
   absl::Duration shard_read_grace = absl::Seconds(2);
 };
 
