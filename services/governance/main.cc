@@ -1,9 +1,10 @@
 // The governance service binary: wiring only; the service lives in governance_lib.
 #include "governance_migrations.h"
-#include "services/governance/governance_service.h"
+#include "services/governance/governance_parts.h"
 #include "shared/server/service_main.h"
 
 int main(int argc, char** argv) {
+  datamesh::governance::GovernanceFlags flags;
   datamesh::server::ServiceDefinition d;
   d.name = "governance";
   d.default_grpc_addr = "0.0.0.0:7007";
@@ -11,6 +12,9 @@ int main(int argc, char** argv) {
   d.needs_pg = true;
   d.pg_schema = "governance";
   d.migrations = governance_migrations;
-  d.build = datamesh::server::BuildSingleGrpcService<datamesh::governance::GovernanceServiceImpl>;
+  d.add_flags = [&](datamesh::config::FlagSet& f) {
+    datamesh::governance::RegisterFlags(f, flags);
+  };
+  d.build = [&](datamesh::server::Runtime& rt) { return datamesh::governance::Build(rt, flags); };
   return datamesh::server::RunService(d, argc, argv);
 }
