@@ -89,6 +89,24 @@ void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, Re
   }
 }
 
+void ChangePassword(const ApiContext& ctx, const Caller& caller, const Request& r,
+                    BodyReader& body, ResponseWriter& w) {
+  av1::ChangePasswordRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_user_id(caller.user_id);
+  req.set_source_ip(SourceIp(ctx, r));
+  av1::ChangePasswordResponse resp;
+  // auth keeps the request's own session when it ends the others, so it needs the secret;
+  // Authed() already validated the header, so the secret is there.
+  const std::string bearer = "Bearer " + BearerToken(r).value_or("");
+  if (Unary(ctx, r, w, [&](auto& c) {
+        c.AddMetadata("authorization", bearer);
+        return ctx.clients->auth().ChangePassword(&c, req, &resp);
+      })) {
+    NoContent(w);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<av1::GetProfileResponse> LoadProfile(const ApiContext& ctx, const Caller& caller,
@@ -144,6 +162,10 @@ void AddAuthRoutes(http::Router& router, const ApiContext& ctx) {
   router.Handle("GET", "/api/v1/auth/profile",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
                                    ResponseWriter& w) { Profile(ctx, c, r, w); }));
+  router.Handle("PUT", "/api/v1/auth/password",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
+                                   ResponseWriter& w) { ChangePassword(ctx, c, r, b, w); }),
+                json);
   router.Handle("POST", "/api/v1/auth/api-keys",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
                                    ResponseWriter& w) { CreateKey(ctx, c, r, b, w); }),

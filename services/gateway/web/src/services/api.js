@@ -11,6 +11,7 @@ export const ENDPOINTS = Object.freeze({
   login: ['POST', '/auth/login'],
   logout: ['POST', '/auth/logout'],
   profile: ['GET', '/auth/profile'],
+  changePassword: ['PUT', '/auth/password'],
   createApiKey: ['POST', '/auth/api-keys'],
   listApiKeys: ['GET', '/auth/api-keys'],
   revokeApiKey: ['DELETE', '/auth/api-keys/{id}'],
@@ -145,6 +146,8 @@ export function createApi({ fetchImpl, getToken, onUnauthenticated } = {}) {
     login: (username, password) => request('login', { body: { username, password } }),
     logout: () => request('logout'),
     profile: () => request('profile'),
+    changePassword: (currentPassword, newPassword, revokeOtherSessions) =>
+      request('changePassword', { body: { currentPassword, newPassword, revokeOtherSessions } }),
     createApiKey: (name) => request('createApiKey', { body: { name } }),
     listApiKeys: () => request('listApiKeys'),
     revokeApiKey: (id) => request('revokeApiKey', { params: { id } }),
