@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 
 #include "shared/testing/status_matchers.h"
 
@@ -50,6 +53,35 @@ absl::StatusOr<std::string> Decrypt(const std::string& sealed, size_t piece,
   }
   if (absl::Status s = dec->Finish(&out); !s.ok()) return s;
   return out;
+}
+
+std::string FromHex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// The vectors the web UI's encryptor produced (services/gateway/web/src/crypto/e2e.js, checked
+// there byte for byte): the CLI must read what the browser writes.
+TEST(E2eFormat, DecryptsTheSharedVectors) {
+  std::ifstream in(DM_E2E_VECTORS);
+  ASSERT_TRUE(in) << DM_E2E_VECTORS;
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json v = nlohmann::json::parse(text.str());
+  const std::string key = FromHex(v["key"]);
+  ASSERT_GE(v["cases"].size(), 4u);
+  for (const auto& c : v["cases"]) {
+    const std::string sealed = FromHex(c["sealed"]);
+    for (size_t piece : {size_t{1}, size_t{7}, sealed.size()}) {
+      absl::StatusOr<std::string> plain = Decrypt(sealed, piece, key);
+      ASSERT_OK(plain) << c["plaintext"] << " in pieces of " << piece;
+      EXPECT_EQ(*plain, FromHex(c["plaintext"])) << " in pieces of " << piece;
+    }
+    EXPECT_EQ(sealed.size(), E2eCiphertextSize(FromHex(c["plaintext"]).size(), v["chunkSize"]));
+  }
 }
 
 TEST(E2eFormat, RoundTripsEverySizeAndPieceSize) {

@@ -171,7 +171,7 @@ export function createApi({ fetchImpl, getToken, onUnauthenticated } = {}) {
     adminStartJob: (action) => request('adminStartJob', { body: { action } }),
     adminJob: (jobId) => request('adminJob', { params: { jobId } }),
     // For uploads (XMLHttpRequest, for its progress events) and the WebSocket.
-    uploadUrl: (name, uploadId) => buildPath('uploadFile', {}, { name, uploadId }),
+    uploadUrl: (name, uploadId, encryption) => buildPath('uploadFile', {}, { name, uploadId, encryption }),
     websocketPath: () => buildPath('websocket'),
   };
 }

@@ -1,10 +1,13 @@
 // The files view's state: the listing (folder, prefix search, cursor pages) and the transfers.
 // Uploads run at most MAX_PARALLEL at once; each can be cancelled and retried. Downloads stream
 // through fetch so their progress can be shown, then are handed to the browser as a Blob.
+// With an e2e key (stores/e2eKey.js), uploads can be encrypted here before they leave the
+// browser, and client-encrypted files are decrypted here after download (crypto/e2e.js).
 import { defineStore } from 'pinia';
 import { markRaw } from 'vue';
 import { api } from '@/services/api';
 import { xhrTransport } from '@/services/upload';
+import { decrypt, encrypt } from '@/crypto/e2e';
 import { splitFolder } from '@/utils/format';
 
 export const MAX_PARALLEL = 3;
@@ -27,7 +30,7 @@ export const useFilesStore = defineStore('files', {
   getters: {
     prefix: (s) => s.folder + s.search,
     entries: (s) => splitFolder(s.files, s.folder),
-    activeUploads: (s) => s.uploads.filter((u) => u.state === 'uploading').length,
+    activeUploads: (s) => s.uploads.filter((u) => u.state === 'uploading' || u.state === 'encrypting').length,
   },
   actions: {
     async refresh() {
@@ -76,7 +79,8 @@ export const useFilesStore = defineStore('files', {
     },
 
     // Queues files; `name` is where each goes (the folder path of a dropped folder included).
-    enqueue(items, getToken, transport = xhrTransport) {
+    // With `e2eKey` (32 raw bytes), each file is encrypted in the browser before it is sent.
+    enqueue(items, getToken, transport = xhrTransport, e2eKey = null) {
       for (const { file, name } of items) {
         this.uploads.push({
           id: `u${nextUploadId++}`,
@@ -84,9 +88,10 @@ export const useFilesStore = defineStore('files', {
           name,
           size: file.size,
           loaded: 0,
-          state: 'queued', // queued | uploading | done | failed | cancelled
+          state: 'queued', // queued | encrypting | uploading | done | failed | cancelled
           error: null,
           abort: null,
+          e2eKey: e2eKey ? markRaw(e2eKey) : null,
         });
       }
       this.pump(getToken, transport);
@@ -98,16 +103,39 @@ export const useFilesStore = defineStore('files', {
         this.start(u, getToken, transport);
       }
     },
-    start(u, getToken, transport) {
-      u.state = 'uploading';
+    async start(u, getToken, transport) {
       u.loaded = 0;
       u.error = null;
+      let body = u.file;
+      if (u.e2eKey) {
+        u.state = 'encrypting';
+        try {
+          const sealed = await encrypt(u.e2eKey, u.file, {
+            onProgress: (done) => { if (u.state === 'encrypting') u.loaded = done; } });
+          body = new File([sealed], u.file.name || 'file', { type: 'application/octet-stream' });
+        } catch (e) {
+          if (u.state !== 'cancelled') {
+            u.state = 'failed';
+            u.error = e?.message || String(e);
+          }
+          this.pump(getToken, transport);
+          return;
+        }
+        if (u.state === 'cancelled') {
+          this.pump(getToken, transport);
+          return;
+        }
+        u.loaded = 0;
+      }
+      u.state = 'uploading';
       const uploadId = `web-${u.id}-${Date.now().toString(36)}`;
       const t = transport({
-        url: api.uploadUrl(u.name, uploadId),
-        file: u.file,
+        url: api.uploadUrl(u.name, uploadId, u.e2eKey ? 'client' : undefined),
+        file: body,
         token: getToken(),
         onProgress: (loaded) => {
+          // Sent bytes of ciphertext, shown against the plaintext size (they differ by 16 bytes
+          // a MiB plus the header).
           u.loaded = Math.min(loaded, u.size);
         },
       });
@@ -131,7 +159,7 @@ export const useFilesStore = defineStore('files', {
     },
     cancel(id) {
       const u = this.uploads.find((x) => x.id === id);
-      if (!u || (u.state !== 'uploading' && u.state !== 'queued')) return;
+      if (!u || (u.state !== 'uploading' && u.state !== 'queued' && u.state !== 'encrypting')) return;
       const abort = u.abort;
       u.state = 'cancelled';
       if (abort) abort();
@@ -147,7 +175,13 @@ export const useFilesStore = defineStore('files', {
       this.uploads = this.uploads.filter((u) => u.state !== 'done');
     },
 
-    async download(file) {
+    // A client-encrypted file is decrypted with `e2eKey` (32 raw bytes) before it is saved;
+    // without the key it is refused here rather than saved as ciphertext by surprise.
+    async download(file, e2eKey = null) {
+      const clientEncrypted = file.encryption === 'client';
+      if (clientEncrypted && !e2eKey) {
+        throw new Error(`“${file.name}” is end-to-end encrypted: load your e2e key file first.`);
+      }
       const d = { id: file.id, name: file.name, loaded: 0, total: Number(file.size) || 0, state: 'running' };
       this.downloads.unshift(d);
       const entry = this.downloads[0];
@@ -163,7 +197,12 @@ export const useFilesStore = defineStore('files', {
           parts.push(value);
           entry.loaded += value.length;
         }
-        const blob = new Blob(parts, { type: file.contentType || 'application/octet-stream' });
+        const type = file.contentType || 'application/octet-stream';
+        let blob = new Blob(parts, { type });
+        if (clientEncrypted) {
+          entry.state = 'decrypting';
+          blob = await decrypt(e2eKey, new Uint8Array(await blob.arrayBuffer()), { type });
+        }
         const url = URL.createObjectURL(blob);
         const a = document.createElement('a');
         a.href = url;

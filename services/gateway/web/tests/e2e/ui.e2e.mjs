@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 
 const URL_BASE = process.env.DM_URL;
 const ADMIN_PASSWORD = process.env.DM_ADMIN_PASSWORD;
+const CLI = process.env.DM_CLI; // the datamesh CLI, for the e2e-encryption round trips
 const OUT = process.env.DM_E2E_OUT || join(tmpdir(), 'web-e2e');
 if (!URL_BASE || !ADMIN_PASSWORD) throw new Error('DM_URL and DM_ADMIN_PASSWORD are required');
 const SHOTS = join(OUT, 'screenshots');
@@ -195,6 +196,43 @@ async function main() {
     check(sha256(readFileSync(saved)) === sha256(big), 'the downloaded file is byte-identical (SHA-256)');
     check((await page.locator('[data-download="big.bin"] [role=progressbar]').getAttribute('aria-valuenow')) === '100',
       'the download shows 100 %');
+
+    // ---- end-to-end encryption: the browser and the CLI read each other's files with one key file
+    const cliDir = join(dir, 'cli');
+    mkdirSync(cliDir);
+    const cli = (args, input) => execFileSync(CLI, args, {
+      cwd: dir, input, encoding: 'utf8', env: { ...process.env, DM_ENDPOINT: URL_BASE, DM_CONFIG_DIR: cliDir } });
+    cli(['login', user, '--password-stdin'], `${password}\n`);
+    const cliPlain = randomBytes(1536 * 1024 + 7); // two e2e chunks
+    writeFileSync(join(dir, 'cli-plain.bin'), cliPlain);
+    cli(['put', '--e2e', join(dir, 'cli-plain.bin'), '--name', 'cli-secret.bin']);
+    await page.locator('[data-testid=e2e-key-input]').setInputFiles(join(cliDir, 'e2e.key'));
+    await page.getByText(/Key [0-9a-f]{16} loaded/).waitFor({ timeout: TIMEOUT });
+    check(await page.locator('[data-testid=e2e-encrypt]').isChecked(), "the CLI's key file loads and turns encryption on");
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const cliRow = page.locator('[data-file="cli-secret.bin"]');
+    await cliRow.waitFor({ timeout: TIMEOUT });
+    check((await cliRow.innerText()).includes('end-to-end encrypted'), 'a file the CLI encrypted is marked end-to-end encrypted');
+    const [cliDownload] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120000 }),
+      cliRow.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    await cliDownload.saveAs(join(dir, 'from-cli.bin'));
+    check(sha256(readFileSync(join(dir, 'from-cli.bin'))) === sha256(cliPlain), 'the browser decrypts what the CLI encrypted');
+    const browserPlain = randomBytes(2 * 1024 * 1024 + 11);
+    await page.locator('[data-testid=file-input]').setInputFiles({ name: 'browser-secret.bin', mimeType: 'application/octet-stream', buffer: browserPlain });
+    await page.locator('[data-upload="browser-secret.bin"][data-state=done]').waitFor({ timeout: 120000 });
+    const stored = await rest('GET', '/api/v1/files?prefix=browser-secret', { token: session.token });
+    const storedId = stored.json.files[0].id;
+    check(stored.json.files[0].encryption === 'client', 'the browser marks its encrypted upload "client"');
+    const rawStored = Buffer.from(await (await fetch(`${URL_BASE}/api/v1/files/${storedId}`, {
+      headers: { Authorization: `Bearer ${session.token}` } })).arrayBuffer());
+    check(rawStored.subarray(0, 6).toString() === 'DME2EF' && rawStored.indexOf(browserPlain.subarray(0, 64)) < 0,
+      'the server holds only ciphertext of the browser-encrypted file');
+    cli(['get', 'browser-secret.bin', '-o', join(dir, 'from-browser.bin')]);
+    check(sha256(readFileSync(join(dir, 'from-browser.bin'))) === sha256(browserPlain), 'the CLI decrypts what the browser encrypted');
+    await page.locator('[data-testid=e2e-encrypt]').uncheck();
+    await shot(page, 'desktop-files-e2e');
 
     // folder navigation
     await page.getByRole('button', { name: 'album/', exact: true }).click();

@@ -15,7 +15,7 @@ fail() { echo "web_ui_e2e: FAIL: $*" >&2; exit 1; }
 BUILD="$(realpath -e -- "$1")" || fail "no build folder $1"
 WEB="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 SRC="$(cd "$WEB/../../.." && pwd -P)"
-for b in auth quota file-ingest chunk-store dht monitoring governance gateway dm-health; do
+for b in auth quota file-ingest chunk-store dht monitoring governance gateway dm-health datamesh; do
   [ -x "$BUILD/bin/$b" ] || fail "$BUILD/bin/$b is missing: build first (make build)"
 done
 [ -f "$BUILD/web/dist/index.html" ] || fail "$BUILD/web/dist is missing: build the web_ui target"
@@ -53,5 +53,5 @@ grep -q -- --static-dir "$STACK/args/gateway" || fail "devstack did not pass --s
 
 mkdir -p "$BUILD/web-e2e"
 cd "$WEB"
-DM_URL="$URL" DM_ADMIN_PASSWORD="$(cat "$STACK/admin-password")" DM_E2E_OUT="$BUILD/web-e2e" \
+DM_URL="$URL" DM_CLI="$BUILD/bin/datamesh" DM_ADMIN_PASSWORD="$(cat "$STACK/admin-password")" DM_E2E_OUT="$BUILD/web-e2e" \
   node tests/e2e/ui.e2e.mjs

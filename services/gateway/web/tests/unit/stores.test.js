@@ -6,6 +6,8 @@ import { useThemeStore } from '@/stores/theme';
 import { useWebsocketStore } from '@/stores/websocket';
 import { useLoadingStore } from '@/stores/loading';
 import { configureApi } from '@/services/api';
+import { useE2eKeyStore } from '@/stores/e2eKey';
+import { decrypt } from '@/crypto/e2e';
 
 // A transport whose uploads finish only when the test says so.
 function manualTransport() {
@@ -70,6 +72,34 @@ describe('files store uploads', () => {
     expect(calls).toHaveLength(3);
     store.retry(store.uploads[1].id, () => 't', transport); // not failed now: ignored
     expect(calls).toHaveLength(3);
+  });
+});
+
+describe('end-to-end encryption in the files store', () => {
+  it('encrypts before sending, marks the upload client-encrypted, and the bytes decrypt back', async () => {
+    const store = useFilesStore();
+    const keys = useE2eKeyStore();
+    await keys.use(new Uint8Array(32).fill(9));
+    expect(keys.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    const { calls, transport } = manualTransport();
+    const plain = new Blob(['secret words']);
+    store.enqueue([{ file: plain, name: 'secret.txt' }], () => 't', transport, keys.key);
+    expect(store.uploads[0].state).toBe('encrypting');
+    for (let i = 0; i < 50 && !calls.length; i++) await flush();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url).toMatch(/encryption=client/);
+    const sent = new Uint8Array(await calls[0].file.arrayBuffer());
+    expect(new TextDecoder().decode(sent)).not.toContain('secret words');
+    expect(await (await decrypt(keys.key, sent)).text()).toBe('secret words');
+  });
+
+  it('refuses a key file of the wrong size and a client-encrypted download without a key', async () => {
+    const keys = useE2eKeyStore();
+    await expect(keys.loadFile(new Blob([new Uint8Array(31)]))).rejects.toThrow(/exactly 32 bytes/);
+    expect(keys.loaded).toBe(false);
+    const store = useFilesStore();
+    await expect(store.download({ id: 'x', name: 'e.bin', encryption: 'client' })).rejects.toThrow(/load your e2e key/);
+    expect(store.downloads).toHaveLength(0);
   });
 });
 
