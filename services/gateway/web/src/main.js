@@ -28,3 +28,9 @@ configureApi({
 });
 useThemeStore().apply();
 app.mount('#app');
+
+// The installable app's service worker (public/sw.js): the app shell only, never API data.
+// Browsers offer it only in secure contexts (HTTPS, or localhost).
+if ('serviceWorker' in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+}

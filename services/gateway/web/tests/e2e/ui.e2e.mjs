@@ -440,6 +440,53 @@ async function main() {
     await gotoView(adminPhone, '/admin', 'Administration');
     await shot(adminPhone, 'phone-admin');
 
+    // ---- installable app: manifest, icons, a service worker that caches the shell and never the API
+    const manifestRes = await fetch(`${URL_BASE}/manifest.webmanifest`);
+    const manifest = await manifestRes.json();
+    check(manifestRes.headers.get('content-type') === 'application/manifest+json' && manifest.display === 'standalone' &&
+      manifest.start_url === '/', 'the web app manifest is served and says standalone from /');
+    for (const size of ['192x192', '512x512']) {
+      const icon = manifest.icons.find((i) => i.sizes === size && i.type === 'image/png');
+      const res = icon && await fetch(URL_BASE + icon.src);
+      check(res?.status === 200 && res.headers.get('content-type') === 'image/png', `the ${size} PNG icon is served`);
+    }
+    // Installability needs a profile on disk: Chromium never offers to install from an incognito
+    // context, which every browser.newContext() is. So this part runs in a persistent context.
+    const profileDir = mkdtempSync(join(tmpdir(), 'web-e2e-profile-'));
+    const installed = await chromium.launchPersistentContext(profileDir, {
+      executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 390, height: 844 },
+      args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+    try {
+      const ip = await installed.newPage();
+      watch(ip, 'installed');
+      await ip.goto(`${URL_BASE}/login`);
+      await loginUi(ip, user, password);
+      await ip.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+      check(await ip.evaluate(async () => !!(await navigator.serviceWorker.ready).active), 'the service worker is active');
+      const cdp = await installed.newCDPSession(ip);
+      const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+      check(installabilityErrors.length === 0,
+        `Chromium finds the app installable${installabilityErrors.length ? `: ${JSON.stringify(installabilityErrors)}` : ''}`);
+      await gotoView(ip, '/files', 'Files'); // this navigation and its assets go through the worker
+      const cached = await ip.evaluate(async () => {
+        const out = [];
+        for (const name of await caches.keys()) {
+          for (const r of await (await caches.open(name)).keys()) out.push(new URL(r.url).pathname);
+        }
+        return out;
+      });
+      check(cached.includes('/') && cached.some((p) => p.startsWith('/assets/')) && !cached.some((p) => p.startsWith('/api/')),
+        `the worker caches the shell and assets, never the API (${cached.length} entries)`);
+      await installed.setOffline(true);
+      await ip.reload();
+      await ip.getByRole('heading', { level: 1, name: 'Files' }).waitFor({ timeout: TIMEOUT });
+      check(true, 'offline, the installed app still opens (the cached shell)');
+      await installed.setOffline(false);
+    } finally {
+      await installed.close();
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+
     // ---- figures: initial JavaScript per route (gzip of each script loaded), dashboard load
     const fresh = async (path, token) => {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
