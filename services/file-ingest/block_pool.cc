@@ -1,12 +1,27 @@
 #include "services/file-ingest/block_pool.h"
 
+#include <bit>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 namespace datamesh::file_ingest {
+namespace {
+
+constexpr size_t kPage = 4096;
+constexpr size_t kPagedUpTo = 64 << 10;
+constexpr int kClassesPerDoubling = 8;
+
+size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+}  // namespace
+
+BlockPool::BlockPool(size_t max_retained_bytes, absl::Duration max_idle,
+                     std::function<absl::Time()> now)
+    : max_retained_(max_retained_bytes), max_idle_(max_idle), now_(std::move(now)) {}
 
 BlockPool::~BlockPool() {
-  for (auto& [key, block] : free_) std::free(block);
+  for (Kept& kept : lru_) std::free(kept.block);
 }
 
 BlockPool& BlockPool::Shared() {
@@ -15,38 +30,80 @@ BlockPool& BlockPool::Shared() {
   return *pool;
 }
 
+size_t BlockPool::SizeClass(size_t bytes) {
+  if (bytes <= kPagedUpTo) return RoundUp(std::max<size_t>(bytes, 1), kPage);
+  // Between 2^p and 2^(p+1), classes are 2^p / 8 apart.
+  const size_t floor_pow2 = std::bit_floor(bytes);
+  return RoundUp(bytes, floor_pow2 / kClassesPerDoubling);
+}
+
+void BlockPool::EvictLocked(std::vector<uint8_t*>& to_free) {
+  const absl::Time idle_before = now_() - max_idle_;
+  while (!lru_.empty() && (retained_ > max_retained_ || lru_.front().released < idle_before)) {
+    Kept& oldest = lru_.front();
+    auto range = free_.equal_range(oldest.key);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second == lru_.begin()) {
+        free_.erase(it);
+        break;
+      }
+    }
+    retained_ -= oldest.key.first;
+    to_free.push_back(oldest.block);
+    lru_.pop_front();
+  }
+}
+
 uint8_t* BlockPool::Acquire(size_t bytes, size_t alignment) {
+  const Key key{RoundUp(SizeClass(bytes), alignment), alignment};
+  std::vector<uint8_t*> to_free;
+  uint8_t* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = free_.find({bytes, alignment});
+    EvictLocked(to_free);
+    auto it = free_.find(key);
     if (it != free_.end()) {
-      uint8_t* block = it->second;
+      block = it->second->block;
+      lru_.erase(it->second);
       free_.erase(it);
-      retained_ -= bytes;
-      return block;
+      retained_ -= key.first;
     }
   }
-  void* block = std::aligned_alloc(alignment, bytes);
-  if (block == nullptr) throw std::bad_alloc();
-  return static_cast<uint8_t*>(block);
+  for (uint8_t* p : to_free) std::free(p);  // outside the lock: munmap can take a while
+  if (block != nullptr) return block;
+  void* fresh = std::aligned_alloc(alignment, key.first);
+  if (fresh == nullptr) throw std::bad_alloc();
+  return static_cast<uint8_t*>(fresh);
 }
 
 void BlockPool::Release(uint8_t* block, size_t bytes, size_t alignment) {
   if (block == nullptr) return;
+  const Key key{RoundUp(SizeClass(bytes), alignment), alignment};
+  std::vector<uint8_t*> to_free;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (retained_ + bytes <= max_retained_) {
-      free_.emplace(std::make_pair(bytes, alignment), block);
-      retained_ += bytes;
-      return;
+    if (key.first > max_retained_) {
+      to_free.push_back(block);
+    } else {
+      // The newest block is kept and the oldest ones go: recently used memory is the most
+      // likely to still be resident.
+      lru_.push_back({key, block, now_()});
+      free_.emplace(key, std::prev(lru_.end()));
+      retained_ += key.first;
     }
+    EvictLocked(to_free);
   }
-  std::free(block);
+  for (uint8_t* p : to_free) std::free(p);
 }
 
 size_t BlockPool::retained_bytes() {
   std::lock_guard<std::mutex> lock(mu_);
   return retained_;
+}
+
+size_t BlockPool::retained_blocks() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lru_.size();
 }
 
 }  // namespace datamesh::file_ingest

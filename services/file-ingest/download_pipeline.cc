@@ -29,6 +29,11 @@ bool FetchVerified(ShardStore& store, const ShardRecord& rec, ShardBlock& block,
 }  // namespace
 
 absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const {
+  ASSIGN_OR_RETURN(PlainSegment plain, ReadPooled(seg));
+  return std::string(plain.view());
+}
+
+absl::StatusOr<PlainSegment> SegmentReader::ReadPooled(const SegmentRecord& seg) const {
   const int n = codec_.total_shards();
   ShardBlock block(n, seg.shard_size);
   std::vector<const ShardRecord*> by_index(n, nullptr);
@@ -55,9 +60,10 @@ absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const 
     for (int i : need) {
       if (present[i]) continue;
       cancels.push_back(std::make_unique<CallCancel>());
-      fetches.emplace_back(i, std::async(std::launch::async, FetchVerified, std::ref(shards_),
-                                         std::cref(*by_index[i]), std::ref(block),
-                                         std::ref(*cancels.back())));
+      fetches.emplace_back(i, pools_.shard_io().Submit(
+                                  [this, rec = by_index[i], &block, cancel = cancels.back().get()] {
+                                    return FetchVerified(shards_, *rec, block, *cancel);
+                                  }));
     }
     if (fetches.empty()) break;
     // Reads still running after the grace are cancelled -- but only when the shards already
@@ -113,11 +119,12 @@ absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const 
   if (sealed > static_cast<size_t>(k) * seg.shard_size) {
     return absl::DataLossError("segment record does not fit its shards");
   }
-  ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(data_key_.view()));
+  ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(data_key_));
   SegmentPosition pos{content_.id, content_.nonce_prefix, seg.index,
                       seg.index + 1 == segment_count_};
-  std::string_view sealed_view(reinterpret_cast<const char*>(block.shard(0)), sealed);
-  return OpenPayload(aead, pos, sealed_view, seg.compressed, seg.plain_size, seg.plain_sha256);
+  // Opened in place: the plaintext stays in the (pooled) block until the caller is done.
+  return OpenPayloadInBlock(*aead, pos, std::move(block), sealed, seg.compressed, seg.plain_size,
+                            seg.plain_sha256);
 }
 
 absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& content,
@@ -129,17 +136,28 @@ absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& conte
   const std::vector<SegmentSlice> slices = SlicesForRange(sizes, offset, length);
   const bool whole = offset == 0 && length == content.size;
   ASSIGN_OR_RETURN(crypto::Sha256Hasher hasher, crypto::Sha256Hasher::Create());
-  std::deque<std::future<absl::StatusOr<std::string>>> ahead;
+  std::deque<std::future<absl::StatusOr<PlainSegment>>> ahead;
+  // Reads still queued or running use `reader` and `segments`: on every way out (an error, a
+  // client gone) they are waited for, since a pool's future does not wait when destroyed.
+  struct WaitForReads {
+    std::deque<std::future<absl::StatusOr<PlainSegment>>>& reads;
+    ~WaitForReads() {
+      for (auto& r : reads) {
+        if (r.valid()) r.wait();
+      }
+    }
+  } wait_for_reads{ahead};
   size_t launched = 0;
   for (size_t i = 0; i < slices.size(); ++i) {
     while (launched < slices.size() && launched <= i + prefetch_segments) {
       const SegmentRecord& seg = segments[slices[launched++].index];
-      ahead.push_back(std::async(std::launch::async, [&reader, &seg] { return reader.Read(seg); }));
+      ahead.push_back(
+          reader.pools().segments().Submit([&reader, &seg] { return reader.ReadPooled(seg); }));
     }
-    absl::StatusOr<std::string> plain = ahead.front().get();
+    absl::StatusOr<PlainSegment> plain = ahead.front().get();
     ahead.pop_front();
     if (!plain.ok()) return plain.status();
-    std::string_view part(*plain);
+    std::string_view part = plain->view();
     part = part.substr(slices[i].begin, slices[i].end - slices[i].begin);
     if (whole) hasher.Update(part);
     while (!part.empty()) {
@@ -157,12 +175,26 @@ absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& conte
   return absl::OkStatus();
 }
 
+absl::StatusOr<const erasure::ErasureCodec*> CodecForContent(const ContentRecord& content) {
+  absl::StatusOr<const erasure::ErasureCodec*> codec =
+      erasure::SharedCodecForId(content.codec_id, static_cast<int>(content.data_shards),
+                                static_cast<int>(content.parity_shards));
+  if (!codec.ok()) {
+    // The manifest names a codec this process cannot run: a deployment problem, not bad input.
+    return absl::InternalError(
+        absl::StrCat("content ", content.id, " was written with erasure codec \"", content.codec_id,
+                     "\" (k=", content.data_shards, ", m=", content.parity_shards,
+                     "), which cannot be read here: ", codec.status().message()));
+  }
+  return codec;
+}
+
 absl::StatusOr<std::string> OpenInline(const ContentRecord& content,
                                        const crypto::SecretBytes& data_key) {
   if (!content.inline_data.has_value()) return absl::InternalError("content is not inline");
-  ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(data_key.view()));
+  ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(data_key));
   SegmentPosition pos{content.id, content.nonce_prefix, 0, true};
-  return OpenPayload(aead, pos, *content.inline_data, content.inline_compressed, content.size,
+  return OpenPayload(*aead, pos, *content.inline_data, content.inline_compressed, content.size,
                      content.sha256);
 }
 

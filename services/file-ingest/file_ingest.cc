@@ -13,6 +13,7 @@
 #include "services/file-ingest/grpc_node_admin.h"
 #include "services/file-ingest/maintenance.h"
 #include "services/file-ingest/shard_intents.h"
+#include "services/file-ingest/worker_pool.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
 #include "shared/server/channels.h"
@@ -185,6 +186,17 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
   f.AddInt("parity-shards", &o.parity_shards, "Reed-Solomon parity shards per segment (m)");
   f.AddInt("inline-max-bytes", &o.inline_max_bytes,
            "Files up to this size are kept inline in the manifest");
+  f.AddString("erasure-codec", &o.erasure_codec,
+              "Erasure codec of new uploads: isal or jerasure (default: isal when this build has "
+              "it); stored files are read with the codec they were written with");
+  f.AddInt("coding-threads", &o.coding_threads,
+           "Threads compressing, sealing and erasure coding segments, shared by every transfer "
+           "(0: one per core)");
+  f.AddInt("segment-threads", &o.segment_threads,
+           "Segments written or read at once across every transfer; bounds the segment buffers "
+           "held (0: four per core)");
+  f.AddInt("shard-io-threads", &o.shard_io_threads,
+           "Shard reads and writes to chunk-stores at once, across every transfer (0: 64)");
   f.AddInt("segments-in-flight", &o.segments_in_flight,
            "Segments an upload encodes and writes at once");
   f.AddInt("prefetch-segments", &o.prefetch_segments,
@@ -228,6 +240,15 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
   if (o.inline_max_bytes < 0 || o.inline_max_bytes > o.segment_bytes) {
     return absl::InvalidArgumentError("--inline-max-bytes must be 0 to --segment-bytes");
   }
+  if (!o.erasure_codec.empty()) {
+    RETURN_IF_ERROR(erasure::ParseBackend(o.erasure_codec).status());
+  }
+  for (int64_t threads : {o.coding_threads, o.segment_threads, o.shard_io_threads}) {
+    if (threads < 0 || threads > 1024) {
+      return absl::InvalidArgumentError(
+          "--coding-threads, --segment-threads and --shard-io-threads must be 0 (default) to 1024");
+    }
+  }
   if (o.segments_in_flight < 1 || o.segments_in_flight > 64 || o.prefetch_segments < 0 ||
       o.prefetch_segments > 64) {
     return absl::InvalidArgumentError("--segments-in-flight 1-64, --prefetch-segments 0-64");
@@ -261,9 +282,15 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
                                                             const FileIngestOptions& o) {
   RETURN_IF_ERROR(ValidateOptions(o));
   auto parts = std::make_unique<Parts>();
-  ASSIGN_OR_RETURN(parts->codec,
-                   erasure::MakeCodec(erasure::Backend::kJerasure, static_cast<int>(o.data_shards),
-                                      static_cast<int>(o.parity_shards)));
+  erasure::Backend backend = erasure::DefaultBackend();
+  if (!o.erasure_codec.empty()) {
+    ASSIGN_OR_RETURN(backend, erasure::ParseBackend(o.erasure_codec));
+  }
+  ASSIGN_OR_RETURN(parts->codec, erasure::MakeCodec(backend, static_cast<int>(o.data_shards),
+                                                    static_cast<int>(o.parity_shards)));
+  TransferPools::ConfigureShared({static_cast<int>(o.coding_threads),
+                                  static_cast<int>(o.segment_threads),
+                                  static_cast<int>(o.shard_io_threads)});
   RETURN_IF_ERROR(rt.bus()->EnsureStream(bus::DurableEventsStream()));
   parts->store = std::make_unique<ManifestStore>(*rt.pg(), IntentTtl(o));
   parts->intents = std::make_unique<ShardIntents>(*rt.pg(), rt.instance_id(), IntentTtl(o));

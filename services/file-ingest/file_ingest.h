@@ -41,6 +41,13 @@ struct FileIngestOptions {
   absl::Duration gc_interval = absl::Hours(1);
   absl::Duration gc_grace = absl::Hours(1);
   absl::Duration repair_down_grace = absl::Minutes(5);
+  // Backend new uploads are coded with ("isal" when built, else "jerasure"); files keep the
+  // codec they were written with.
+  std::string erasure_codec;
+  // Worker pools shared by every transfer (worker_pool.h); 0: the defaults there.
+  int64_t coding_threads = 0;
+  int64_t segment_threads = 0;
+  int64_t shard_io_threads = 0;
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

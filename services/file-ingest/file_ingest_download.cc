@@ -1,6 +1,17 @@
 // FileServiceImpl::Download: key unwrapping, range checks and streaming.
 #include <grpcpp/grpcpp.h>
 
+#include <future>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
 #include "services/file-ingest/download_pipeline.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/segment_codec.h"
@@ -8,6 +19,8 @@
 #include "shared/bus/bus.h"
 #include "shared/bus/event.h"
 #include "shared/crypto/ecies.h"
+#include "shared/crypto/encoding.h"
+#include "shared/crypto/hash.h"
 #include "shared/crypto/random.h"
 #include "shared/crypto/x25519.h"
 #include "shared/log/log.h"
@@ -18,6 +31,77 @@ namespace datamesh::file_ingest {
 namespace {
 
 constexpr size_t kMaxChunk = 1 << 20;
+
+// How the download pipeline words a segment it could not gather k shards of
+// ("segment N has fewer than k readable shards", download_pipeline.cc).
+constexpr char kSegmentWord[] = "segment ";
+constexpr char kTooFewShards[] = "fewer than k readable shards";
+// Marks a segment that is unreadable only for now; Download answers it with
+// `dm-error-code: STORAGE_UNAVAILABLE`, which the gateway turns into a 503 with the message.
+constexpr char kTemporarilyUnreadablePayload[] = "type.datamesh/file-ingest.temporarily-unreadable";
+
+// Why one shard of a segment could not be read when the segment failed.
+enum class ShardFate { kReadable, kAway, kLost };
+
+ShardFate CheckShard(ShardStore& shards, const ShardRecord& rec, uint64_t shard_size,
+                     const absl::StatusOr<std::set<std::string>>& up) {
+  if (rec.state == ShardState::kMissing) return ShardFate::kLost;  // never written
+  if (up.ok() && up->count(rec.node.id) == 0) return ShardFate::kAway;
+  std::vector<uint8_t> buf(shard_size);
+  const absl::Status read = shards.GetInto(rec.node, rec.shard_id, std::span<uint8_t>(buf));
+  if (absl::IsUnavailable(read) || absl::IsDeadlineExceeded(read) || absl::IsCancelled(read) ||
+      absl::IsAborted(read)) {
+    return ShardFate::kAway;  // the node did not answer: down, restarting or moved
+  }
+  if (!read.ok()) return ShardFate::kLost;  // the node answered: not there, or the wrong size
+  auto hash = crypto::Sha256(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
+  const bool intact = hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == rec.shard_id;
+  return intact ? ShardFate::kReadable : ShardFate::kLost;
+}
+
+// `status` is the download's failure. A segment too few of whose shards were readable is lost
+// only when the manifest or the nodes say so: shards never written, or answered for by their
+// node as absent or corrupt. When instead enough of them sit on nodes that are down or did not
+// answer, the same download works once those nodes are back (or repair has rebuilt the
+// shards): UNAVAILABLE, "temporarily unreadable, retry", rather than DATA_LOSS and a 500.
+// Each of the segment's shards is tried once more to tell the two apart -- on this failure
+// path only.
+absl::Status ClassifyUnreadable(const absl::Status& status,
+                                const std::vector<SegmentRecord>& segments, int data_shards,
+                                ShardStore& shards, Placement* placement) {
+  if (!absl::IsDataLoss(status) || !absl::StrContains(status.message(), kTooFewShards) ||
+      !absl::StartsWith(status.message(), kSegmentWord)) {
+    return status;
+  }
+  const absl::string_view rest = status.message().substr(sizeof(kSegmentWord) - 1);
+  uint64_t index = 0;
+  if (!absl::SimpleAtoi(rest.substr(0, rest.find(' ')), &index)) return status;
+  const SegmentRecord* seg = nullptr;
+  for (const SegmentRecord& s : segments) {
+    if (s.index == index) seg = &s;
+  }
+  if (seg == nullptr) return status;
+  const absl::StatusOr<std::set<std::string>> up =
+      placement != nullptr ? placement->UpNodes()
+                           : absl::StatusOr<std::set<std::string>>(absl::UnavailableError(""));
+  std::vector<std::future<ShardFate>> fates;
+  for (const ShardRecord& rec : seg->shards) {
+    fates.push_back(std::async(std::launch::async, CheckShard, std::ref(shards), std::cref(rec),
+                               seg->shard_size, std::cref(up)));
+  }
+  int readable = 0, away = 0;
+  for (auto& f : fates) {
+    const ShardFate fate = f.get();
+    readable += fate == ShardFate::kReadable ? 1 : 0;
+    away += fate == ShardFate::kAway ? 1 : 0;
+  }
+  if (readable + away < data_shards) return status;  // lost for good: keep DATA_LOSS
+  absl::Status unavailable = absl::UnavailableError(
+      absl::StrCat("segment ", index, " is temporarily unreadable: ", away,
+                   " of its shards are on storage nodes that are down or not answering; retry"));
+  unavailable.SetPayload(kTemporarilyUnreadablePayload, absl::Cord("1"));
+  return unavailable;
+}
 
 // The file's data key, unwrapped with the caller's private key.
 absl::StatusOr<crypto::SecretBytes> UnwrapKey(const ContentRecord& content,
@@ -52,6 +136,11 @@ grpc::Status FileServiceImpl::Download(grpc::ServerContext* ctx,
   absl::Status status = DoDownload(ctx, *req, writer);
   if (absl::IsDataLoss(status) || absl::IsInternal(status)) {
     log::Error("download failed", {{"file_id", req->file_id()}, {"error", status.ToString()}});
+  }
+  if (status.GetPayload(kTemporarilyUnreadablePayload).has_value()) {
+    log::Warn("download temporarily unreadable",
+              {{"file_id", req->file_id()}, {"error", status.ToString()}});
+    ctx->AddTrailingMetadata("dm-error-code", "STORAGE_UNAVAILABLE");
   }
   return ToGrpcStatus(SanitizeForClient(status));
 }
@@ -97,22 +186,16 @@ absl::Status FileServiceImpl::DoDownload(grpc::ServerContext* ctx,
     if (length > 0) RETURN_IF_ERROR(sink(std::string_view(plain).substr(req.offset(), length)));
   } else if (length > 0) {
     ASSIGN_OR_RETURN(std::vector<SegmentRecord> segments, deps_.store->GetSegments(content.id));
-    std::unique_ptr<erasure::ErasureCodec> own_codec;
-    const erasure::ErasureCodec* codec = deps_.codec;
-    if (content.data_shards != codec->data_shards() ||
-        content.parity_shards != codec->parity_shards()) {
-      // Written under an earlier k + m setting.
-      ASSIGN_OR_RETURN(own_codec, erasure::MakeCodec(erasure::Backend::kJerasure,
-                                                     content.data_shards, content.parity_shards));
-      codec = own_codec.get();
-    }
-    if (codec->id() != content.codec_id) {
-      return absl::InternalError("the file was written with another erasure codec");
-    }
+    // The codec and k + m the file was written with, whatever new uploads use.
+    ASSIGN_OR_RETURN(const erasure::ErasureCodec* codec, CodecForContent(content));
     SegmentReader reader(*codec, *deps_.shards, content, data_key, segments.size(),
                          deps_.pipeline.shard_read_grace);
-    RETURN_IF_ERROR(StreamRange(reader, content, segments, req.offset(), length,
-                                deps_.pipeline.prefetch_segments, kMaxChunk, sink));
+    absl::Status streamed = StreamRange(reader, content, segments, req.offset(), length,
+                                        deps_.pipeline.prefetch_segments, kMaxChunk, sink);
+    if (!streamed.ok()) {
+      return ClassifyUnreadable(streamed, segments, content.data_shards, *deps_.shards,
+                                deps_.placement);
+    }
   }
   if (!header_sent && !writer->Write(first)) {
     return absl::CancelledError("the client went away");

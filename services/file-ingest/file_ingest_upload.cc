@@ -74,7 +74,8 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   // writes that may outlive this call (late shard writes).
   auto tracked = std::make_shared<IntentShardStore>(*deps_.shards, deps_.intents, plan.file.id);
   UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, *tracked,
-                          {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key},
+                          {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key,
+                           plan.file.content_type},
                           plan.link_only, deps_.late, tracked);
   absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
   absl::StatusOr<UploadOutcome> outcome =

@@ -52,27 +52,11 @@ absl::StatusOr<int> ManifestStore::DrainShardDeletions(
 
 absl::StatusOr<int> ManifestStore::DrainOutbox(
     int limit, const std::function<absl::Status(const std::string&)>& publish) {
-  int done = 0;
-  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
-    done = 0;
-    pqxx::result r = w.exec_params(
-        "SELECT id, event FROM files.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit);
-    for (const pqxx::row& row : r) {
-      // Events carry their own id, so a publish repeated after a crash is de-duplicated.
-      if (!publish(pqxx::binarystring(row[1]).str()).ok()) break;
-      w.exec_params("DELETE FROM files.outbox WHERE id = $1", row[0].as<int64_t>());
-      ++done;
-    }
-    return absl::OkStatus();
-  }));
-  return done;
+  return pg::DrainOutbox(pool_, internal::kOutboxTable, limit, publish);
 }
 
 absl::Status ManifestStore::RemoveOutbox(int64_t id) {
-  return pool_.Transact([&](pqxx::work& w) {
-    w.exec_params("DELETE FROM files.outbox WHERE id = $1", id);
-    return absl::OkStatus();
-  });
+  return pg::RemoveFromOutbox(pool_, internal::kOutboxTable, id);
 }
 
 absl::StatusOr<UsageTotals> ManifestStore::Usage(const std::string& owner_id) {

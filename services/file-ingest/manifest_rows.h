@@ -8,8 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "services/file-ingest/manifest.h"
+#include "shared/pg/outbox.h"
 
 namespace datamesh::file_ingest::internal {
+
+// The events written with a commit, published after it (shared/pg/outbox.h).
+inline constexpr char kOutboxTable[] = "files.outbox";
 
 // Content columns, 14 of them, from alias c.
 extern const char kContentColumns[];

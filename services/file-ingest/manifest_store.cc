@@ -67,10 +67,7 @@ absl::StatusOr<FileRecord> SelectFile(pqxx::transaction_base& w, const std::stri
 }
 
 int64_t InsertOutbox(pqxx::work& w, const std::string& event) {
-  return w
-      .exec_params1("INSERT INTO files.outbox (event) VALUES ($1) RETURNING id",
-                    pqxx::binarystring(event))[0]
-      .as<int64_t>();
+  return pg::AppendToOutbox(w, internal::kOutboxTable, event);
 }
 
 }  // namespace

@@ -81,16 +81,15 @@ std::vector<RepairTask> PlanRepairs(std::vector<SegmentLayout> segments,
 }
 
 absl::StatusOr<const erasure::ErasureCodec*> SegmentRepairer::CodecFor(const SegmentLayout& seg) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto& codec = codecs_[{seg.data_shards, seg.parity_shards}];
-  if (!codec) {
-    ASSIGN_OR_RETURN(
-        codec, erasure::MakeCodec(erasure::Backend::kJerasure, seg.data_shards, seg.parity_shards));
+  // The codec the segment was written with (Jerasure or ISA-L), whatever new uploads use.
+  absl::StatusOr<const erasure::ErasureCodec*> codec =
+      erasure::SharedCodecForId(seg.codec_id, seg.data_shards, seg.parity_shards);
+  if (!codec.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("segment written with erasure codec \"", seg.codec_id,
+                     "\", which cannot be used here: ", codec.status().message()));
   }
-  if (codec->id() != seg.codec_id) {
-    return absl::FailedPreconditionError("segment written with another erasure codec");
-  }
-  return codec.get();
+  return *codec;
 }
 
 // Away from every node the segment uses (healthy or not), so it keeps its spread. When the

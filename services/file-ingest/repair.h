@@ -19,8 +19,8 @@
 // -- checks each rebuilt shard against its id, has dht place them away from the nodes the segment
 // uses (see PlaceLost), and writes them.
 //
-// Thread-safe: PlanRepairs is a free function; a SegmentRepairer may be shared (its codec
-// cache is guarded).
+// Thread-safe: PlanRepairs is a free function; a SegmentRepairer may be shared (the codecs it
+// uses, one per recorded codec id and shape, are the process's shared ones).
 #pragma once
 
 #include <map>
@@ -93,8 +93,6 @@ class SegmentRepairer {
 
   Placement& placement_;
   ShardStore& shards_;
-  std::mutex mu_;
-  std::map<std::pair<int, int>, std::unique_ptr<erasure::ErasureCodec>> codecs_;
 };
 
 }  // namespace datamesh::file_ingest

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "shared/crypto/hash.h"
 #include "shared/crypto/random.h"
 #include "shared/testing/status_matchers.h"
@@ -65,6 +67,59 @@ TEST_F(SegmentCodecTest, CompressesOnlyWhenItPays) {
   ASSERT_OK(noise);
   EXPECT_FALSE(noise->compressed);
   EXPECT_EQ(noise->stored_size, 10000u);
+}
+
+TEST_F(SegmentCodecTest, DecidesOnASampleOfTheHead) {
+  auto random = crypto::RandomBytes(kCompressionSampleBytes);
+  ASSERT_OK(random);
+  // Incompressible head, compressible rest: the sample says no, so nothing is compressed.
+  std::string noisy_head = *random + std::string(4 * kCompressionSampleBytes, 'a');
+  std::string out;
+  EXPECT_FALSE(MaybeCompress(noisy_head, &out).value());
+  // Compressible head, incompressible rest that still leaves the whole under 95%: compressed.
+  std::string text_head = std::string(kCompressionSampleBytes, 'a') + *random + *random;
+  EXPECT_TRUE(MaybeCompress(text_head, &out).value());
+  EXPECT_EQ(Decompress(out, text_head.size()).value(), text_head);
+  // Still readable both ways through the segment format.
+  for (const std::string& plain : {noisy_head, text_head}) {
+    auto seg = EncodeSegment(*aead_, *codec_, {"content-1", "pref", 0, true}, plain);
+    ASSERT_OK(seg);
+    EXPECT_EQ(Open(*seg, 0, true).value(), plain);
+  }
+}
+
+TEST_F(SegmentCodecTest, SkipsCompressionWhenTheCallerSaysTheTypeIsCompressed) {
+  const std::string text(100000, 'z');
+  auto seg = EncodeSegment(*aead_, *codec_, {"c", "pref", 0, true}, text, /*try_compress=*/false);
+  ASSERT_OK(seg);
+  EXPECT_FALSE(seg->compressed);
+  EXPECT_EQ(seg->stored_size, text.size());
+  EXPECT_EQ(Open(*seg, 0, true, "c").value(), text);
+  for (std::string_view type : {"image/jpeg", "IMAGE/PNG", "video/mp4", "audio/ogg",
+                                "application/zip", " application/gzip ; q=1"}) {
+    EXPECT_TRUE(IsCompressedContentType(type)) << type;
+  }
+  for (std::string_view type : {"", "text/plain", "application/octet-stream", "image/bmp",
+                                "application/json; charset=utf-8"}) {
+    EXPECT_FALSE(IsCompressedContentType(type)) << type;
+  }
+}
+
+TEST(WorkerCipherTest, OneContextPerThreadRekeyedForEachContent) {
+  auto a = crypto::SecretBytes::Random(32);
+  auto b = crypto::SecretBytes::Random(32);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  const std::string nonce(12, 'n');
+  crypto::AesGcm* first = WorkerCipher(*a).value();
+  const std::string sealed_a = first->Seal(nonce, "", "under a").value();
+  crypto::AesGcm* second = WorkerCipher(*b).value();
+  EXPECT_EQ(first, second) << "the thread's context is reused";
+  EXPECT_THAT(second->Open(nonce, "", sealed_a), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_EQ(WorkerCipher(*a).value()->Open(nonce, "", sealed_a).value(), "under a");
+  crypto::AesGcm* other_thread = nullptr;
+  std::thread([&] { other_thread = WorkerCipher(*a).value(); }).join();
+  EXPECT_NE(other_thread, first);
 }
 
 TEST_F(SegmentCodecTest, AadRejectsSwappedReplayedAndTruncatedSegments) {

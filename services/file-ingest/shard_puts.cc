@@ -1,22 +1,25 @@
 #include "services/file-ingest/shard_puts.h"
 
-#include <thread>
+#include "services/file-ingest/worker_pool.h"
 
 namespace datamesh::file_ingest {
 
-std::shared_ptr<ShardPuts> ShardPuts::Create(int shards) {
-  return std::make_shared<ShardPuts>(shards);
+std::shared_ptr<ShardPuts> ShardPuts::Create(int shards, TransferPools* pools) {
+  return std::make_shared<ShardPuts>(shards, pools != nullptr ? pools : &TransferPools::Shared());
 }
 
 void ShardPuts::Start(int i, ShardStore& store, NodeRef node, std::string shard_id,
                       std::string_view data, std::shared_ptr<const void> keep_alive) {
-  std::thread([self = shared_from_this(), i, &store, node = std::move(node),
-               shard_id = std::move(shard_id), data, keep_alive = std::move(keep_alive)] {
+  // On the process's shard I/O pool; the write is never waited for through its future (the
+  // result lands in results_), so the future is dropped.
+  pools_->shard_io().Submit([self = shared_from_this(), i, &store, node = std::move(node),
+                             shard_id = std::move(shard_id), data,
+                             keep_alive = std::move(keep_alive)] {
     absl::Status status = store.Put(node, shard_id, data, self->cancels_[i]);
     std::lock_guard<std::mutex> lock(self->mu_);
     self->results_[i] = std::move(status);
     self->ended_.notify_all();
-  }).detach();
+  });
 }
 
 std::vector<int> ShardPuts::WaitAny(absl::Time deadline) {
@@ -38,8 +41,7 @@ std::vector<int> ShardPuts::WaitAny(absl::Time deadline) {
   while (out.empty() && !all_reported()) {
     if (deadline == absl::InfiniteFuture()) {
       ended_.wait(lock);
-    } else if (ended_.wait_until(lock, absl::ToChronoTime(deadline)) ==
-               std::cv_status::timeout) {
+    } else if (ended_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout) {
       out = fresh();
       break;
     }

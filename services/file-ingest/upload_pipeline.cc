@@ -71,6 +71,7 @@ UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::Er
       shards_(shards),
       key_(std::move(key)),
       discard_(discard),
+      compress_(!IsCompressedContentType(key_.content_type)),
       segmenter_(options.segment_bytes,
                  [this](std::string plain, uint64_t index, bool final) {
                    return OnSegment(std::move(plain), index, final);
@@ -119,9 +120,9 @@ std::vector<LateWrite> UploadPipeline::TakeLateWrites() {
 
 absl::Status UploadPipeline::OnSegment(std::string plain, uint64_t index, bool final) {
   if (index == 0 && final && plain.size() <= options_.inline_max_bytes) {
-    ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(key_.data_key->view()));
+    ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(*key_.data_key));
     SegmentPosition pos{key_.content_id, key_.nonce_prefix, 0, true};
-    ASSIGN_OR_RETURN(SealedInline sealed, SealInline(aead, pos, plain));
+    ASSIGN_OR_RETURN(SealedInline sealed, SealInline(*aead, pos, plain));
     outcome_.inline_sealed = std::move(sealed.sealed);
     outcome_.inline_compressed = sealed.compressed;
     return absl::OkStatus();
@@ -130,7 +131,7 @@ absl::Status UploadPipeline::OnSegment(std::string plain, uint64_t index, bool f
     RETURN_IF_ERROR(CollectOldest());
   }
   in_flight_.push_back(
-      std::async(std::launch::async, [this, p = std::move(plain), index, final]() mutable {
+      PoolsOf(options_).segments().Submit([this, p = std::move(plain), index, final]() mutable {
         return StoreSegment(std::move(p), index, final);
       }));
   return absl::OkStatus();
@@ -148,9 +149,17 @@ absl::Status UploadPipeline::CollectOldest() {
 
 absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, uint64_t index,
                                                            bool final) {
-  ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(key_.data_key->view()));
   SegmentPosition pos{key_.content_id, key_.nonce_prefix, index, final};
-  ASSIGN_OR_RETURN(EncodedSegment encoded, EncodeSegment(aead, codec_, pos, plain));
+  // CPU work on the coding pool (as many threads as cores), with that thread's cipher and
+  // compression contexts; this job only waits for it.
+  ASSIGN_OR_RETURN(EncodedSegment encoded,
+                   PoolsOf(options_)
+                       .coding()
+                       .Submit([&]() -> absl::StatusOr<EncodedSegment> {
+                         ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(*key_.data_key));
+                         return EncodeSegment(*aead, codec_, pos, plain, compress_);
+                       })
+                       .get());
   std::string().swap(plain);  // the shards hold everything from here on
   // Shared with the writes, which may outlive this job (late writes).
   auto enc = std::make_shared<const EncodedSegment>(std::move(encoded));
@@ -166,10 +175,11 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
   SegmentWrites writes;
   for (int i = 0; i < n; ++i) rec.shards.push_back({i, enc->shard_ids[i], nodes[i % nodes.size()]});
   for (const NodeRef& node : nodes) writes.used.push_back(node.id);
-  std::shared_ptr<ShardPuts> puts = ShardPuts::Create(n);
+  std::shared_ptr<ShardPuts> puts = ShardPuts::Create(n, &PoolsOf(options_));
   // Each write holds the encoded segment (its bytes) and the store's owner until it ends.
-  auto keep = std::make_shared<std::pair<std::shared_ptr<const EncodedSegment>,
-                                         std::shared_ptr<const void>>>(enc, shards_owner_);
+  auto keep = std::make_shared<
+      std::pair<std::shared_ptr<const EncodedSegment>, std::shared_ptr<const void>>>(enc,
+                                                                                     shards_owner_);
   for (int i = 0; i < n; ++i) {
     puts->Start(i, shards_, rec.shards[i].node, rec.shards[i].shard_id, enc->block.shard_view(i),
                 keep);
@@ -177,7 +187,8 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
   std::vector<int> running;
   std::vector<std::pair<int, absl::Status>> failed = AwaitFirstWrites(*puts, rec, writes, running);
   if (!running.empty()) {
-    auto unlanded = LeaveOrCancel(puts, running, static_cast<uint64_t>(n) * shard_size, rec, writes);
+    auto unlanded =
+        LeaveOrCancel(puts, running, static_cast<uint64_t>(n) * shard_size, rec, writes);
     failed.insert(failed.end(), unlanded.begin(), unlanded.end());
   }
   // Re-place failed shards one by one, so each sees where the others went. A shard no attempt

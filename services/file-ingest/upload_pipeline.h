@@ -1,11 +1,13 @@
 // UploadPipeline: streams one upload's bytes through segmenting, compression, encryption and
 // erasure coding onto storage nodes, and returns what the manifest needs.
 //
-// Each segment becomes a job on its own thread (encode, place via dht, PutShard to its nodes
-// in parallel); at most `segments_in_flight` jobs run at once, and Write() blocks while the
-// window is full, so memory stays bounded (about segments_in_flight x 3 segments) whatever the
-// file's size. A file whose whole content is at most `inline_max_bytes` is sealed in one piece
-// for the manifest instead (no shards).
+// Each segment becomes a job on the process's segment pool (place via dht, PutShard to its
+// nodes in parallel on the shard I/O pool), which has its encoding done on the coding pool
+// (worker_pool.h); at most `segments_in_flight` jobs of one upload are out at once, and Write()
+// blocks while that window is full or the shared pool's queue is, so memory stays bounded
+// (about segments_in_flight x 3 segments per upload, and the pools' bound across uploads)
+// whatever the file's size. A file whose whole content is at most `inline_max_bytes` is sealed in
+// one piece for the manifest instead (no shards).
 //
 // No wait for the slowest node: with LateShards, a segment whose written shards meet the
 // quorum waits `late_shard_grace` more for the rest, then is acknowledged; a write still
@@ -42,8 +44,9 @@
 #include "services/file-ingest/late_shards.h"
 #include "services/file-ingest/manifest.h"
 #include "services/file-ingest/segmenter.h"
-#include "services/file-ingest/shard_puts.h"
 #include "services/file-ingest/shard_backend.h"
+#include "services/file-ingest/shard_puts.h"
+#include "services/file-ingest/worker_pool.h"
 #include "shared/crypto/hash.h"
 #include "shared/crypto/secret.h"
 #include "shared/erasure/erasure_codec.h"
@@ -67,7 +70,15 @@ struct PipelineOptions {
   // A shard read still running this long is cancelled and another shard read instead, when the
   // segment can still be read without it (SegmentReader).
   absl::Duration shard_read_grace = absl::Seconds(2);
+  // The worker pools segments and shard I/O run on; null: TransferPools::Shared(). Must
+  // outlive every pipeline and reader using it.
+  TransferPools* pools = nullptr;
 };
+
+// options.pools, or the process's pools.
+inline TransferPools& PoolsOf(const PipelineOptions& options) {
+  return options.pools != nullptr ? *options.pools : TransferPools::Shared();
+}
 
 // What the pipeline produced for the manifest.
 struct UploadOutcome {
@@ -85,6 +96,8 @@ struct ContentKey {
   std::string content_id;
   std::string nonce_prefix;  // kNoncePrefixSize random bytes
   const crypto::SecretBytes* data_key = nullptr;
+  // The file's declared content type: segments of already compressed types skip zstd.
+  std::string content_type;
 };
 
 class UploadPipeline {
@@ -128,9 +141,10 @@ class UploadPipeline {
                                                              std::vector<int>& running);
   // Leaves the still-running writes to LateShards (marking them kWriting) when the budget
   // allows; otherwise cancels them and returns those that did not land.
-  std::vector<std::pair<int, absl::Status>> LeaveOrCancel(
-      const std::shared_ptr<ShardPuts>& puts, const std::vector<int>& running,
-      uint64_t block_bytes, SegmentRecord& rec, SegmentWrites& writes);
+  std::vector<std::pair<int, absl::Status>> LeaveOrCancel(const std::shared_ptr<ShardPuts>& puts,
+                                                          const std::vector<int>& running,
+                                                          uint64_t block_bytes, SegmentRecord& rec,
+                                                          SegmentWrites& writes);
   // Writes a shard whose first PUT (to rec->node) failed with `failure` elsewhere (see the
   // order above), updating rec->node; false when every attempt failed.
   bool PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,
@@ -147,6 +161,7 @@ class UploadPipeline {
   ShardStore& shards_;
   const ContentKey key_;
   const bool discard_;
+  const bool compress_;  // whether segments try zstd (not for known compressed types)
   Segmenter segmenter_;
   crypto::Sha256Hasher hasher_;
   uint64_t received_ = 0;

@@ -74,6 +74,17 @@ absl::StatusOr<AesGcm> AesGcm::Create(std::string_view key) {
   return AesGcm(std::move(ctx));
 }
 
+absl::Status AesGcm::Rekey(std::string_view key) {
+  if (key.size() != kAesGcmKeySize) {
+    return absl::InvalidArgumentError("AES-256-GCM key must be 32 bytes");
+  }
+  // No cipher and direction -1: only the key changes (expanded again over the old one).
+  if (EVP_CipherInit_ex2(ctx_.get(), nullptr, internal::Bytes(key), nullptr, -1, nullptr) != 1) {
+    return internal::OpenSslError("EVP_CipherInit_ex2(AES-256-GCM rekey) failed");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AesGcm::SealInto(std::string_view nonce, std::string_view aad,
                               std::string_view plaintext, std::span<uint8_t> out) {
   if (plaintext.size() > kAesGcmMaxPlaintextSize) {

@@ -45,6 +45,11 @@ class AesGcm {
   AesGcm& operator=(AesGcm&&) noexcept;
   ~AesGcm();
 
+  // Replaces the key, keeping the context (no allocation, no cipher lookup): lets a worker
+  // thread keep one object for every content it seals or opens. kInvalidArgument unless `key`
+  // is kAesGcmKeySize bytes (the object then keeps its old key).
+  [[nodiscard]] absl::Status Rekey(std::string_view key);
+
   static constexpr size_t SealedSize(size_t plaintext_size) {
     return plaintext_size + kAesGcmTagSize;
   }

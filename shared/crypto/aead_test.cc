@@ -166,5 +166,21 @@ TEST(AesGcm, InterleavesSealAndOpenOnOneContext) {
   }
 }
 
+TEST(AesGcm, RekeyedContextMatchesSpecVectorsAndForgetsTheOldKey) {
+  // One context walks every spec key in turn, as a worker thread does across contents.
+  AesGcm gcm = AesGcm::Create(std::string(32, 'x')).value();
+  const std::string nonce(12, 'n');
+  const std::string under_x = gcm.Seal(nonce, "", "payload").value();
+  for (const GcmCase& c : GcmSpecCases()) {
+    ASSERT_OK(gcm.Rekey(c.key));
+    EXPECT_EQ(HexEncode(gcm.Seal(c.nonce, c.aad, c.plaintext).value()),
+              HexEncode(c.ciphertext + c.tag));
+  }
+  EXPECT_THAT(gcm.Open(nonce, "", under_x), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(gcm.Rekey("short"), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(gcm.Rekey(std::string(32, 'x')));
+  EXPECT_EQ(gcm.Open(nonce, "", under_x).value(), "payload");
+}
+
 }  // namespace
 }  // namespace datamesh::crypto

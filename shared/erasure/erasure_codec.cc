@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "shared/erasure/jerasure_codec.h"
 #include "shared/status/status.h"
 
@@ -209,6 +212,60 @@ absl::StatusOr<std::unique_ptr<ErasureCodec>> MakeCodec(Backend backend, int k, 
     }
   }
   return absl::InvalidArgumentError("unknown erasure backend");
+}
+
+bool HasBackend(Backend backend) {
+#ifdef DM_ERASURE_HAVE_ISAL
+  return backend == Backend::kJerasure || backend == Backend::kIsaL;
+#else
+  return backend == Backend::kJerasure;
+#endif
+}
+
+Backend DefaultBackend() {
+  return HasBackend(Backend::kIsaL) ? Backend::kIsaL : Backend::kJerasure;
+}
+
+absl::StatusOr<Backend> ParseBackend(std::string_view name) {
+  for (Backend backend : {Backend::kJerasure, Backend::kIsaL}) {
+    if (name != BackendName(backend)) continue;
+    if (!HasBackend(backend)) {
+      return absl::UnimplementedError(
+          absl::StrCat("this build has no ", std::string(name), " erasure backend"));
+    }
+    return backend;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown erasure codec \"", std::string(name), "\"; use jerasure or isal"));
+}
+
+absl::StatusOr<Backend> BackendForId(std::string_view codec_id) {
+  if (codec_id == JerasureCodec::kId) return Backend::kJerasure;
+  // Spelled out rather than taken from IsalCodec, so a build without ISA-L still names the
+  // backend of shards ISA-L wrote (and then says it lacks it).
+  if (codec_id == "isal-rs-cauchy") return Backend::kIsaL;
+  return absl::NotFoundError(
+      absl::StrCat("unknown erasure codec id \"", std::string(codec_id), "\""));
+}
+
+absl::StatusOr<const ErasureCodec*> SharedCodecForId(std::string_view codec_id, int k, int m) {
+  ASSIGN_OR_RETURN(Backend backend, BackendForId(codec_id));
+  static absl::Mutex mu(absl::kConstInit);
+  // Never destroyed: readers may still hold codecs at exit. A handful of entries in practice
+  // (one per codec and shape ever configured).
+  static auto* codecs =
+      new std::map<std::tuple<Backend, int, int>, std::unique_ptr<ErasureCodec>>();
+  absl::MutexLock lock(&mu);
+  auto& codec = (*codecs)[{backend, k, m}];
+  if (codec == nullptr) {
+    absl::StatusOr<std::unique_ptr<ErasureCodec>> made = MakeCodec(backend, k, m);
+    if (!made.ok()) {
+      codecs->erase({backend, k, m});
+      return made.status();
+    }
+    codec = std::move(*made);
+  }
+  return codec.get();
 }
 
 }  // namespace datamesh::erasure

@@ -148,4 +148,23 @@ class ErasureCodec {
 [[nodiscard]] absl::StatusOr<std::unique_ptr<ErasureCodec>> MakeCodec(Backend backend, int k,
                                                                       int m);
 
+// Whether this build has `backend` (Jerasure always; ISA-L when libisal was found).
+bool HasBackend(Backend backend);
+// The codec new data is written with unless configured otherwise: ISA-L when built (several
+// times faster), else Jerasure.
+Backend DefaultBackend();
+// "jerasure" / "isal" (BackendName) -> backend; INVALID_ARGUMENT for any other name,
+// UNIMPLEMENTED for a backend this build lacks.
+[[nodiscard]] absl::StatusOr<Backend> ParseBackend(std::string_view name);
+// The backend whose codecs carry `codec_id` (ErasureCodec::id(), as recorded beside stored
+// shards); NOT_FOUND for an id no backend has.
+[[nodiscard]] absl::StatusOr<Backend> BackendForId(std::string_view codec_id);
+
+// A codec for shards recorded with `codec_id` and shape k + m, so data stays readable whichever
+// codec wrote it: created at the first call for that (id, k, m) and kept for the process's
+// life (thread-safe; codecs are immutable and may be shared). NOT_FOUND for an unknown id,
+// UNIMPLEMENTED when this build lacks its backend, INVALID_ARGUMENT for a bad shape.
+[[nodiscard]] absl::StatusOr<const ErasureCodec*> SharedCodecForId(std::string_view codec_id, int k,
+                                                                   int m);
+
 }  // namespace datamesh::erasure

@@ -362,6 +362,38 @@ TEST(ErasureBackends, AgreeOnDataButNotOnParity) {
   }
 }
 
+TEST(SharedCodecForId, GivesTheRecordedCodecOncePerIdAndShape) {
+  for (Backend backend : AvailableBackends()) {
+    auto made = MakeCodec(backend, 4, 2);
+    ASSERT_OK(made);
+    const std::string id((*made)->id());
+    EXPECT_EQ(BackendForId(id).value(), backend);
+    auto shared = SharedCodecForId(id, 4, 2);
+    ASSERT_OK(shared);
+    EXPECT_EQ((*shared)->id(), id);
+    EXPECT_EQ(SharedCodecForId(id, 4, 2).value(), *shared) << "kept, not made again";
+    auto other_shape = SharedCodecForId(id, 6, 3);
+    ASSERT_OK(other_shape);
+    EXPECT_EQ((*other_shape)->data_shards(), 6);
+    EXPECT_EQ((*other_shape)->parity_shards(), 3);
+  }
+  EXPECT_THAT(SharedCodecForId("rs-of-the-future", 4, 2), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(SharedCodecForId("jerasure-rs-vand-w8", 0, 2),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(BackendForId("isal-rs-cauchy").value(), Backend::kIsaL);
+}
+
+TEST(DefaultBackend, IsIsaLWhenBuiltAndParsesByName) {
+  const bool isal = MakeCodec(Backend::kIsaL, 1, 1).ok();
+  EXPECT_EQ(HasBackend(Backend::kIsaL), isal);
+  EXPECT_TRUE(HasBackend(Backend::kJerasure));
+  EXPECT_EQ(DefaultBackend(), isal ? Backend::kIsaL : Backend::kJerasure);
+  EXPECT_EQ(ParseBackend("jerasure").value(), Backend::kJerasure);
+  if (isal) EXPECT_EQ(ParseBackend("isal").value(), Backend::kIsaL);
+  EXPECT_THAT(ParseBackend("ISAL"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseBackend(""), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 // Pins the stored format: parity written today must decode after a library upgrade. Expected
 // bytes were computed by hand in GF(2^8) (polynomial 0x11d) from each backend's matrix:
 // Jerasure RS(4,2) rows [1 1 1 1] (so P0 is the XOR of the data) and [1 70 143 200]; ISA-L's
