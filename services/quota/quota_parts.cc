@@ -8,6 +8,7 @@
 #include "datamesh/file/v1/file.grpc.pb.h"
 #include "services/quota/quota_consumer.h"
 #include "services/quota/quota_service.h"
+#include "services/quota/tier_change_consumer.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
 #include "shared/pg/pool.h"
@@ -37,12 +38,14 @@ struct QuotaParts : server::ServiceParts {
         service(store, limiter, tiers, rt.bus(), &rt.metrics(),
                 {flags.reservation_ttl, flags.committed_ttl, rt.source(),
                  [] { return absl::Now(); }, reconciler.get()}),
-        consumer(store, [] { return absl::Now(); }) {}
+        consumer(store, [] { return absl::Now(); }),
+        tier_changes(tiers, *rt.pg(), rt.source()) {}
 
   void Stop() override {
     if (tick) tick->Stop();
     if (reconcile_tick) reconcile_tick->Stop();
     consumer.Stop();
+    tier_changes.Stop();
   }
 
   // file-ingest's ListStoredFiles as the reconciler reads it.
@@ -73,6 +76,7 @@ struct QuotaParts : server::ServiceParts {
   std::unique_ptr<UsageReconciler> reconciler;
   QuotaServiceImpl service;
   QuotaEventConsumer consumer;
+  TierChangeConsumer tier_changes;  // governance's executed tier changes, applied live
   std::unique_ptr<server::PeriodicTask> tick;
   std::unique_ptr<server::PeriodicTask> reconcile_tick;
 };
@@ -110,6 +114,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   }
   auto parts = std::make_unique<QuotaParts>(runtime, options);
   RETURN_IF_ERROR(parts->consumer.Start(*runtime.bus()));
+  RETURN_IF_ERROR(parts->tier_changes.Start(*runtime.bus()));
   QuotaServiceImpl* service = &parts->service;
   parts->tick = std::make_unique<server::PeriodicTask>(options.billing_interval, [service] {
     if (absl::Status s = service->BillingTick(); !s.ok()) {

@@ -162,8 +162,8 @@ absl::StatusOr<ReserveOutcome> QuotaStore::Commit(const std::string& id, uint64_
     }
     tx.exec_params0(
         "UPDATE quota.reservations SET bytes = $2, state = 'committed', file_id = $3, "
-        "expires_at = " DM_QUOTA_TS(4) " WHERE id = $1",
-        id, actual, file_id, ToMicros(expires_at));
+        "expires_at = " DM_QUOTA_TS(4) ", committed_at = " DM_QUOTA_TS(5) " WHERE id = $1",
+        id, actual, file_id, ToMicros(expires_at), ToMicros(now));
     out.reserved = true;
     out.reservation.bytes = actual;
     out.reservation.state = "committed";

@@ -74,6 +74,14 @@ struct CountedFile {
   uint64_t bytes = 0;
 };
 
+// A reservation committed to a file, as the usage reconciliation sees it.
+struct CommittedReservation {
+  std::string id;
+  std::string user_id;
+  std::string file_id;
+  uint64_t bytes = 0;
+};
+
 class QuotaStore {
  public:
   explicit QuotaStore(pg::Pool& pool) : pool_(pool) {}
@@ -159,9 +167,19 @@ class QuotaStore {
   // have. False when it was uncounted meanwhile.
   absl::StatusOr<bool> UncountVanishedFile(const std::string& user, const std::string& file_id,
                                            absl::Time now);
+  // Live committed reservations whose file id lies in (`after`, `upto`] (`upto` empty: no
+  // upper end), committed before `committed_before`, in file-id order.
+  absl::StatusOr<std::vector<CommittedReservation>> ListSettledCommits(const std::string& after,
+                                                                       const std::string& upto,
+                                                                       absl::Time committed_before,
+                                                                       absl::Time now);
+  // Retires a committed reservation whose file no manifest has (file-ingest died between
+  // quota's commit and its own): its bytes stop counting. False when it was retired, released
+  // or swept meanwhile.
+  absl::StatusOr<bool> RetireOrphanedCommit(const std::string& id, absl::Time now);
   struct Recount {
-    uint64_t users = 0;   // users whose total was corrected
-    int64_t drift = 0;    // bytes added minus bytes removed
+    uint64_t users = 0;  // users whose total was corrected
+    int64_t drift = 0;   // bytes added minus bytes removed
   };
   // Sets each user's stored bytes to the sum of its counted files where the two differ.
   absl::StatusOr<Recount> RecountStoredBytes(absl::Time now);

@@ -8,9 +8,9 @@
 
 namespace datamesh::quota {
 
-UsageReconciler::UsageReconciler(QuotaStore& store, ManifestLister manifests,
-                                 absl::Duration margin, prometheus::Registry* metrics,
-                                 std::function<absl::Time()> clock, int page)
+UsageReconciler::UsageReconciler(QuotaStore& store, ManifestLister manifests, absl::Duration margin,
+                                 prometheus::Registry* metrics, std::function<absl::Time()> clock,
+                                 int page)
     : store_(store),
       manifests_(std::move(manifests)),
       margin_(margin),
@@ -19,12 +19,21 @@ UsageReconciler::UsageReconciler(QuotaStore& store, ManifestLister manifests,
   if (metrics == nullptr) return;
   auto& corrections = prometheus::BuildCounter()
                           .Name("datamesh_quota_reconcile_corrections_total")
-                          .Help("Usage corrections from file-ingest's manifests: files counted "
-                                "(added), uncounted (removed), user totals recomputed")
+                          .Help(
+                              "Usage corrections from file-ingest's manifests: files counted "
+                              "(added), uncounted (removed), user totals recomputed")
                           .Register(*metrics);
   added_ = &corrections.Add({{"kind", "added"}});
   removed_ = &corrections.Add({{"kind", "removed"}});
   recounted_ = &corrections.Add({{"kind", "recounted"}});
+  retired_ = &corrections.Add({{"kind", "reservation_retired"}});
+  freed_bytes_ = &prometheus::BuildCounter()
+                      .Name("datamesh_quota_reconcile_reserved_bytes_freed_total")
+                      .Help(
+                          "Bytes of committed reservations retired because their file never "
+                          "appeared in the manifests")
+                      .Register(*metrics)
+                      .Add({});
   drift_ = &prometheus::BuildGauge()
                 .Name("datamesh_quota_reconcile_drift_bytes")
                 .Help("Bytes the last reconciliation added minus bytes it removed")
@@ -44,12 +53,16 @@ absl::StatusOr<ReconcileReport> UsageReconciler::Run() {
   RETURN_IF_ERROR(RunLocked(report));
   if (drift_ != nullptr) drift_->Set(static_cast<double>(report.drift_bytes));
   if (last_success_ != nullptr) last_success_->Set(absl::ToUnixSeconds(clock_()));
-  if (report.files_added + report.files_removed + report.users_corrected > 0) {
+  if (report.files_added + report.files_removed + report.users_corrected +
+          report.reservations_retired >
+      0) {
     log::Warn("usage reconciliation corrected drift",
               {{"files_added", static_cast<int64_t>(report.files_added)},
                {"files_removed", static_cast<int64_t>(report.files_removed)},
                {"users_corrected", static_cast<int64_t>(report.users_corrected)},
-               {"drift_bytes", report.drift_bytes}});
+               {"drift_bytes", report.drift_bytes},
+               {"reservations_retired", static_cast<int64_t>(report.reservations_retired)},
+               {"reserved_bytes_freed", static_cast<int64_t>(report.reserved_bytes_freed)}});
   }
   return report;
 }
@@ -76,6 +89,11 @@ absl::Status UsageReconciler::RunLocked(ReconcileReport& report) {
     for (const CountedFile& f : counted) {
       if (in_window(f.file_id)) by_id[f.file_id] = &f;
     }
+    std::set<std::string> manifest_ids;
+    for (const ManifestFile& f : stored) {
+      if (in_window(f.file_id)) manifest_ids.insert(f.file_id);
+    }
+    RETURN_IF_ERROR(RetireOrphanedCommits(cursor, last ? "" : upper, manifest_ids, now, report));
     for (const ManifestFile& f : stored) {
       if (!in_window(f.file_id)) continue;
       ++report.files_checked;
@@ -102,6 +120,29 @@ absl::Status UsageReconciler::RunLocked(ReconcileReport& report) {
   report.users_corrected = recount.users;
   report.drift_bytes += recount.drift;
   if (recounted_ != nullptr) recounted_->Increment(static_cast<double>(recount.users));
+  return absl::OkStatus();
+}
+
+// The commits are read after the manifests of the window, yet a manifest committed in
+// between cannot be missed: file-ingest commits its manifest right after quota's commit, and
+// only commits older than the margin are candidates. Were one retired early all the same, its
+// file.stored would still count the file and retire it: usage would be low for a moment, never
+// counted twice.
+absl::Status UsageReconciler::RetireOrphanedCommits(const std::string& after,
+                                                    const std::string& upto,
+                                                    const std::set<std::string>& manifest_ids,
+                                                    absl::Time now, ReconcileReport& report) {
+  ASSIGN_OR_RETURN(std::vector<CommittedReservation> commits,
+                   store_.ListSettledCommits(after, upto, now - margin_, now));
+  for (const CommittedReservation& r : commits) {
+    if (manifest_ids.count(r.file_id) > 0) continue;  // file.stored will retire it
+    ASSIGN_OR_RETURN(bool retired, store_.RetireOrphanedCommit(r.id, now));
+    if (!retired) continue;
+    ++report.reservations_retired;
+    report.reserved_bytes_freed += r.bytes;
+    if (retired_ != nullptr) retired_->Increment();
+    if (freed_bytes_ != nullptr) freed_bytes_->Increment(static_cast<double>(r.bytes));
+  }
   return absl::OkStatus();
 }
 

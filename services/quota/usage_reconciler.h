@@ -9,6 +9,10 @@
 //   - in the manifests, not counted, committed more than `margin` ago: its file.stored was lost
 //     (a younger one may simply not have been consumed yet) -- counted now;
 //   - counted, in no manifest: its file.deleted was lost -- uncounted now;
+//   - a reservation committed to a file more than `margin` ago, whose file no manifest has:
+//     file-ingest died (or its manifest transaction failed) between quota's commit and its
+//     own, so no file.stored will ever retire it -- retired now, rather than after
+//     --committed-ttl;
 // then every user's total is recomputed from its counted files. Every correction is idempotent
 // (QuotaStore), so two replicas reconciling at once cannot count twice; within a process one
 // run at a time (ABORTED otherwise).
@@ -18,6 +22,7 @@
 
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,13 +52,16 @@ struct ReconcileReport {
   uint64_t files_added = 0;
   uint64_t files_removed = 0;
   uint64_t users_corrected = 0;
-  int64_t drift_bytes = 0;  // added minus removed
+  int64_t drift_bytes = 0;            // added minus removed
+  uint64_t reservations_retired = 0;  // committed to a file that never appeared
+  uint64_t reserved_bytes_freed = 0;  // what they held
 };
 
 class UsageReconciler {
  public:
   // `metrics` may be null. Exports datamesh_quota_reconcile_corrections_total{kind="added",
-  // "removed","recounted"}, datamesh_quota_reconcile_drift_bytes (the last run's, signed) and
+  // "removed","recounted","reservation_retired"}, datamesh_quota_reconcile_drift_bytes (the
+  // last run's, signed), datamesh_quota_reconcile_reserved_bytes_freed_total and
   // datamesh_quota_reconcile_last_success_timestamp_seconds.
   UsageReconciler(QuotaStore& store, ManifestLister manifests, absl::Duration margin,
                   prometheus::Registry* metrics, std::function<absl::Time()> clock = absl::Now,
@@ -63,6 +71,10 @@ class UsageReconciler {
 
  private:
   absl::Status RunLocked(ReconcileReport& report);
+  // Retires the settled commits in (`after`, `upto`] whose file is not in `manifest_ids`.
+  absl::Status RetireOrphanedCommits(const std::string& after, const std::string& upto,
+                                     const std::set<std::string>& manifest_ids, absl::Time now,
+                                     ReconcileReport& report);
 
   QuotaStore& store_;
   const ManifestLister manifests_;
@@ -73,6 +85,8 @@ class UsageReconciler {
   prometheus::Counter* added_ = nullptr;
   prometheus::Counter* removed_ = nullptr;
   prometheus::Counter* recounted_ = nullptr;
+  prometheus::Counter* retired_ = nullptr;
+  prometheus::Counter* freed_bytes_ = nullptr;
   prometheus::Gauge* drift_ = nullptr;
   prometheus::Gauge* last_success_ = nullptr;
 };

@@ -181,8 +181,9 @@ std::string FinalCheck::WhyUsageDiffers(uint64_t files_bytes) {
       GetUsageSplit(options_.gateway_grpc_address, client_.gateway().token());
   if (!split.ok()) return "QuotaService.GetUsage: " + split.status().ToString();
   // With every upload over, a reservation still live is one nobody will commit or release: a
-  // failed upload's release that did not reach quota (held, until --reservation-ttl), or a
-  // commit whose manifest never followed (committed, until --committed-ttl).
+  // failed upload's release the gateway gave up retrying or lost in a restart (held, until
+  // --reservation-ttl), or a commit whose manifest never followed and that quota's usage
+  // reconciliation has not retired yet (committed).
   return absl::StrCat("quota counts ", split->stored_bytes, " B stored",
                       split->stored_bytes == files_bytes ? " (right)" : " (wrong)", " and ",
                       split->reserved_bytes, " B in reservations no upload holds any more; ",

@@ -55,6 +55,11 @@ trap 'exit 130' INT TERM
 # Repair and spread passes every 10 s rather than 5 min, so files are healthy again soon after
 # the last fault (read by file-ingest only; kept for the instances dm-thrash restarts).
 export DM_REPAIR_INTERVAL="${DM_REPAIR_INTERVAL:-10s}"
+# quota reconciles usage with the manifests every 20 s rather than every hour, retiring within
+# the final checks' --quota-deadline a reservation committed to a file whose manifest never
+# followed (file-ingest killed between quota's commit and its own); read by quota only.
+export DM_RECONCILE_INTERVAL="${DM_RECONCILE_INTERVAL:-20s}"
+export DM_RECONCILE_MARGIN="${DM_RECONCILE_MARGIN:-30s}"
 echo "thrash: starting a stack in $DIR"
 "$DEVSTACK" up --fast --dir "$DIR" --bin "$BUILD/bin" > "$DIR/up.log" 2>&1 \
   || { cat "$DIR/up.log" >&2; exit 3; }

@@ -12,7 +12,9 @@ namespace {
 
 namespace fv1 = file::v1;
 
-// Frees an uncommitted reservation (no-op for an empty id). Best effort: reservations expire.
+// Frees an uncommitted reservation (no-op for an empty id). When quota cannot take the release
+// now (it or its database is down), the release queue tries again until it can: otherwise the
+// bytes would stay reserved until quota's --reservation-ttl.
 void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin,
                    const std::string& reservation) {
   if (reservation.empty()) return;
@@ -22,8 +24,10 @@ void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin,
   quota::v1::ReleaseRequest req;
   req.set_reservation_id(reservation);
   quota::v1::ReleaseResponse resp;
-  // Idempotent and expiring on its own: a failure here only delays freeing the bytes.
-  (void)ctx.clients->quota().Release(&context, req, &resp);
+  const grpc::Status status = ctx.clients->quota().Release(&context, req, &resp);
+  if (ReservationReleases::Transient(status)) {
+    ctx.clients->releases().Retry(reservation, origin.request_id);
+  }
 }
 
 // Cancels the stream (before Finish, so file-ingest sees it break and stores nothing) and frees

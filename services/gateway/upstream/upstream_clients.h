@@ -2,7 +2,9 @@
 // file-ingest, dht), and the client contexts of calls made for a client's request: a per-call
 // deadline and the request's id as `x-request-id` metadata, so every service logs the same id.
 //
-// Channels connect lazily and reconnect on their own; creating them never fails.
+// Channels connect lazily and reconnect on their own; creating them never fails. Also owns the
+// queue that retries reservation releases quota could not take (reservation_releases.h), and
+// with it one worker thread, stopped on destruction.
 // Thread-safe: stubs and channels may be used from any number of threads.
 #pragma once
 
@@ -18,6 +20,8 @@
 #include "datamesh/dht/v1/dht.grpc.pb.h"
 #include "datamesh/file/v1/file.grpc.pb.h"
 #include "datamesh/quota/v1/quota.grpc.pb.h"
+#include "prometheus/registry.h"
+#include "services/gateway/upstream/reservation_releases.h"
 
 namespace datamesh::gateway {
 
@@ -30,18 +34,22 @@ class UpstreamClients {
     std::string dht;
   };
 
-  explicit UpstreamClients(const Addresses& addresses);
+  // `metrics` (may be null) receives the release queue's metrics (reservation_releases.h).
+  explicit UpstreamClients(const Addresses& addresses, prometheus::Registry* metrics = nullptr);
 
   auth::v1::AuthService::StubInterface& auth() { return *auth_; }
   quota::v1::QuotaService::StubInterface& quota() { return *quota_; }
   file::v1::FileService::StubInterface& file() { return *file_; }
   dht::v1::DhtService::StubInterface& dht() { return *dht_; }
+  // Retries releases of failed uploads' reservations that quota could not take at once.
+  ReservationReleases& releases() { return *releases_; }
 
  private:
   std::unique_ptr<auth::v1::AuthService::StubInterface> auth_;
   std::unique_ptr<quota::v1::QuotaService::StubInterface> quota_;
   std::unique_ptr<file::v1::FileService::StubInterface> file_;
   std::unique_ptr<dht::v1::DhtService::StubInterface> dht_;
+  std::unique_ptr<ReservationReleases> releases_;  // uses quota_: declared after it
 };
 
 // Prepares `context` for a call made on behalf of the HTTP request `request_id`: deadline now +
