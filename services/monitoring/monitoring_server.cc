@@ -2,8 +2,16 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/monitoring/alerts/alert_table.h"
+#include "services/monitoring/alerts/rule_evaluator.h"
+#include "services/monitoring/alerts_api.h"
+#include "services/monitoring/health/node_directory.h"
 #include "services/monitoring/monitoring_service.h"
+#include "services/monitoring/rules/default_rules.h"
+#include "services/monitoring/rules/rule_loader.h"
 #include "services/monitoring/scrape/scraper.h"
 #include "services/monitoring/scrape/target_directory.h"
 #include "services/monitoring/store/sample_store.h"
@@ -25,9 +33,69 @@ store::SampleStore::Options StoreOptions(const MonitoringOptions& o) {
   return s;
 }
 
+// Publishes an alert's change on core NATS (alerts are kept in PostgreSQL; the event is the
+// notification, and the gateway relays alert.triggered to admins' WebSockets).
+void PublishAlertChange(server::Runtime& runtime, const std::string& group,
+                        const alerts::AlertChange& change) {
+  v1::Alert a;
+  AlertToProto(group, change.alert, &a);
+  const bool fired = change.kind == alerts::AlertChange::Kind::kTriggered;
+  events::v1::Event event =
+      bus::NewEvent(fired ? "alert.triggered" : "alert.resolved", runtime.source());
+  if (fired) {
+    events::v1::AlertTriggered* t = event.mutable_alert_triggered();
+    t->set_alert_id(a.id());
+    t->set_rule_id(group + "/" + a.rule());
+    t->set_rule(a.rule());
+    t->set_severity(a.severity());
+    t->set_message(a.message());
+    *t->mutable_labels() = a.labels();
+    t->set_value(a.value());
+    *t->mutable_started_at() = a.started_at();
+    *t->mutable_annotations() = a.annotations();
+    t->set_group(group);
+  } else {
+    events::v1::AlertResolved* r = event.mutable_alert_resolved();
+    r->set_alert_id(a.id());
+    r->set_rule_id(group + "/" + a.rule());
+    r->set_rule(a.rule());
+    r->set_severity(a.severity());
+    r->set_message(a.message());
+    *r->mutable_started_at() = a.started_at();
+    *r->mutable_resolved_at() = a.resolved_at();
+    *r->mutable_labels() = a.labels();
+    *r->mutable_annotations() = a.annotations();
+    r->set_group(group);
+  }
+  if (absl::Status s = runtime.bus()->PublishEvent(event); !s.ok()) {
+    log::Warn("could not publish an alert event; the alert is listed all the same",
+              {{"type", event.type()}, {"alert_id", a.id()}, {"error", std::string(s.message())}});
+  }
+}
+
+alerts::RuleEvaluator::Deps EvaluatorDeps(server::Runtime& runtime, store::SampleStore& store,
+                                          alerts::AlertTable& table) {
+  alerts::RuleEvaluator::Deps d;
+  d.source = &store;
+  d.record = [&store](const std::vector<alerts::RecordedSample>& samples) {
+    std::vector<store::Sample> out;
+    out.reserve(samples.size());
+    for (const alerts::RecordedSample& s : samples) out.push_back({s.labels, s.t_ms, s.value});
+    store.Append(out, absl::Now());
+    return absl::OkStatus();
+  };
+  d.state = &table;
+  d.publish = [&runtime](const std::string& group, const alerts::AlertChange& c) {
+    PublishAlertChange(runtime, group, c);
+  };
+  d.new_id = [] { return bus::NewUuidV4(); };
+  d.clock = [] { return absl::Now(); };
+  return d;
+}
+
 class Parts : public server::ServiceParts {
  public:
-  Parts(server::Runtime& runtime, const MonitoringOptions& o)
+  Parts(server::Runtime& runtime, const MonitoringOptions& o, std::vector<rules::RuleGroup> groups)
       : store(*runtime.pg(), StoreOptions(o), runtime.metrics()),
         // A target silent for three heartbeat intervals is gone.
         directory(runtime.service_name(), 3 * runtime.options().heartbeat_interval),
@@ -36,11 +104,24 @@ class Parts : public server::ServiceParts {
             scrape::Scraper::Options{runtime.instance_id(),
                                      {.timeout = std::min(o.scrape_timeout, o.scrape_interval)}},
             runtime.metrics()),
-        service(store, [] { return absl::Now(); }) {}
+        alert_table(*runtime.pg()),
+        evaluator(std::move(groups),
+                  alerts::RuleEvaluator::Options{.instance_id = runtime.instance_id(),
+                                                 .default_interval = o.rule_interval,
+                                                 .outage_tolerance = o.rule_outage_tolerance,
+                                                 .lease_ttl = 3 * o.rule_interval},
+                  EvaluatorDeps(runtime, store, alert_table), runtime.metrics()),
+        // Nodes are down after three silent heartbeat intervals, forgotten after an hour.
+        nodes(3 * runtime.options().heartbeat_interval, absl::Hours(1)),
+        service(store, evaluator, {&directory, &nodes}, [] { return absl::Now(); }) {}
 
   void Stop() override {
     subscription.reset();
+    node_subscription.reset();
     if (scrape_task) scrape_task->Stop();
+    for (auto& t : rule_tasks) t->Stop();
+    if (lease_task) lease_task->Stop();
+    evaluator.Release();
     if (retention_task) retention_task->Stop();
     if (flush_task) flush_task->Stop();
     if (absl::Status s = store.Flush(absl::Now(), /*seal_all=*/true); !s.ok()) {
@@ -52,12 +133,39 @@ class Parts : public server::ServiceParts {
   store::SampleStore store;
   scrape::TargetDirectory directory;
   scrape::Scraper scraper;
+  alerts::AlertTable alert_table;
+  alerts::RuleEvaluator evaluator;
+  health::NodeDirectory nodes;
   MonitoringServiceImpl service;
   std::unique_ptr<bus::Subscription> subscription;
+  std::unique_ptr<bus::Subscription> node_subscription;
   std::unique_ptr<server::PeriodicTask> scrape_task;
   std::unique_ptr<server::PeriodicTask> flush_task;
   std::unique_ptr<server::PeriodicTask> retention_task;
+  std::unique_ptr<server::PeriodicTask> lease_task;
+  std::vector<std::unique_ptr<server::PeriodicTask>> rule_tasks;
 };
+
+// The shipped rules (unless turned off) and the --rule-files, in that order.
+absl::StatusOr<std::vector<rules::RuleGroup>> LoadRules(const MonitoringOptions& o) {
+  std::vector<rules::RuleGroup> groups;
+  if (o.default_rules) {
+    ASSIGN_OR_RETURN(groups,
+                     rules::ParseRuleFile(rules::DefaultRulesYaml(), rules::kDefaultRulesName));
+  }
+  std::vector<std::string> files = absl::StrSplit(o.rule_files, ',', absl::SkipWhitespace());
+  ASSIGN_OR_RETURN(std::vector<rules::RuleGroup> more, rules::LoadRuleFiles(files));
+  for (rules::RuleGroup& g : more) {
+    for (const rules::RuleGroup& seen : groups) {
+      if (seen.name == g.name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(g.file, ": group \"", g.name, "\" is also a group of ", seen.file));
+      }
+    }
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
 
 absl::Status CheckOptions(const MonitoringOptions& o) {
   if (o.scrape_interval <= absl::ZeroDuration()) {
@@ -74,6 +182,10 @@ absl::Status CheckOptions(const MonitoringOptions& o) {
   }
   if (o.chunk_max_age <= absl::ZeroDuration() || o.flush_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--chunk-max-age and --flush-interval must be positive");
+  }
+  if (o.rule_interval < absl::Seconds(1) || o.rule_outage_tolerance < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--rule-interval must be at least 1s and --rule-outage-tolerance not negative");
   }
   return absl::OkStatus();
 }
@@ -93,12 +205,26 @@ void RegisterFlags(config::FlagSet& flags, MonitoringOptions& o) {
                     "a series' open chunk is sealed when it has been open this long");
   flags.AddDuration("flush-interval", &o.flush_interval,
                     "how often open chunks are written to PostgreSQL (what a crash can lose)");
+  flags.AddString("rule-files", &o.rule_files,
+                  "comma-separated Prometheus rule files evaluated besides the shipped rules");
+  flags.AddBool("default-rules", &o.default_rules,
+                "evaluate the shipped rules (services/monitoring/rules/default_rules.yml)");
+  flags.AddDuration("rule-interval", &o.rule_interval,
+                    "evaluation interval of rule groups that set none; the evaluator lease "
+                    "lasts three");
+  flags.AddDuration("rule-outage-tolerance", &o.rule_outage_tolerance,
+                    "alert states saved before an evaluator outage this long or shorter are "
+                    "restored (pending ones keep their `for` progress)");
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
                                                             const MonitoringOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
-  auto parts = std::make_unique<Parts>(runtime, options);
+  absl::StatusOr<std::vector<rules::RuleGroup>> groups = LoadRules(options);
+  if (!groups.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("rule files: ", groups.status().message()));
+  }
+  auto parts = std::make_unique<Parts>(runtime, options, *std::move(groups));
   Parts* p = parts.get();
   ASSIGN_OR_RETURN(parts->subscription,
                    runtime.bus()->SubscribeEvents(
@@ -108,6 +234,14 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
                            p->directory.OnHeartbeat(event.service_heartbeat(), absl::Now());
                          }
                        }));
+  ASSIGN_OR_RETURN(
+      parts->node_subscription,
+      runtime.bus()->SubscribeEvents(bus::SubjectFor("node.heartbeat"), /*queue_group=*/"",
+                                     [p](const events::v1::Event& event) {
+                                       if (event.has_node_heartbeat()) {
+                                         p->nodes.OnHeartbeat(event.node_heartbeat(), absl::Now());
+                                       }
+                                     }));
   parts->scrape_task = std::make_unique<server::PeriodicTask>(
       options.scrape_interval, [p] { p->scraper.RunOnce(absl::Now()); });
   parts->flush_task = std::make_unique<server::PeriodicTask>(options.flush_interval, [p] {
@@ -125,10 +259,17 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
                 {{"chunks_deleted", r->chunks_deleted}, {"series_deleted", r->series_deleted}});
     }
   });
+  parts->lease_task = std::make_unique<server::PeriodicTask>(options.rule_interval,
+                                                             [p] { p->evaluator.RenewLease(); });
+  for (size_t i = 0; i < parts->evaluator.num_groups(); ++i) {
+    parts->rule_tasks.push_back(std::make_unique<server::PeriodicTask>(
+        parts->evaluator.interval(i), [p, i] { p->evaluator.Tick(i); }));
+  }
   runtime.AddGrpcService(&parts->service);
   log::Info("monitoring started",
             {{"scrape_interval_s", absl::ToDoubleSeconds(options.scrape_interval)},
-             {"retention_h", absl::ToDoubleHours(options.retention)}});
+             {"retention_h", absl::ToDoubleHours(options.retention)},
+             {"rule_groups", parts->evaluator.num_groups()}});
   return parts;
 }
 

@@ -1,9 +1,11 @@
 // Wiring of the monitoring service: its flags and the build function RunService calls.
 //
 // Build subscribes to dm.v1.service.heartbeat (a plain subscription: every replica needs every
-// heartbeat to compute the same target assignment), and starts three periodic tasks — a scrape
-// round every --scrape-interval, a flush of the head chunks every --flush-interval, retention
-// every 10 minutes. ServiceParts::Stop ends them and seals and writes every head.
+// heartbeat to compute the same target assignment), and starts periodic tasks — a scrape round
+// every --scrape-interval, a flush of the head chunks every --flush-interval, retention every 10
+// minutes, and rule evaluation (alerts/rule_evaluator.h): the evaluator lease renewed every
+// --rule-interval, each rule group evaluated every interval. ServiceParts::Stop ends them, gives
+// the lease up and seals and writes every head. Rule files that do not load fail Build.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,14 @@ struct MonitoringOptions {
   absl::Duration chunk_max_age = absl::Hours(1);
   // How often heads are written behind to PostgreSQL: what a crash can lose.
   absl::Duration flush_interval = absl::Seconds(30);
+  // Rule files (comma-separated paths) evaluated besides the shipped defaults, which
+  // `default_rules` turns off.
+  std::string rule_files;
+  bool default_rules = true;
+  // Evaluation interval of groups that set none; the evaluator lease lasts three of them.
+  absl::Duration rule_interval = absl::Minutes(1);
+  // Saved alert states are restored when the evaluator was away at most this long.
+  absl::Duration rule_outage_tolerance = absl::Hours(1);
 };
 
 void RegisterFlags(config::FlagSet& flags, MonitoringOptions& options);

@@ -1,5 +1,9 @@
 #include "services/monitoring/monitoring_service.h"
 
+#include <set>
+
+#include "services/monitoring/alerts_api.h"
+#include "services/monitoring/health/health_report.h"
 #include "services/monitoring/metrics_query.h"
 #include "services/monitoring/monitoring_converter.h"
 #include "services/monitoring/sample_import.h"
@@ -19,11 +23,21 @@ grpc::Status Answer(const absl::Status& status, const char* rpc) {
   return ToGrpcStatus(SanitizeForClient(status));
 }
 
+// The first value of parameter `name`, or "".
+std::string FirstParam(const ApiParams& params, std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
 }  // namespace
 
 MonitoringServiceImpl::MonitoringServiceImpl(store::SampleStore& store,
+                                             const alerts::RuleEvaluator& rules,
+                                             HealthSources health,
                                              std::function<absl::Time()> clock)
-    : store_(store), clock_(std::move(clock)), prometheus_(store) {}
+    : store_(store), rules_(rules), health_(health), clock_(std::move(clock)), prometheus_(store) {}
 
 grpc::Status MonitoringServiceImpl::GetMetrics(grpc::ServerContext*,
                                                const v1::GetMetricsRequest* request,
@@ -59,6 +73,10 @@ grpc::Status MonitoringServiceImpl::QueryPrometheus(grpc::ServerContext*,
     case v1::PROMETHEUS_ENDPOINT_LABEL_VALUES:
       data = prometheus_.LabelValues(request->label_name(), params);
       break;
+    case v1::PROMETHEUS_ENDPOINT_RULES:
+      data = PrometheusRulesData(rules_.Snapshot(), FirstParam(params, "type"));
+      break;
+    case v1::PROMETHEUS_ENDPOINT_ALERTS: data = PrometheusAlertsData(rules_.Snapshot()); break;
     default: data = absl::InvalidArgumentError("unknown Prometheus API endpoint");
   }
   if (data.ok()) response->set_data_json(*std::move(data));
@@ -76,6 +94,43 @@ grpc::Status MonitoringServiceImpl::ImportSamples(grpc::ServerContext*,
     response->set_series(result->series);
   }
   return Answer(result.status(), "ImportSamples");
+}
+
+grpc::Status MonitoringServiceImpl::ListAlerts(grpc::ServerContext*,
+                                               const v1::ListAlertsRequest* request,
+                                               v1::ListAlertsResponse* response) {
+  absl::StatusOr<v1::ListAlertsResponse> r = AlertsResponse(rules_.Snapshot(), request->state());
+  if (r.ok()) *response = *std::move(r);
+  return Answer(r.status(), "ListAlerts");
+}
+
+grpc::Status MonitoringServiceImpl::GetHealth(grpc::ServerContext*, const v1::GetHealthRequest*,
+                                              v1::GetHealthResponse* response) {
+  const absl::Time now = clock_();
+  // Each known instance is healthy when its last scrape answered (`up` is 1).
+  absl::StatusOr<promql::QueryResult> up =
+      promql::Engine(store_).InstantQuery("up", absl::ToUnixMillis(now));
+  if (!up.ok()) return Answer(up.status(), "GetHealth");
+  std::set<std::pair<std::string, std::string>> answering;
+  for (const promql::VectorSample& s : up->vector) {
+    if (s.value == 1) {
+      answering.insert({std::string(promql::GetLabel(s.labels, "service")),
+                        std::string(promql::GetLabel(s.labels, "instance"))});
+    }
+  }
+  std::vector<health::InstanceState> instances;
+  for (const scrape::Target& t : health_.targets->Targets()) {
+    instances.push_back({t.service, t.instance_id, answering.contains({t.service, t.instance_id})});
+  }
+  *response = health::BuildHealth(instances, health_.nodes->Nodes(now), rules_.Snapshot());
+  return grpc::Status::OK;
+}
+
+grpc::Status MonitoringServiceImpl::ListRuleGroups(grpc::ServerContext*,
+                                                   const v1::ListRuleGroupsRequest*,
+                                                   v1::ListRuleGroupsResponse* response) {
+  *response = RuleGroupsResponse(rules_.Snapshot());
+  return grpc::Status::OK;
 }
 
 }  // namespace datamesh::monitoring

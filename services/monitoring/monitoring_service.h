@@ -1,8 +1,10 @@
 // The gRPC adapter of the monitoring service: MonitoringService over the series store —
-// GetMetrics and QuerySeries (metrics_query.h), QueryPrometheus (prometheus_api.h) and
-// ImportSamples (sample_import.h).
+// GetMetrics and QuerySeries (metrics_query.h), QueryPrometheus (prometheus_api.h; its rules
+// and alerts endpoints from alerts_api.h) and ImportSamples (sample_import.h) — and over the
+// rule evaluator: ListAlerts and ListRuleGroups (alerts_api.h); and GetHealth
+// (health/health_report.h) over the scrape targets, the storage nodes and the firing alerts.
 //
-// RPCs that are not built yet (health, alerts, rules, analytics) are not overridden: the
+// RPCs that are not built yet (the rule CRUD RPCs, analytics) are not overridden: the
 // generated base class answers them with UNIMPLEMENTED, so no caller is ever told a made-up
 // success.
 //
@@ -13,15 +15,26 @@
 
 #include "absl/time/time.h"
 #include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
+#include "services/monitoring/alerts/rule_evaluator.h"
+#include "services/monitoring/health/node_directory.h"
 #include "services/monitoring/prometheus_api.h"
+#include "services/monitoring/scrape/target_directory.h"
 #include "services/monitoring/store/sample_store.h"
 
 namespace datamesh::monitoring {
 
 class MonitoringServiceImpl final : public v1::MonitoringService::Service {
  public:
-  // `store` must outlive the service; `clock` gives "now" (the default time of queries).
-  MonitoringServiceImpl(store::SampleStore& store, std::function<absl::Time()> clock);
+  // What GetHealth reads besides the store and the rules.
+  struct HealthSources {
+    const scrape::TargetDirectory* targets = nullptr;
+    health::NodeDirectory* nodes = nullptr;
+  };
+
+  // `store`, `rules` and the health sources must outlive the service; `clock` gives "now" (the
+  // default time of queries).
+  MonitoringServiceImpl(store::SampleStore& store, const alerts::RuleEvaluator& rules,
+                        HealthSources health, std::function<absl::Time()> clock);
 
   grpc::Status GetMetrics(grpc::ServerContext* context, const v1::GetMetricsRequest* request,
                           v1::GetMetricsResponse* response) override;
@@ -32,9 +45,18 @@ class MonitoringServiceImpl final : public v1::MonitoringService::Service {
                                v1::QueryPrometheusResponse* response) override;
   grpc::Status ImportSamples(grpc::ServerContext* context, const v1::ImportSamplesRequest* request,
                              v1::ImportSamplesResponse* response) override;
+  grpc::Status ListAlerts(grpc::ServerContext* context, const v1::ListAlertsRequest* request,
+                          v1::ListAlertsResponse* response) override;
+  grpc::Status GetHealth(grpc::ServerContext* context, const v1::GetHealthRequest* request,
+                         v1::GetHealthResponse* response) override;
+  grpc::Status ListRuleGroups(grpc::ServerContext* context,
+                              const v1::ListRuleGroupsRequest* request,
+                              v1::ListRuleGroupsResponse* response) override;
 
  private:
   store::SampleStore& store_;
+  const alerts::RuleEvaluator& rules_;
+  const HealthSources health_;
   const std::function<absl::Time()> clock_;
   const PrometheusApi prometheus_;
 };

@@ -320,7 +320,7 @@ TEST_F(MonitoringE2eTest, RefusesNonAdminsBadQueriesAndWhatIsNotBuilt) {
   EXPECT_EQ(r.code, 422) << r.body;
   EXPECT_EQ(Str(r.Json(), "errorType"), "execution") << r.body;
 
-  for (const char* area : {"/monitoring/health", "/monitoring/alerts", "/monitoring/analytics"}) {
+  for (const char* area : {"/monitoring/analytics"}) {
     Reply n = Api("GET", area, *admin_);
     EXPECT_EQ(n.code, 501) << area;
     EXPECT_EQ(n.ErrorCode(), "NOT_IMPLEMENTED");

@@ -48,6 +48,8 @@ const FunctionInfo* LookupFunction(std::string_view name) {
       {Function::kCountOverTime, "count_over_time", {VT::kMatrix}, VT::kVector},
       {Function::kStddevOverTime, "stddev_over_time", {VT::kMatrix}, VT::kVector},
       {Function::kHistogramQuantile, "histogram_quantile", {VT::kScalar, VT::kVector}, VT::kVector},
+      {Function::kAbsent, "absent", {VT::kVector}, VT::kVector},
+      {Function::kAbsentOverTime, "absent_over_time", {VT::kMatrix}, VT::kVector},
   };
   for (const FunctionInfo& f : kFunctions) {
     if (f.name == name) return &f;

@@ -60,6 +60,8 @@ enum class Function {
   kCountOverTime,
   kStddevOverTime,
   kHistogramQuantile,
+  kAbsent,
+  kAbsentOverTime,
 };
 
 struct FunctionInfo {

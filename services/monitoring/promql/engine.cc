@@ -123,7 +123,44 @@ Matrix Evaluation::EvalMatrixSelector(const Expr& e, const MatrixSelector& ms, i
   return out;
 }
 
+namespace {
+
+// absent(x) and absent_over_time(x[r]): 1 when the argument has no sample, labelled with the
+// equality matchers of a plain selector argument (as Prometheus labels it), so an alert on
+// absence names what went missing.
+StepValue AbsentValue(const Expr& arg, bool present) {
+  if (present) return StepValue(Vector{});
+  const VectorSelector* vs = std::get_if<VectorSelector>(&arg.node);
+  if (const auto* ms = std::get_if<MatrixSelector>(&arg.node)) vs = &ms->selector;
+  std::vector<Label> labels;
+  if (vs != nullptr) {
+    std::map<std::string, int> seen;
+    for (const LabelMatcher& m : vs->matchers) ++seen[m.name()];
+    for (const LabelMatcher& m : vs->matchers) {
+      // A name matched twice says nothing definite about the missing series' label.
+      if (m.type() == MatchType::kEqual && m.name() != kMetricNameLabel && seen[m.name()] == 1) {
+        labels.push_back({m.name(), m.value()});
+      }
+    }
+  }
+  return StepValue(Vector{VectorSample{MakeLabels(std::move(labels)), 1}});
+}
+
+}  // namespace
+
 absl::StatusOr<StepValue> Evaluation::EvalCall(const Call& c, int64_t t) {
+  if (c.function->function == Function::kAbsent) {
+    absl::StatusOr<StepValue> v = Eval(*c.args[0], t);
+    if (!v.ok()) return v;
+    return AbsentValue(*c.args[0], !std::get<Vector>(*v).empty());
+  }
+  if (c.function->function == Function::kAbsentOverTime) {
+    const auto& selector = std::get<MatrixSelector>(c.args[0]->node);
+    const Matrix m = EvalMatrixSelector(*c.args[0], selector, t);
+    const bool present =
+        std::any_of(m.begin(), m.end(), [](const MatrixSeries& s) { return !s.points.empty(); });
+    return AbsentValue(*c.args[0], present);
+  }
   const auto& arg_types = c.function->args;
   const auto matrix_arg = std::find(arg_types.begin(), arg_types.end(), ValueType::kMatrix);
   if (matrix_arg != arg_types.end()) {

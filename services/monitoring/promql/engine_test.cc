@@ -95,6 +95,19 @@ TEST_F(PromqlEngine, OverTimeFunctionsAndRegression) {
   EXPECT_EQ(v[0].labels, L({{"k", "v"}}));  // the name is dropped
 }
 
+TEST_F(PromqlEngine, AbsentNamesTheMissingSeriesFromItsEqualityMatchers) {
+  Add(L({{"__name__", "up"}, {"service", "dht"}}), 0, 1);
+  EXPECT_TRUE(Instant(R"(absent(up{service="dht"}))", 60 * kS).empty());
+  const Vector missing = Instant(R"(absent(up{service="auth", instance=~"a.*"}))", 60 * kS);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].labels, L({{"service", "auth"}}));
+  EXPECT_EQ(missing[0].value, 1);
+  // Past the lookback the dht's series is gone too; a non-selector argument gives no labels.
+  EXPECT_EQ(Instant("absent(sum(up))", 400 * kS).at(0).labels, Labels{});
+  EXPECT_TRUE(Instant(R"(absent_over_time(up{service="dht"}[10m]))", 400 * kS).empty());
+  EXPECT_EQ(One(R"(absent_over_time(up{service="dht"}[5m]))", 400 * kS), 1);
+}
+
 TEST_F(PromqlEngine, HistogramQuantileInterpolatesInsideTheBucket) {
   const std::pair<const char*, double> buckets[] = {
       {"0.1", 10}, {"0.5", 30}, {"1", 40}, {"+Inf", 40}};

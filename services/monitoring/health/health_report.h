@@ -1,0 +1,37 @@
+// The system's health (GET /monitoring/health) from what monitoring already knows: the service
+// instances heard from (scrape targets) and whether their last scrape answered (`up`), the
+// storage nodes heard from, and the firing alerts. Named checks, Ceph style:
+//
+//   SERVICE_DOWN        ERR  a service has instances but none answers
+//   INSTANCES_DOWN      WARN some instances of a service do not answer
+//   NODES_DOWN          ERR  storage nodes stopped heartbeating (in the last hour)
+//   <alertname>         ERR for a critical alert, WARN otherwise; summary, description and
+//                       remediation from its annotations, one check per rule
+//
+// Score: 100, minus 20 per ERR and 5 per WARN, at least 0. Status: "down" when a service has no
+// answering instance, "degraded" when any check is not OK, else "ok". The durability margin is
+// not reported by file-ingest yet: it says so (available false), nothing is estimated.
+// Pure function, thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "datamesh/monitoring/v1/monitoring.pb.h"
+#include "services/monitoring/alerts/rule_evaluator.h"
+#include "services/monitoring/health/node_directory.h"
+
+namespace datamesh::monitoring::health {
+
+struct InstanceState {
+  std::string service;
+  std::string instance_id;
+  bool up = false;  // its last scrape answered
+};
+
+v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
+                                  const std::vector<NodeInfo>& nodes,
+                                  const std::vector<alerts::GroupSnapshot>& rules);
+
+}  // namespace datamesh::monitoring::health
