@@ -37,6 +37,7 @@ stop:
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@tools/bench/run.sh $(BUILD_DIR)
+	@$(BUILD_DIR)/services/governance/governance_ledger_bench
 
 # Fuzz targets (fuzz/README.md) built with clang, libFuzzer, ASan and UBSan in their own folder,
 # each run FUZZ_SECONDS; FUZZ_TARGETS="url multipart" runs a subset.

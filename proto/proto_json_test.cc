@@ -175,7 +175,7 @@ TEST(ProtoJson, MonitoringHealthHasApiFieldNames) {
   health.add_services()->set_name("auth");
   health.add_nodes()->set_id(std::string(64, '0'));
   const Struct json = ToStruct(health);
-  EXPECT_EQ(KeysOf(json), (Keys{"status", "score", "services", "nodes"}));
+  EXPECT_EQ(KeysOf(json), (Keys{"status", "score", "services", "nodes", "checks"}));
   EXPECT_EQ(KeysOf(json.fields().at("services").list_value().values(0).struct_value()),
             (Keys{"name", "instances", "healthy"}));
   EXPECT_EQ(KeysOf(json.fields().at("nodes").list_value().values(0).struct_value()),
@@ -196,7 +196,8 @@ TEST(ProtoJson, AlertHasApiFieldNamesAndResolvedAtOnlyWhenSet) {
   monitoring::v1::Alert alert;
   *alert.mutable_started_at() = Time(1);
   EXPECT_EQ(KeysOf(alert),
-            (Keys{"id", "rule", "severity", "state", "startedAt", "message", "labels"}));
+            (Keys{"id", "rule", "severity", "state", "startedAt", "message", "labels",
+                  "annotations", "value", "group"}));
   *alert.mutable_resolved_at() = Time(2);
   EXPECT_TRUE(KeysOf(alert).count("resolvedAt"));
 }
@@ -209,8 +210,11 @@ TEST(ProtoJson, ProposalHasApiFieldNames) {
   *proposal.mutable_closes_at() = Time(2);
   Struct json = ToStruct(proposal);
   EXPECT_EQ(KeysOf(json), (Keys{"id", "title", "description", "type", "change", "proposer", "state",
-                                "votes", "quorum", "opensAt", "closesAt", "threshold"}));
-  EXPECT_EQ(KeysOf(json.fields().at("votes").struct_value()), (Keys{"yes", "no", "abstain"}));
+                                "votes", "quorum", "opensAt", "closesAt", "threshold",
+                                "vetoThreshold", "totalPower", "deposit", "stateReason",
+                                "execution"}));
+  EXPECT_EQ(KeysOf(json.fields().at("votes").struct_value()),
+            (Keys{"yes", "no", "abstain", "veto"}));
   EXPECT_EQ(
       json.fields().at("change").struct_value().fields().at("erasure.parityShards").number_value(),
       3);

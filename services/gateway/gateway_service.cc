@@ -16,6 +16,7 @@
 #include "services/gateway/routes/access_log.h"
 #include "services/gateway/routes/auth_routes.h"
 #include "services/gateway/routes/file_routes.h"
+#include "services/gateway/routes/governance_routes.h"
 #include "services/gateway/routes/monitoring_routes.h"
 #include "shared/log/log.h"
 
@@ -33,12 +34,14 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<Upstreams> upstreams;
   std::unique_ptr<UpstreamClients> clients;
   std::unique_ptr<MonitoringClient> monitoring;  // /api/v1/monitoring
+  std::unique_ptr<GovernanceClient> governance;  // /api/v1/governance
   std::unique_ptr<Authenticator> authenticator;
   std::unique_ptr<ApiCallLimiter> limiter;
   std::unique_ptr<ServiceDirectory> services;
   std::unique_ptr<StaticFiles> static_files;
   ApiContext api;
-  // FileService, AuthService and QuotaService on the runtime's gRPC server, over `api`.
+  // FileService, AuthService, QuotaService and GovernanceService on the runtime's gRPC server,
+  // over `api`.
   std::unique_ptr<public_grpc::PublicGrpcServices> public_grpc;
   std::unique_ptr<live::LiveFeed> live;  // GET /api/v1/ws
   // Last: stopped and destroyed first, while what its handlers use still exists.
@@ -105,8 +108,10 @@ absl::Status BuildAdmin(server::Runtime& runtime, const GatewayOptions& options,
 }
 
 absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, Parts& parts) {
-  parts.clients = std::make_unique<UpstreamClients>(UpstreamClients::Addresses{
-      options.auth_addr, options.quota_addr, options.file_ingest_addr, options.dht_addr});
+  parts.clients = std::make_unique<UpstreamClients>(
+      UpstreamClients::Addresses{options.auth_addr, options.quota_addr, options.file_ingest_addr,
+                                 options.dht_addr},
+      &runtime.metrics());
   parts.authenticator = std::make_unique<Authenticator>(
       *parts.clients, TokenCache::Options{.ttl = options.token_cache_ttl}, options.rpc_timeout);
   if (runtime.bus() != nullptr) {
@@ -213,17 +218,11 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
     (void)w.WriteError(http::WithHttpError(
         absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
   };
-  // Only the areas still to be built answer 501; any other unknown path is the router's 404
+  // Only the routes still to be built answer 501; any other unknown path is the router's 404
   // (or 405 with Allow), so a wrong method on a real route is not mistaken for missing work.
-  for (const char* area : {"/api/v1/governance/{rest*}"}) {
-    for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
-      router.Handle(method, area, WithAccessLog(not_built));
-    }
-  }
-  // Monitoring serves metrics and the Prometheus API (monitoring_routes.h, registered in
-  // Build); these three are still to come.
-  for (const char* route :
-       {"/api/v1/monitoring/health", "/api/v1/monitoring/alerts", "/api/v1/monitoring/analytics"}) {
+  // Monitoring serves metrics, health, alerts, rules and the Prometheus API
+  // (monitoring_routes.h, registered in Build); analytics is still to come.
+  for (const char* route : {"/api/v1/monitoring/analytics"}) {
     router.Handle("GET", route, WithAccessLog(not_built));
   }
   return router;
@@ -249,13 +248,16 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
                           [u = parts->upstreams.get()] { return u->CriticalServing(); });
 
   if (absl::Status s = BuildApi(runtime, options, *parts); !s.ok()) return s;
-  parts->public_grpc = std::make_unique<public_grpc::PublicGrpcServices>(parts->api);
+  parts->governance = std::make_unique<GovernanceClient>(options.governance_addr);
+  parts->public_grpc =
+      std::make_unique<public_grpc::PublicGrpcServices>(parts->api, *parts->governance);
   parts->public_grpc->Register(runtime);
 
   http::HttpServer::Options http_options = HttpOptions(options);
   http::Router router = MakeRouter(runtime, *parts->upstreams, &parts->api);
   parts->monitoring = std::make_unique<MonitoringClient>(options.monitoring_addr);
   AddMonitoringRoutes(router, parts->api, *parts->monitoring);
+  AddGovernanceRoutes(router, parts->api, *parts->governance);
   auto feed = live::LiveFeed::Start(runtime.bus(), {}, &runtime.metrics());
   if (!feed.ok()) return feed.status();
   parts->live = *std::move(feed);

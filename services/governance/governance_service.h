@@ -11,6 +11,8 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "absl/status/statusor.h"
+#include "datamesh/events/v1/event.pb.h"
 #include "datamesh/governance/v1/governance.grpc.pb.h"
 
 namespace datamesh::bus {
@@ -21,6 +23,9 @@ class Pool;
 }
 
 namespace datamesh::governance {
+namespace proposals {
+struct ProposalRecord;
+}
 
 struct GovernanceDeps {
   std::string source;  // event source, "governance/<instance>"
@@ -33,8 +38,58 @@ class GovernanceServiceImpl final : public governance::v1::GovernanceService::Se
       : pg_(pg), bus_(bus), deps_(std::move(deps)) {}
 
   // --- Ledger, stake and operators (ledger_rpc.cc, operator_rpc.cc) ---
+  grpc::Status Stake(grpc::ServerContext* ctx, const governance::v1::StakeRequest* req,
+                     governance::v1::StakeResponse* resp) override;
+  grpc::Status Unstake(grpc::ServerContext* ctx, const governance::v1::UnstakeRequest* req,
+                       governance::v1::UnstakeResponse* resp) override;
+  grpc::Status GetBalance(grpc::ServerContext* ctx, const governance::v1::GetBalanceRequest* req,
+                          governance::v1::GetBalanceResponse* resp) override;
+  grpc::Status ListLedgerEntries(grpc::ServerContext* ctx,
+                                 const governance::v1::ListLedgerEntriesRequest* req,
+                                 governance::v1::ListLedgerEntriesResponse* resp) override;
+  grpc::Status Grant(grpc::ServerContext* ctx, const governance::v1::GrantRequest* req,
+                     governance::v1::GrantResponse* resp) override;
+  grpc::Status Transfer(grpc::ServerContext* ctx, const governance::v1::TransferRequest* req,
+                        governance::v1::TransferResponse* resp) override;
+  grpc::Status ExportStatement(grpc::ServerContext* ctx,
+                               const governance::v1::ExportStatementRequest* req,
+                               governance::v1::ExportStatementResponse* resp) override;
+  grpc::Status VerifyLedger(grpc::ServerContext* ctx,
+                            const governance::v1::VerifyLedgerRequest* req,
+                            governance::v1::VerifyLedgerResponse* resp) override;
+  grpc::Status GetOperatorChallenge(grpc::ServerContext* ctx,
+                                    const governance::v1::GetOperatorChallengeRequest* req,
+                                    governance::v1::GetOperatorChallengeResponse* resp) override;
+  grpc::Status RegisterOperator(grpc::ServerContext* ctx,
+                                const governance::v1::RegisterOperatorRequest* req,
+                                governance::v1::RegisterOperatorResponse* resp) override;
+  grpc::Status ClaimNode(grpc::ServerContext* ctx, const governance::v1::ClaimNodeRequest* req,
+                         governance::v1::ClaimNodeResponse* resp) override;
+  grpc::Status ListOperators(grpc::ServerContext* ctx,
+                             const governance::v1::ListOperatorsRequest* req,
+                             governance::v1::ListOperatorsResponse* resp) override;
 
   // --- Proposals, votes and parameters (proposal_rpc.cc) ---
+  grpc::Status CreateProposal(grpc::ServerContext* ctx,
+                              const governance::v1::CreateProposalRequest* req,
+                              governance::v1::CreateProposalResponse* resp) override;
+  grpc::Status GetProposal(grpc::ServerContext* ctx, const governance::v1::GetProposalRequest* req,
+                           governance::v1::GetProposalResponse* resp) override;
+  grpc::Status ListProposals(grpc::ServerContext* ctx,
+                             const governance::v1::ListProposalsRequest* req,
+                             governance::v1::ListProposalsResponse* resp) override;
+  grpc::Status CastVote(grpc::ServerContext* ctx, const governance::v1::CastVoteRequest* req,
+                        governance::v1::CastVoteResponse* resp) override;
+  grpc::Status ListParameters(grpc::ServerContext* ctx,
+                              const governance::v1::ListParametersRequest* req,
+                              governance::v1::ListParametersResponse* resp) override;
+
+ private:
+  // Proposals' helpers (proposal_rpc.cc).
+  // A proposal as the API shows it, with its impact (reads the erasure code in force).
+  absl::StatusOr<governance::v1::Proposal> ProposalToApi(const proposals::ProposalRecord& p);
+  // Publishes a core-NATS event after its commit; a lost one is logged, not retried.
+  void PublishAfterCommit(const events::v1::Event& event);
 
  private:
   pg::Pool& pg_;

@@ -294,18 +294,18 @@ TEST_F(CliE2eTest, EndToEndEncryption) {
   EXPECT_EQ(Cli("dave", {"get", id, "-o", "r.out", "--range", "0-9"}).code, 2);
 }
 
-TEST_F(CliE2eTest, RoutesNotBuiltYetFailCleanly) {
+TEST_F(CliE2eTest, AdminOnlyRoutesFailCleanlyForOthers) {
   ASSERT_NO_FATAL_FAILURE(NewUser("erin"));
   for (std::vector<std::string> args :
-       std::vector<std::vector<std::string>>{{"health"}, {"alerts"}, {"proposals", "list"}}) {
+       std::vector<std::vector<std::string>>{{"health"}, {"alerts"}}) {
     CliRun r = Cli("erin", args);
-    EXPECT_EQ(r.code, 6) << args[0] << ": " << r.err;
-    EXPECT_NE(r.err.find("NOT_IMPLEMENTED"), std::string::npos) << r.err;
+    EXPECT_EQ(r.code, 3) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("PERMISSION_DENIED"), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
   CliRun j = Cli("erin", {"--json", "health"});
-  EXPECT_EQ(j.code, 6);
-  EXPECT_EQ(json::parse(j.err, nullptr, false)["error"]["exitCode"], 6) << j.err;
+  EXPECT_EQ(j.code, 3);
+  EXPECT_EQ(json::parse(j.err, nullptr, false)["error"]["exitCode"], 3) << j.err;
 }
 
 }  // namespace

@@ -513,7 +513,7 @@ TEST_F(GatewayEdgeE2eTest, StaticFolderIsServedAndTraversalRefused) {
     EXPECT_EQ(r.body.find("top secret"), std::string::npos) << trick;
   }
   // The API keeps its own answers.
-  EXPECT_EQ(CurlUrl("GET", Base() + "/api/v1/governance/proposals", {}).code, 501);
+  EXPECT_EQ(CurlUrl("GET", Base() + "/api/v1/governance/proposals", {}).code, 401);
 }
 
 TEST_F(GatewayEdgeE2eTest, HeadKeepsTheConnectionAlive) {

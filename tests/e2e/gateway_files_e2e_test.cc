@@ -111,6 +111,9 @@ TEST_F(GatewayFilesE2eTest, UnauthenticatedAndUnbuiltRoutes) {
   r = Curl("GET", "/files", {}, "", "not-a-token");
   EXPECT_EQ(r.code, 401);
   r = Curl("GET", "/governance/proposals");
+  EXPECT_EQ(r.code, 401);
+  EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "UNAUTHENTICATED");
+  r = Curl("GET", "/monitoring/analytics", {}, "", "not-a-token");
   EXPECT_EQ(r.code, 501);
   EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "NOT_IMPLEMENTED");
 }

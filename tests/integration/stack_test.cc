@@ -14,7 +14,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
-#include "datamesh/governance/v1/governance.grpc.pb.h"
+#include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
 #include "shared/bus/bus.h"
 #include "shared/server/health_client.h"
 #include "shared/testing/status_matchers.h"
@@ -113,17 +113,17 @@ TEST_F(StackTest, GatewayAnswersHealthzAndReadyz) {
 }
 
 TEST_F(StackTest, RpcsNotBuiltYetAnswerUnimplementedAndAreCounted) {
-  // governance is still a skeleton: its RPCs must say so, not pretend.
-  auto channel = grpc::CreateChannel(GrpcAddr("governance"), grpc::InsecureChannelCredentials());
-  auto stub = governance::v1::GovernanceService::NewStub(channel);
+  // Monitoring's analytics is not built yet: the RPC must say so, not pretend.
+  auto channel = grpc::CreateChannel(GrpcAddr("monitoring"), grpc::InsecureChannelCredentials());
+  auto stub = monitoring::v1::MonitoringService::NewStub(channel);
   grpc::ClientContext ctx;
-  governance::v1::ListProposalsRequest request;
-  governance::v1::ListProposalsResponse response;
-  grpc::Status s = stub->ListProposals(&ctx, request, &response);
+  monitoring::v1::GetAnalyticsRequest request;
+  monitoring::v1::GetAnalyticsResponse response;
+  grpc::Status s = stub->GetAnalytics(&ctx, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 
   auto metrics = RunCommand("curl -sf http://" +
-                            stack_->Env(EnvKey("governance", "METRICS_ADDR")) + "/metrics");
+                            stack_->Env(EnvKey("monitoring", "METRICS_ADDR")) + "/metrics");
   ASSERT_OK(metrics);
   EXPECT_NE(metrics->find("datamesh_grpc_server_handled_total{code=\"UNIMPLEMENTED\""),
             std::string::npos);

@@ -46,7 +46,7 @@ const std::vector<Command>& AllCommands() {
     auto* all = new std::vector<Command>();
     for (std::vector<Command> group :
          {AccountCommands(), FileCommands(), std::vector<Command>{PutCommand(), GetCommand()},
-          OperationCommands()}) {
+          OperationCommands(), GovernanceCommands(), WalletCommands()}) {
       all->insert(all->end(), group.begin(), group.end());
     }
     return all;

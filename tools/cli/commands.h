@@ -1,5 +1,6 @@
 // The CLI's commands: name, one-line summary, help text, accepted options and handler. The
-// handlers live in commands_*.cc by area (account, files, transfer, operations).
+// handlers live in commands_*.cc by area (account, files, transfer, operations, governance,
+// wallet).
 //
 // Handlers return a status; RunCli prints it and maps it to the exit code (exit_codes.h).
 #pragma once
@@ -30,6 +31,8 @@ std::vector<Command> AccountCommands();  // register login logout whoami usage k
 std::vector<Command> FileCommands();     // ls rm stat mv
 Command PutCommand();
 Command GetCommand();
-std::vector<Command> OperationCommands();  // health alerts proposals
+std::vector<Command> OperationCommands();   // health alerts
+std::vector<Command> GovernanceCommands();  // proposals operators
+std::vector<Command> WalletCommands();      // wallet stake parameters
 
 }  // namespace datamesh::cli

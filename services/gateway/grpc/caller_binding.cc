@@ -89,4 +89,58 @@ void BindToCaller(const Caller& caller, quota::v1::UpdateTierRequest& req) {
   req.set_actor_id(caller.user_id);
 }
 
+void BindToCaller(const Caller& caller, governance::v1::CreateProposalRequest& req) {
+  req.set_proposer_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::CastVoteRequest& req) {
+  req.set_voter_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::RegisterOperatorRequest& req) {
+  req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::StakeRequest& req) {
+  req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::UnstakeRequest& req) {
+  req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::TransferRequest& req) {
+  req.set_from_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::GetOperatorChallengeRequest& req) {
+  req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::ClaimNodeRequest& req) {
+  req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::GrantRequest& req) {
+  req.set_actor_id(caller.user_id);
+  req.set_actor_is_admin(caller.is_admin());
+}
+
+void BindToCaller(const Caller& caller, governance::v1::VerifyLedgerRequest& req) {
+  req.set_actor_id(caller.user_id);
+  req.set_actor_is_admin(caller.is_admin());
+}
+
+void BindToCaller(const Caller& caller, governance::v1::GetBalanceRequest& req) {
+  if (!caller.is_admin() || req.account_id().empty()) req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::ListLedgerEntriesRequest& req) {
+  if (!caller.is_admin() || req.account_id().empty()) req.set_account_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, governance::v1::ExportStatementRequest& req) {
+  if (!caller.is_admin() || req.account_id().empty()) req.set_account_id(caller.user_id);
+}
+
 }  // namespace datamesh::gateway::public_grpc

@@ -7,6 +7,7 @@
 
 #include "datamesh/auth/v1/auth.pb.h"
 #include "datamesh/file/v1/file.pb.h"
+#include "datamesh/governance/v1/governance.pb.h"
 #include "datamesh/quota/v1/quota.pb.h"
 #include "services/gateway/identity/caller.h"
 
@@ -40,5 +41,23 @@ void BindToCaller(const Caller& caller, quota::v1::GetLimitsRequest& req);
 // A non-admin's records only; an admin may name any user or none (all).
 void BindToCaller(const Caller& caller, quota::v1::ListBillingRecordsRequest& req);
 void BindToCaller(const Caller& caller, quota::v1::UpdateTierRequest& req);
+
+// Governance: the proposer, voter, operator account, staking account, transfer sender and
+// grant actor are the caller.
+void BindToCaller(const Caller& caller, governance::v1::CreateProposalRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::CastVoteRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::RegisterOperatorRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::StakeRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::UnstakeRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::TransferRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::GetOperatorChallengeRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::ClaimNodeRequest& req);
+// The actor and whether it is an admin (the service refuses non-admins too).
+void BindToCaller(const Caller& caller, governance::v1::GrantRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::VerifyLedgerRequest& req);
+// The caller's own account; an admin may name any account (an empty one is the admin's own).
+void BindToCaller(const Caller& caller, governance::v1::GetBalanceRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::ListLedgerEntriesRequest& req);
+void BindToCaller(const Caller& caller, governance::v1::ExportStatementRequest& req);
 
 }  // namespace datamesh::gateway::public_grpc

@@ -124,5 +124,74 @@ TEST(CallerBindingTest, BillingRecordsOfOthersForAdminsOnly) {
   EXPECT_EQ(admin_req.user_id(), "bob-id");
 }
 
+TEST(CallerBindingTest, GovernanceActsForTheCallerWhateverTheClientSent) {
+  namespace gv1 = governance::v1;
+  gv1::CreateProposalRequest create;
+  create.set_proposer_id("mallory-id");
+  create.set_title("t");
+  BindToCaller(Alice(), create);
+  EXPECT_EQ(create.proposer_id(), "alice-id");
+  EXPECT_EQ(create.title(), "t");
+  gv1::CastVoteRequest vote;
+  vote.set_voter_id("mallory-id");
+  vote.set_proposal_id("p1");
+  BindToCaller(Alice(), vote);
+  EXPECT_EQ(vote.voter_id(), "alice-id");
+  EXPECT_EQ(vote.proposal_id(), "p1");
+  gv1::StakeRequest stake;
+  stake.set_account_id("mallory-id");
+  BindToCaller(Alice(), stake);
+  EXPECT_EQ(stake.account_id(), "alice-id");
+  gv1::UnstakeRequest unstake;
+  BindToCaller(Alice(), unstake);
+  EXPECT_EQ(unstake.account_id(), "alice-id");
+  gv1::RegisterOperatorRequest op;
+  op.set_account_id("mallory-id");
+  BindToCaller(Alice(), op);
+  EXPECT_EQ(op.account_id(), "alice-id");
+  gv1::TransferRequest transfer;
+  transfer.set_from_account_id("mallory-id");
+  transfer.set_to_account_id("bob-id");
+  BindToCaller(Alice(), transfer);
+  EXPECT_EQ(transfer.from_account_id(), "alice-id");
+  EXPECT_EQ(transfer.to_account_id(), "bob-id");
+  gv1::ClaimNodeRequest claim;
+  claim.set_account_id("mallory-id");
+  BindToCaller(Alice(), claim);
+  EXPECT_EQ(claim.account_id(), "alice-id");
+  gv1::GrantRequest grant;
+  grant.set_actor_id("mallory-id");
+  grant.set_account_id("bob-id");
+  grant.set_actor_is_admin(true);
+  BindToCaller(Alice(), grant);
+  EXPECT_FALSE(grant.actor_is_admin());  // a client's claim to be an admin is not believed
+  BindToCaller(Alice("admin"), grant);
+  EXPECT_TRUE(grant.actor_is_admin());
+  EXPECT_EQ(grant.actor_id(), "alice-id");
+  EXPECT_EQ(grant.account_id(), "bob-id");  // the receiver is the admin's choice
+}
+
+TEST(CallerBindingTest, OnlyAdminsReadAnotherAccountsBalanceOrStatement) {
+  namespace gv1 = governance::v1;
+  gv1::GetBalanceRequest balance;
+  balance.set_account_id("treasury");
+  BindToCaller(Alice(), balance);
+  EXPECT_EQ(balance.account_id(), "alice-id");
+  balance.set_account_id("treasury");
+  BindToCaller(Alice("admin"), balance);
+  EXPECT_EQ(balance.account_id(), "treasury");
+  gv1::ListLedgerEntriesRequest entries;
+  entries.set_account_id("bob-id");
+  BindToCaller(Alice(), entries);
+  EXPECT_EQ(entries.account_id(), "alice-id");
+  entries.clear_account_id();
+  BindToCaller(Alice("admin"), entries);
+  EXPECT_EQ(entries.account_id(), "alice-id");
+  gv1::ExportStatementRequest statement;
+  statement.set_account_id("bob-id");
+  BindToCaller(Alice(), statement);
+  EXPECT_EQ(statement.account_id(), "alice-id");
+}
+
 }  // namespace
 }  // namespace datamesh::gateway::public_grpc

@@ -6,6 +6,7 @@ void PublicGrpcServices::Register(server::Runtime& runtime) {
   runtime.AddGrpcService(&file_);
   runtime.AddGrpcService(&auth_);
   runtime.AddGrpcService(&quota_);
+  runtime.AddGrpcService(&governance_);
 }
 
 }  // namespace datamesh::gateway::public_grpc

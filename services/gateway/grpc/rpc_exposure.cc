@@ -56,6 +56,27 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.quota.v1.QuotaService/CheckApiCall", kInternal},
     RpcExposure{"/datamesh.quota.v1.QuotaService/CheckBandwidth", kInternal},
     RpcExposure{"/datamesh.quota.v1.QuotaService/RecordBandwidth", kInternal},
+
+    // Governance: the acting account is always the caller (caller_binding.h).
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/CreateProposal", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/GetProposal", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListProposals", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/CastVote", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListOperators", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/RegisterOperator", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/Stake", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/Unstake", kUser},
+    // The caller's own account; any account for admins.
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/GetBalance", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListLedgerEntries", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ExportStatement", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListParameters", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/Transfer", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/GetOperatorChallenge", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ClaimNode", kUser},
+    // Moves treasury tokens, or reads the whole ledger: an operator's acts, audited.
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/Grant", kAdmin},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/VerifyLedger", kAdmin},
 };
 
 }  // namespace

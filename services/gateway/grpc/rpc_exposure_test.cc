@@ -8,17 +8,19 @@
 
 #include "datamesh/auth/v1/auth.grpc.pb.h"
 #include "datamesh/file/v1/file.grpc.pb.h"
+#include "datamesh/governance/v1/governance.grpc.pb.h"
 #include "datamesh/quota/v1/quota.grpc.pb.h"
 
 namespace datamesh::gateway::public_grpc {
 namespace {
 
-// "/package.Service/Method" of every RPC the three public services define.
+// "/package.Service/Method" of every RPC the four public services define.
 std::set<std::string> DefinedMethods() {
   std::set<std::string> methods;
   for (const char* name :
        {file::v1::FileService::service_full_name(), auth::v1::AuthService::service_full_name(),
-        quota::v1::QuotaService::service_full_name()}) {
+        quota::v1::QuotaService::service_full_name(),
+        governance::v1::GovernanceService::service_full_name()}) {
     const google::protobuf::ServiceDescriptor* service =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     EXPECT_NE(service, nullptr) << name;

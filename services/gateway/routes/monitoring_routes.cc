@@ -143,6 +143,36 @@ void Import(const ApiContext& ctx, MonitoringClient& client, const Request& r, B
   }
 }
 
+// ---- /monitoring/alerts, /monitoring/rules and /monitoring/health ----
+
+void GetAlerts(const ApiContext& ctx, MonitoringClient& client, const Request& r,
+               ResponseWriter& w) {
+  mv1::ListAlertsRequest req;
+  req.set_state(std::string(r.query_param("state").value_or("")));
+  mv1::ListAlertsResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListAlerts(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void GetHealth(const ApiContext& ctx, MonitoringClient& client, const Request& r,
+               ResponseWriter& w) {
+  mv1::GetHealthRequest req;
+  mv1::GetHealthResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().GetHealth(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void GetRules(const ApiContext& ctx, MonitoringClient& client, const Request& r,
+              ResponseWriter& w) {
+  mv1::ListRuleGroupsRequest req;
+  mv1::ListRuleGroupsResponse resp;
+  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListRuleGroups(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
 // ---- the Prometheus HTTP API ----
 
 // Go's encoding/json escapes, as Prometheus' answers carry them.
@@ -262,12 +292,32 @@ void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, Monitoring
                                     ResponseWriter& w) { Import(ctx, client, r, b, w); },
                     Access::kAdmin),
                 http::RouteOptions{.body_limit = kMaxImportBytes});
+  router.Handle("GET", "/api/v1/monitoring/alerts",
+                Authed(
+                    ctx,
+                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
+                                    ResponseWriter& w) { GetAlerts(ctx, client, r, w); },
+                    Access::kAdmin));
+  router.Handle("GET", "/api/v1/monitoring/health",
+                Authed(
+                    ctx,
+                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
+                                    ResponseWriter& w) { GetHealth(ctx, client, r, w); },
+                    Access::kAdmin));
+  router.Handle("GET", "/api/v1/monitoring/rules",
+                Authed(
+                    ctx,
+                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
+                                    ResponseWriter& w) { GetRules(ctx, client, r, w); },
+                    Access::kAdmin));
   const std::pair<const char*, mv1::PrometheusEndpoint> kEndpoints[] = {
       {"query", mv1::PROMETHEUS_ENDPOINT_QUERY},
       {"query_range", mv1::PROMETHEUS_ENDPOINT_QUERY_RANGE},
       {"series", mv1::PROMETHEUS_ENDPOINT_SERIES},
       {"labels", mv1::PROMETHEUS_ENDPOINT_LABELS},
-      {"label/{name}/values", mv1::PROMETHEUS_ENDPOINT_LABEL_VALUES}};
+      {"label/{name}/values", mv1::PROMETHEUS_ENDPOINT_LABEL_VALUES},
+      {"rules", mv1::PROMETHEUS_ENDPOINT_RULES},
+      {"alerts", mv1::PROMETHEUS_ENDPOINT_ALERTS}};
   for (const auto& [path, endpoint] : kEndpoints) {
     http::Handler handler = Authed(
         ctx,
@@ -278,7 +328,9 @@ void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, Monitoring
         Access::kAdmin);
     const std::string pattern = absl::StrCat("/api/v1/monitoring/prometheus/api/v1/", path);
     router.Handle("GET", pattern, handler);
-    if (endpoint != mv1::PROMETHEUS_ENDPOINT_LABEL_VALUES) {
+    // Prometheus takes form bodies on the query endpoints only.
+    if (endpoint != mv1::PROMETHEUS_ENDPOINT_LABEL_VALUES &&
+        endpoint != mv1::PROMETHEUS_ENDPOINT_RULES && endpoint != mv1::PROMETHEUS_ENDPOINT_ALERTS) {
       router.Handle("POST", pattern, handler, http::RouteOptions{.body_limit = ctx.json.max_bytes});
     }
   }

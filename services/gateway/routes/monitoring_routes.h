@@ -7,14 +7,17 @@
 //   POST /monitoring/import             Prometheus text or OpenMetrics body -> ImportSamples
 //   GET|POST /monitoring/prometheus/api/v1/{query,query_range,series,labels}
 //   GET  /monitoring/prometheus/api/v1/label/{name}/values
+//   GET  /monitoring/prometheus/api/v1/{rules,alerts}
 //                                       the Prometheus HTTP API (the URL to give a Grafana
 //                                       Prometheus data source is .../monitoring/prometheus):
 //                                       answers {"status":"success","data":...} and errors
 //                                       {"status":"error","errorType","error"} as Prometheus
 //                                       writes them (400 bad_data, 422 execution, 503 ...)
+//   GET  /monitoring/alerts             ListAlerts (`state`: pending, firing or resolved)
+//   GET  /monitoring/rules              ListRuleGroups: the rule groups, rules and alerts
+//   GET  /monitoring/health             GetHealth: status, score, checks, services, nodes
 //
-// /monitoring/health, /alerts and /analytics are not built yet (gateway_service.cc answers them
-// 501).
+// /monitoring/analytics is not built yet (gateway_service.cc answers it 501).
 //
 // Thread safety: handlers run concurrently; the client is thread-safe.
 #pragma once

@@ -62,4 +62,24 @@ absl::StatusOr<std::string> Post(pqxx::work& tx, const Movement& movement);
 // One account's bucket balance (0 for unknown accounts).
 int64_t BalanceOf(pqxx::work& tx, const std::string& account_id, const std::string& bucket);
 
+struct AccountBalance {
+  std::string account_id;
+  int64_t amount = 0;
+};
+
+// Every account with a positive balance in `bucket`, ordered by account id. Proposals call it
+// with kStaked to snapshot voting power when voting opens.
+std::vector<AccountBalance> PositiveBalances(pqxx::work& tx, const std::string& bucket);
+
+// Issues `supply` micro-tokens from the mint to the treasury's available bucket, once ever
+// (idempotency key "genesis"); later calls change nothing, whatever `supply` they pass.
+// INVALID_ARGUMENT when supply <= 0. Called by the service's start path.
+absl::Status EnsureGenesis(pqxx::work& tx, int64_t supply);
+
+// Whether `bucket` is one of the k* buckets above.
+bool IsBucket(const std::string& bucket);
+
+// Account ids are 1-128 characters without control characters. INVALID_ARGUMENT otherwise.
+absl::Status ValidateAccountId(const std::string& account_id);
+
 }  // namespace datamesh::governance::ledger

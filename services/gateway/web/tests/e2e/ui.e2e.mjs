@@ -339,11 +339,13 @@ async function main() {
     for (const [path, heading, api] of [
       ['/analytics', 'Analytics', '/api/v1/monitoring/analytics'],
       ['/alerts', 'Alerts', '/api/v1/monitoring/alerts'],
-      ['/governance', 'Governance', '/api/v1/governance/proposals'],
     ]) {
       const status = (await rest('GET', api, { token: session.token })).status;
       await gotoView(page, path, heading);
-      if (status === 501) {
+      if (status === 403) {
+        await page.locator('[data-testid=admins-only]').waitFor({ timeout: TIMEOUT });
+        check(true, `${heading}: a user who is not an admin reads that it is for administrators (403)`);
+      } else if (status === 501) {
         await page.locator('[data-testid=not-available]').waitFor({ timeout: TIMEOUT });
         check(/not available on this server yet/.test(await page.locator('[data-testid=not-available]').innerText()),
           `${heading}: the 501 shows "not available on this server yet"`);
@@ -353,6 +355,32 @@ async function main() {
       await axe(page, heading.toLowerCase());
       await shot(page, `desktop-${heading.toLowerCase()}`);
     }
+
+    // ---- governance: tokens granted by the admin, staked in the UI, a proposal created and voted on
+    const adminLogin = await rest('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
+    const grant = await rest('POST', '/api/v1/governance/grants', { token: adminLogin.json.token,
+      body: { accountId: userId, amount: '1000000000', reason: 'web e2e' } });
+    check(grant.status === 200, `the admin grants 1,000 tokens (${grant.status})`);
+    await gotoView(page, '/governance', 'Governance');
+    await page.locator('[data-testid=available]').getByText('1,000').waitFor({ timeout: TIMEOUT });
+    await page.locator('#stake-amount').fill('600');
+    await page.getByRole('button', { name: 'Stake', exact: true }).click();
+    await page.locator('[data-testid=staked]').getByText('600').waitFor({ timeout: TIMEOUT });
+    check(true, 'the wallet shows the grant, and staking 600 tokens moves them to staked');
+    const title = `Adopt the e2e charter ${randomBytes(2).toString('hex')}`;
+    await page.locator('#prop-type').selectOption('text');
+    await page.locator('#prop-title').fill(title);
+    await page.locator('#prop-desc').fill('Everything the browser does is checked.');
+    await page.getByRole('button', { name: 'Create proposal' }).click();
+    const article = page.locator(`[data-proposal="${title}"]`);
+    await article.waitFor({ timeout: TIMEOUT });
+    check((await article.locator('[data-testid=state]').innerText()).trim() === 'open', 'the new proposal is open');
+    await article.getByRole('button', { name: 'Yes', exact: true }).click();
+    await page.getByText('Vote recorded: yes.').waitFor({ timeout: TIMEOUT });
+    await article.getByText(/yes 600\b/).waitFor({ timeout: TIMEOUT });
+    check(/quorum reached/.test(await article.innerText()), 'the vote counts 600 tokens and the tally shows the quorum reached');
+    await axe(page, 'governance');
+    await shot(page, 'desktop-governance');
 
     // ---- a session that expires sends you to login and back
     // The token dies elsewhere (logged out from another place); the next call in the app meets 401.

@@ -8,6 +8,7 @@ import { useLoadingStore } from '@/stores/loading';
 import { configureApi } from '@/services/api';
 import { useE2eKeyStore } from '@/stores/e2eKey';
 import { decrypt } from '@/crypto/e2e';
+import { useGovernanceStore } from '@/stores/governance';
 
 // A transport whose uploads finish only when the test says so.
 function manualTransport() {
@@ -194,5 +195,38 @@ describe('theme, loading and websocket stores', () => {
     expect(sockets).toHaveLength(2);
     ws.disconnect();
     expect(ws.status).toBe('closed');
+  });
+});
+
+describe('governance store', () => {
+  it('votes, replaces the proposal with the answer, and sends amounts with idempotency keys', async () => {
+    const calls = [];
+    globalThis.fetch = vi.fn(async (url, init) => {
+      calls.push({ url, method: init?.method, body: init?.body ? JSON.parse(init.body) : undefined });
+      if (url.includes('/vote')) return new Response(JSON.stringify({ proposal: { id: 'p1', state: 'open', votes: { yes: '5' } } }), { status: 200 });
+      if (url.includes('/stake/bond')) return new Response(JSON.stringify({ balance: { staked: '7' } }), { status: 200 });
+      if (url.includes('/accounts/me/entries')) return new Response(JSON.stringify({ entries: [{ id: 'e1' }] }), { status: 200 });
+      if (url.includes('/accounts/me')) return new Response(JSON.stringify({ balance: { staked: '7' } }), { status: 200 });
+      return new Response(JSON.stringify({ proposals: [{ id: 'p1', state: 'open', votes: {} }] }), { status: 200 });
+    });
+    const gov = useGovernanceStore();
+    await gov.setFilter('open');
+    expect(calls[0].url).toMatch(/\/governance\/proposals\?state=open&limit=20$/);
+    await gov.vote('p1', 'yes');
+    expect(calls[1]).toMatchObject({ method: 'PUT', body: { choice: 'yes' } });
+    expect(gov.proposals[0].votes.yes).toBe('5');
+    await gov.bond('7000000');
+    const bond = calls.find((c) => c.url.endsWith('/stake/bond'));
+    expect(bond.body.amount).toBe('7000000');
+    expect(bond.body.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(gov.balance.staked).toBe('7');
+    expect(gov.entries).toEqual([{ id: 'e1' }]);
+  });
+
+  it('remembers a 501 so the view says governance is not available', async () => {
+    globalThis.fetch = vi.fn(async () => new Response(JSON.stringify({ error: { code: 'NOT_IMPLEMENTED', message: 'no' } }), { status: 501 }));
+    const gov = useGovernanceStore();
+    await expect(gov.loadProposals()).rejects.toMatchObject({ status: 501 });
+    expect(gov.notImplemented).toBe(true);
   });
 });

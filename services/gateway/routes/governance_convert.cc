@@ -1,0 +1,40 @@
+#include "services/gateway/routes/governance_convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/gateway/http/api_error.h"
+#include "services/gateway/routes/file_routes.h"
+
+namespace datamesh::gateway {
+
+absl::Status BindAccount(const Caller& caller, std::string_view json_name, std::string* field) {
+  if (!field->empty() && *field != caller.user_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "\"", std::string(json_name), "\" may only name your own account (leave it out)"));
+  }
+  *field = caller.user_id;
+  return absl::OkStatus();
+}
+
+absl::Status GovernanceError(absl::Status status) {
+  if (status.code() != absl::StatusCode::kFailedPrecondition) return status;
+  return http::WithHttpError(std::move(status), 409, "FAILED_PRECONDITION");
+}
+
+http::Handler GovernanceRoute(const ApiContext& ctx, GovernanceClient& client,
+                              GovernanceHandler handler, Access access) {
+  return Authed(
+      ctx,
+      [&ctx, &client, handler](const Caller& c, const http::Request& r, http::BodyReader& b,
+                               http::ResponseWriter& w) { handler(ctx, client, c, r, b, w); },
+      access);
+}
+
+absl::Status ParsePage(const http::Request& r, common::v1::PageRequest* page) {
+  absl::StatusOr<uint32_t> limit = ParseLimit(r.query_param("limit"));
+  if (!limit.ok()) return limit.status();
+  page->set_limit(*limit);
+  page->set_cursor(std::string(r.query_param("cursor").value_or("")));
+  return absl::OkStatus();
+}
+
+}  // namespace datamesh::gateway

@@ -1,0 +1,166 @@
+// Proposals, votes, operators and parameters: the public half of /api/v1/governance (the
+// accounts half is governance_account_routes.cc).
+#include "services/gateway/routes/governance_routes.h"
+
+#include "services/gateway/routes/governance_convert.h"
+
+namespace datamesh::gateway {
+namespace {
+
+namespace gv1 = governance::v1;
+using http::BodyReader;
+using http::Request;
+using http::ResponseWriter;
+
+std::string PathId(const Request& r) { return std::string(r.path_param("id").value_or("")); }
+
+void ListProposals(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
+                   BodyReader&, ResponseWriter& w) {
+  gv1::ListProposalsRequest req;
+  if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
+  req.set_state(std::string(r.query_param("state").value_or("")));
+  gv1::ListProposalsResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().ListProposals(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void CreateProposal(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+                    const Request& r, BodyReader& body, ResponseWriter& w) {
+  gv1::CreateProposalRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  if (absl::Status s = BindAccount(caller, "proposerId", req.mutable_proposer_id()); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  gv1::CreateProposalResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().CreateProposal(&c, req, &resp); })) {
+    WriteJson(w, 201, resp);
+  }
+}
+
+void GetProposal(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
+                 BodyReader&, ResponseWriter& w) {
+  gv1::GetProposalRequest req;
+  req.set_proposal_id(PathId(r));
+  gv1::GetProposalResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().GetProposal(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+// The body is {"choice"}; the proposal is the path's and the voter the caller.
+void Vote(const ApiContext& ctx, GovernanceClient& client, const Caller& caller, const Request& r,
+          BodyReader& body, ResponseWriter& w) {
+  gv1::CastVoteRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  if (!req.proposal_id().empty() && req.proposal_id() != PathId(r)) {
+    return WriteApiError(
+        w, absl::InvalidArgumentError("\"proposalId\" differs from the proposal in the path"));
+  }
+  req.set_proposal_id(PathId(r));
+  if (absl::Status s = BindAccount(caller, "voterId", req.mutable_voter_id()); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  gv1::CastVoteResponse resp;
+  if (GovernanceUnary(ctx, r, w, [&](auto& c) { return client.stub().CastVote(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void ListOperators(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
+                   BodyReader&, ResponseWriter& w) {
+  gv1::ListOperatorsRequest req;
+  if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
+  gv1::ListOperatorsResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().ListOperators(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+// The body is {"name", "nodeIds", "challenge", "proofs"}; the operator's account is the caller.
+void RegisterOperator(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+                      const Request& r, BodyReader& body, ResponseWriter& w) {
+  gv1::RegisterOperatorRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  if (absl::Status s = BindAccount(caller, "accountId", req.mutable_account_id()); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  gv1::RegisterOperatorResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().RegisterOperator(&c, req, &resp); })) {
+    WriteJson(w, 201, resp);
+  }
+}
+
+// A single-use challenge for the caller's proofs of node possession (10 minutes).
+void OperatorChallenge(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+                       const Request& r, BodyReader&, ResponseWriter& w) {
+  gv1::GetOperatorChallengeRequest req;
+  req.set_account_id(caller.user_id);
+  gv1::GetOperatorChallengeResponse resp;
+  if (GovernanceUnary(
+          ctx, r, w, [&](auto& c) { return client.stub().GetOperatorChallenge(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+// {"challenge", "proof": {"nodeId", "publicKey", "signature"}}: one more node for the caller's
+// operator.
+void ClaimNode(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+               const Request& r, BodyReader& body, ResponseWriter& w) {
+  gv1::ClaimNodeRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  if (absl::Status s = BindAccount(caller, "accountId", req.mutable_account_id()); !s.ok()) {
+    return WriteApiError(w, s);
+  }
+  gv1::ClaimNodeResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().ClaimNode(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+// Every governable parameter with its current value, optionally under a key prefix.
+void ListParameters(const ApiContext& ctx, GovernanceClient& client, const Caller&,
+                    const Request& r, BodyReader&, ResponseWriter& w) {
+  gv1::ListParametersRequest req;
+  req.set_prefix(std::string(r.query_param("prefix").value_or("")));
+  gv1::ListParametersResponse resp;
+  if (GovernanceUnary(ctx, r, w,
+                      [&](auto& c) { return client.stub().ListParameters(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+}  // namespace
+
+GovernanceClient::GovernanceClient(const std::string& address)
+    : stub_(governance::v1::GovernanceService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+
+void AddGovernanceRoutes(http::Router& router, const ApiContext& ctx, GovernanceClient& client) {
+  const http::RouteOptions json{.body_limit = ctx.json.max_bytes};
+  router.Handle("GET", "/api/v1/governance/proposals", GovernanceRoute(ctx, client, ListProposals));
+  router.Handle("POST", "/api/v1/governance/proposals",
+                GovernanceRoute(ctx, client, CreateProposal), json);
+  router.Handle("GET", "/api/v1/governance/proposals/{id}",
+                GovernanceRoute(ctx, client, GetProposal));
+  router.Handle("PUT", "/api/v1/governance/proposals/{id}/vote", GovernanceRoute(ctx, client, Vote),
+                json);
+  router.Handle("GET", "/api/v1/governance/operators", GovernanceRoute(ctx, client, ListOperators));
+  router.Handle("POST", "/api/v1/governance/operators",
+                GovernanceRoute(ctx, client, RegisterOperator), json);
+  router.Handle("POST", "/api/v1/governance/operators/challenge",
+                GovernanceRoute(ctx, client, OperatorChallenge));
+  router.Handle("POST", "/api/v1/governance/operators/me/nodes",
+                GovernanceRoute(ctx, client, ClaimNode), json);
+  router.Handle("GET", "/api/v1/governance/parameters",
+                GovernanceRoute(ctx, client, ListParameters));
+  AddGovernanceAccountRoutes(router, ctx, client);
+}
+
+}  // namespace datamesh::gateway
