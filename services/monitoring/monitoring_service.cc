@@ -111,16 +111,18 @@ grpc::Status MonitoringServiceImpl::GetHealth(grpc::ServerContext*, const v1::Ge
   absl::StatusOr<promql::QueryResult> up =
       promql::Engine(store_).InstantQuery("up", absl::ToUnixMillis(now));
   if (!up.ok()) return Answer(up.status(), "GetHealth");
-  std::set<std::pair<std::string, std::string>> answering;
+  // An instance without any `up` sample has not been scraped yet: unknown, not down.
+  std::set<std::pair<std::string, std::string>> answering, scraped;
   for (const promql::VectorSample& s : up->vector) {
-    if (s.value == 1) {
-      answering.insert({std::string(promql::GetLabel(s.labels, "service")),
-                        std::string(promql::GetLabel(s.labels, "instance"))});
-    }
+    std::pair<std::string, std::string> key{std::string(promql::GetLabel(s.labels, "service")),
+                                            std::string(promql::GetLabel(s.labels, "instance"))};
+    if (s.value == 1) answering.insert(key);
+    scraped.insert(std::move(key));
   }
   std::vector<health::InstanceState> instances;
   for (const scrape::Target& t : health_.targets->Targets()) {
-    instances.push_back({t.service, t.instance_id, answering.contains({t.service, t.instance_id})});
+    instances.push_back({t.service, t.instance_id, answering.contains({t.service, t.instance_id}),
+                         scraped.contains({t.service, t.instance_id})});
   }
   *response = health::BuildHealth(instances, health_.nodes->Nodes(now), rules_.Snapshot());
   return grpc::Status::OK;

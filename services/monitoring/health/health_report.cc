@@ -64,20 +64,23 @@ v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
   std::map<std::string, std::vector<const InstanceState*>> by_service;
   for (const InstanceState& i : instances) by_service[i.service].push_back(&i);
   bool service_down = false;
+  std::vector<std::string> awaiting;  // instances not scraped yet
   for (const auto& [name, list] : by_service) {
     v1::ServiceHealth* s = out.add_services();
     s->set_name(name);
     s->set_instances(static_cast<uint32_t>(list.size()));
     std::vector<std::string> down;
     for (const InstanceState* i : list) {
-      if (i->up) {
+      if (!i->scraped) {
+        awaiting.push_back(absl::StrCat(name, "/", i->instance_id));
+      } else if (i->up) {
         s->set_healthy(s->healthy() + 1);
       } else {
         down.push_back(i->instance_id);
       }
     }
     if (down.empty()) continue;
-    const bool none = s->healthy() == 0;
+    const bool none = s->healthy() == 0 && down.size() == list.size();
     service_down |= none;
     AddCheck(out, none ? "SERVICE_DOWN" : "INSTANCES_DOWN", none,
              none ? absl::StrCat(name, ": no instance answers")
@@ -85,6 +88,13 @@ v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
                                  " instances do not answer"),
              absl::StrCat("Not answering their metrics scrape: ", absl::StrJoin(down, ", ")),
              absl::StrCat("Check the ", name, " processes or pods and their logs."));
+  }
+  if (!awaiting.empty()) {
+    AddCheck(out, "AWAITING_FIRST_SCRAPE", false,
+             absl::StrCat(awaiting.size(), " instances are not scraped yet"),
+             absl::StrCat("Health known after their first scrape: ", absl::StrJoin(awaiting, ", ")),
+             "Nothing to do if monitoring or these instances just started; otherwise check that "
+             "monitoring can reach their metrics address.");
   }
   std::vector<std::string> nodes_down;
   for (const NodeInfo& n : nodes) {

@@ -28,6 +28,9 @@ struct InstanceState {
   std::string service;
   std::string instance_id;
   bool up = false;  // its last scrape answered
+  // False until a first scrape of it has finished (just discovered, or monitoring just
+  // started): its health is not known yet, which is neither up nor down.
+  bool scraped = true;
 };
 
 v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,

@@ -60,6 +60,26 @@ TEST(HealthReport, AllHealthyIsOkAndFullScore) {
   EXPECT_FALSE(h.durability().reason().empty());
 }
 
+// Just after monitoring starts nothing is scraped yet: that is unknown, never "down".
+TEST(HealthReport, InstancesNotScrapedYetAreAWarningNotAnOutage) {
+  const v1::GetHealthResponse h = BuildHealth(
+      {{"auth", "a1", false, false}, {"dht", "d1", false, false}, {"dht", "d2", true, true}},
+      {}, {});
+  EXPECT_EQ(h.status(), "degraded");
+  EXPECT_EQ(h.score(), 95u);
+  ASSERT_EQ(h.checks_size(), 1);
+  EXPECT_EQ(h.checks(0).id(), "AWAITING_FIRST_SCRAPE");
+  EXPECT_EQ(h.checks(0).severity(), "WARN");
+  EXPECT_NE(h.checks(0).detail().find("auth/a1"), std::string::npos);
+  EXPECT_EQ(h.services(0).healthy(), 0u);
+  EXPECT_EQ(h.services(1).healthy(), 1u);
+  // One scraped and down next to one not scraped: some instances down, not the service.
+  const v1::GetHealthResponse mixed =
+      BuildHealth({{"auth", "a1", false, true}, {"auth", "a2", false, false}}, {}, {});
+  EXPECT_EQ(mixed.status(), "degraded");
+  EXPECT_EQ(mixed.checks(0).id(), "INSTANCES_DOWN");
+}
+
 TEST(HealthReport, ChecksComeFromTargetsNodesAndFiringAlerts) {
   const v1::GetHealthResponse h = BuildHealth(
       {{"auth", "a1", true}, {"auth", "a2", false}, {"chunk-store", "chunk-store-5", false}},
