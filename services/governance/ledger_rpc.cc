@@ -1,5 +1,8 @@
 // GovernanceServiceImpl: the ledger and stake RPCs over ledger/ (balances, stake, unbonding,
 // grants, transfers, statements, the invariant check).
+#include <functional>
+#include <string>
+
 #include "services/governance/governance_service.h"
 #include "services/governance/ledger/invariants.h"
 #include "services/governance/ledger/ledger.h"
@@ -61,50 +64,60 @@ int PageSize(const common::v1::PageRequest& page) {
 
 }  // namespace
 
-grpc::Status GovernanceServiceImpl::Stake(grpc::ServerContext*, const gv1::StakeRequest* req,
-                                          gv1::StakeResponse* resp) {
-  absl::StatusOr<int64_t> amount = Amount(req->amount());
-  if (!amount.ok()) return Reply(amount.status(), "Stake");
-  const std::string account = req->account_id();
-  if (absl::Status s = ledger::ValidateAccountId(account); !s.ok()) return Reply(s, "Stake");
-  const std::string key = LedgerKey("stake", account, req->idempotency_key());
+namespace {
+
+// A move between the caller's staked and other buckets, done by `move` inside one transaction
+// with the operator admission it may change; answers the balance after it. Stake and Unstake
+// differ only in `move`.
+grpc::Status MoveStake(
+    pg::Pool& pg, bus::Bus* bus, const std::string& source, const char* rpc,
+    const std::string& account, uint64_t requested, const char* key_kind,
+    const std::string& idempotency_key,
+    const std::function<absl::Status(pqxx::work&, int64_t, const std::string&)>& move,
+    gv1::Balance* out) {
+  absl::StatusOr<int64_t> amount = Amount(requested);
+  if (!amount.ok()) return Reply(amount.status(), rpc);
+  if (absl::Status s = ledger::ValidateAccountId(account); !s.ok()) return Reply(s, rpc);
+  const std::string key = LedgerKey(key_kind, account, idempotency_key);
   int admission_changes = 0;
-  absl::Status s = pg_.Transact([&](pqxx::work& tx) -> absl::Status {
-    RETURN_IF_ERROR(ledger::Stake(tx, account, *amount, key));
+  absl::Status s = pg.Transact([&](pqxx::work& tx) -> absl::Status {
+    RETURN_IF_ERROR(move(tx, *amount, key));
     ASSIGN_OR_RETURN(operators::AdmissionRules rules, ReadAdmissionRules(tx));
-    ASSIGN_OR_RETURN(admission_changes,
-                     operators::ReconcileAdmission(tx, account, rules, deps_.source));
-    resp->Clear();
-    FillBalance(tx, account, resp->mutable_balance());
+    ASSIGN_OR_RETURN(admission_changes, operators::ReconcileAdmission(tx, account, rules, source));
+    out->Clear();
+    FillBalance(tx, account, out);
     return absl::OkStatus();
   });
-  if (!s.ok()) return Reply(s, "Stake");
-  if (admission_changes > 0) PublishOutbox(pg_, bus_);
+  if (!s.ok()) return Reply(s, rpc);
+  if (admission_changes > 0) PublishOutbox(pg, bus);
   return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status GovernanceServiceImpl::Stake(grpc::ServerContext*, const gv1::StakeRequest* req,
+                                          gv1::StakeResponse* resp) {
+  const std::string& account = req->account_id();
+  return MoveStake(
+      pg_, bus_, deps_.source, "Stake", account, req->amount(), "stake", req->idempotency_key(),
+      [&](pqxx::work& tx, int64_t amount, const std::string& key) {
+        return ledger::Stake(tx, account, amount, key);
+      },
+      resp->mutable_balance());
 }
 
 grpc::Status GovernanceServiceImpl::Unstake(grpc::ServerContext*, const gv1::UnstakeRequest* req,
                                             gv1::UnstakeResponse* resp) {
-  absl::StatusOr<int64_t> amount = Amount(req->amount());
-  if (!amount.ok()) return Reply(amount.status(), "Unstake");
-  const std::string account = req->account_id();
-  if (absl::Status s = ledger::ValidateAccountId(account); !s.ok()) return Reply(s, "Unstake");
-  const std::string key = LedgerKey("unbond", account, req->idempotency_key());
+  const std::string& account = req->account_id();
   const absl::Time now = deps_.now();
-  int admission_changes = 0;
-  absl::Status s = pg_.Transact([&](pqxx::work& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(absl::Duration period, ReadUnbondingPeriod(tx));
-    RETURN_IF_ERROR(ledger::Unbond(tx, account, *amount, now, period, key));
-    ASSIGN_OR_RETURN(operators::AdmissionRules rules, ReadAdmissionRules(tx));
-    ASSIGN_OR_RETURN(admission_changes,
-                     operators::ReconcileAdmission(tx, account, rules, deps_.source));
-    resp->Clear();
-    FillBalance(tx, account, resp->mutable_balance());
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return Reply(s, "Unstake");
-  if (admission_changes > 0) PublishOutbox(pg_, bus_);
-  return grpc::Status::OK;
+  return MoveStake(
+      pg_, bus_, deps_.source, "Unstake", account, req->amount(), "unbond",
+      req->idempotency_key(),
+      [&](pqxx::work& tx, int64_t amount, const std::string& key) -> absl::Status {
+        ASSIGN_OR_RETURN(absl::Duration period, ReadUnbondingPeriod(tx));
+        return ledger::Unbond(tx, account, amount, now, period, key);
+      },
+      resp->mutable_balance());
 }
 
 grpc::Status GovernanceServiceImpl::GetBalance(grpc::ServerContext*,

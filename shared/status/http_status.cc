@@ -6,8 +6,9 @@ int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
     case absl::StatusCode::kOk: return 200;
     case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kFailedPrecondition: return 400;
+    case absl::StatusCode::kOutOfRange: return 400;
+    // The resource is in the wrong state for the request (common.proto's table): a conflict.
+    case absl::StatusCode::kFailedPrecondition: return 409;
     case absl::StatusCode::kUnauthenticated: return 401;
     case absl::StatusCode::kPermissionDenied: return 403;
     case absl::StatusCode::kNotFound: return 404;

@@ -60,6 +60,8 @@ TEST(HttpStatus, MapsCodesOfTheRestContract) {
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kPermissionDenied), 403);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kNotFound), 404);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kFailedPrecondition), 409);
+  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kOutOfRange), 400);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kResourceExhausted), 429);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnimplemented), 501);
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnavailable), 503);

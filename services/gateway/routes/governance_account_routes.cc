@@ -133,7 +133,7 @@ void Grant(const ApiContext& ctx, GovernanceClient& client, const Caller& caller
   PrepareContext(context, r.request_id(), ctx.rpc_timeout);
   grpc::Status rpc = client.stub().Grant(&context, req, &resp);
   AuditGovernance(ctx, caller, r, rpc, "admin.governance.grant", req.account_id(), true);
-  if (!rpc.ok()) return WriteApiError(w, GovernanceError(StatusFromRpc(rpc, context)));
+  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
   WriteJson(w, 200, resp);
 }
 
@@ -149,7 +149,7 @@ void VerifyLedger(const ApiContext& ctx, GovernanceClient& client, const Caller&
   PrepareContext(context, r.request_id(), ctx.rpc_timeout);
   grpc::Status rpc = client.stub().VerifyLedger(&context, req, &resp);
   AuditGovernance(ctx, caller, r, rpc, "admin.governance.verify", "ledger", resp.ok());
-  if (!rpc.ok()) return WriteApiError(w, GovernanceError(StatusFromRpc(rpc, context)));
+  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
   WriteJson(w, 200, resp);
 }
 

@@ -1,7 +1,6 @@
 #include "services/gateway/routes/governance_convert.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/gateway/http/api_error.h"
 #include "services/gateway/routes/file_routes.h"
 
 namespace datamesh::gateway {
@@ -13,11 +12,6 @@ absl::Status BindAccount(const Caller& caller, std::string_view json_name, std::
   }
   *field = caller.user_id;
   return absl::OkStatus();
-}
-
-absl::Status GovernanceError(absl::Status status) {
-  if (status.code() != absl::StatusCode::kFailedPrecondition) return status;
-  return http::WithHttpError(std::move(status), 409, "FAILED_PRECONDITION");
 }
 
 http::Handler GovernanceRoute(const ApiContext& ctx, GovernanceClient& client,

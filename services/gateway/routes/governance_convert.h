@@ -30,13 +30,8 @@ namespace datamesh::gateway {
 [[nodiscard]] absl::Status BindAccount(const Caller& caller, std::string_view json_name,
                                        std::string* field);
 
-// A governance answer as the client sees it: FAILED_PRECONDITION (a rule refused the action)
-// becomes 409 FAILED_PRECONDITION; everything else is unchanged (already mapped by
-// StatusFromRpc).
-absl::Status GovernanceError(absl::Status status);
-
 // Runs `call(grpc::ClientContext&)` with the request's deadline and id; on failure answers the
-// governance-mapped error on `w` and returns false.
+// mapped error on `w` and returns false.
 template <typename Call>
 bool GovernanceUnary(const ApiContext& ctx, const http::Request& request, http::ResponseWriter& w,
                      Call call) {
@@ -44,7 +39,7 @@ bool GovernanceUnary(const ApiContext& ctx, const http::Request& request, http::
   PrepareContext(context, request.request_id(), ctx.rpc_timeout);
   grpc::Status rpc = call(context);
   if (rpc.ok()) return true;
-  WriteApiError(w, GovernanceError(StatusFromRpc(rpc, context)));
+  WriteApiError(w, StatusFromRpc(rpc, context));
   return false;
 }
 

@@ -1,7 +1,8 @@
 // The service worker of the installed app. It caches the app shell only — index.html, the
 // hashed assets, the manifest and icons — so the app opens when the network does not. It never
-// caches or even sees API answers, file contents or tokens: requests under /api/ (and anything
-// not a same-origin GET) go straight to the network.
+// caches API answers, file contents or tokens: for requests under /api/ (and anything not a
+// same-origin GET) the fetch handler returns without answering, so the browser sends them to the
+// network as if there were no worker.
 const SHELL = 'datamesh-shell-v1';
 const SHELL_FILES = ['/', '/manifest.webmanifest', '/favicon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
 // Hashed assets of older builds are never asked for again; keep the cache bounded.
