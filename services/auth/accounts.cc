@@ -157,30 +157,40 @@ absl::StatusOr<LoginResult> Accounts::FinishLogin(UserRecord user, const std::st
   return LoginResult{std::move(session), std::move(user)};
 }
 
+absl::StatusOr<Accounts::Unsealed> Accounts::UnsealWithPassword(const std::string& user_id,
+                                                               const std::string& password,
+                                                               const std::string& source_ip,
+                                                               const std::string& action) {
+  ASSIGN_OR_RETURN(UserRecord user, users_.FindById(user_id));
+  ASSIGN_OR_RETURN(LoginGate gate, limiter_.Check(user.username, source_ip));
+  const bool right = password.size() <= kMaxPasswordBytes &&
+                     crypto::VerifyPassword(password, user.password_hash).ok();
+  const absl::Status admitted = LoginLimiter::Admit(gate, right);
+  if (!right) {
+    RETURN_IF_ERROR(limiter_.RecordFailure(user.username, source_ip));
+    RETURN_IF_ERROR(admitted);
+    audit_.RecordInternal(user.id, action, user.id, "failure:bad_password", source_ip);
+    return absl::PermissionDeniedError("current password is wrong");
+  }
+  RETURN_IF_ERROR(admitted);
+  RETURN_IF_ERROR(limiter_.Reset(user.username, source_ip));
+  ASSIGN_OR_RETURN(crypto::SecretBytes key,
+                   OpenWithPassword(user.password_sealed, password, user.key_kdf, user.id));
+  return Unsealed{std::move(user), std::move(key)};
+}
+
 absl::Status Accounts::ChangePassword(const std::string& user_id,
                                       const std::string& current_password,
                                       const std::string& new_password, bool revoke_other_sessions,
                                       const std::string& current_secret,
                                       const std::string& source_ip) {
   RETURN_IF_ERROR(ValidatePassword(new_password));
-  ASSIGN_OR_RETURN(UserRecord user, users_.FindById(user_id));
-  ASSIGN_OR_RETURN(LoginGate gate, limiter_.Check(user.username, source_ip));
-  const bool right = current_password.size() <= kMaxPasswordBytes &&
-                     crypto::VerifyPassword(current_password, user.password_hash).ok();
-  const absl::Status admitted = LoginLimiter::Admit(gate, right);
-  if (!right) {
-    RETURN_IF_ERROR(limiter_.RecordFailure(user.username, source_ip));
-    RETURN_IF_ERROR(admitted);
-    audit_.RecordInternal(user.id, "auth.password.change", user.id, "failure:bad_password",
-                          source_ip);
-    return absl::PermissionDeniedError("current password is wrong");
-  }
-  RETURN_IF_ERROR(admitted);
-  RETURN_IF_ERROR(limiter_.Reset(user.username, source_ip));
-  ASSIGN_OR_RETURN(crypto::SecretBytes key,
-                   OpenWithPassword(user.password_sealed, current_password, user.key_kdf, user.id));
+  ASSIGN_OR_RETURN(Unsealed unsealed, UnsealWithPassword(user_id, current_password, source_ip,
+                                                         "auth.password.change"));
+  const UserRecord& user = unsealed.user;
   ASSIGN_OR_RETURN(std::string hash, crypto::HashPassword(new_password, options_.scrypt));
-  ASSIGN_OR_RETURN(SealedKey sealed, SealWithPassword(key, new_password, options_.scrypt, user.id));
+  ASSIGN_OR_RETURN(SealedKey sealed,
+                   SealWithPassword(unsealed.private_key, new_password, options_.scrypt, user.id));
   RETURN_IF_ERROR(users_.UpdatePassword(user.id, hash, sealed, FormatKdf(options_.scrypt)));
   audit_.RecordInternal(user.id, "auth.password.change", user.id, "success", source_ip);
   if (revoke_other_sessions) {

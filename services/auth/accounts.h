@@ -23,6 +23,7 @@
 #include "services/auth/login_limiter.h"
 #include "services/auth/user_store.h"
 #include "shared/crypto/password.h"
+#include "shared/crypto/secret.h"
 
 namespace datamesh::auth {
 
@@ -68,6 +69,18 @@ class Accounts {
                                             bool revoke_other_sessions,
                                             const std::string& current_secret,
                                             const std::string& source_ip);
+
+  // The user and their private key, opened with `password` — the check a sensitive change
+  // makes, counted by the login lockout like a login (a failure is audited as `action`).
+  // NOT_FOUND: no such user. PERMISSION_DENIED: wrong password. RESOURCE_EXHAUSTED: locked out.
+  struct Unsealed {
+    UserRecord user;
+    crypto::SecretBytes private_key;
+  };
+  [[nodiscard]] absl::StatusOr<Unsealed> UnsealWithPassword(const std::string& user_id,
+                                                            const std::string& password,
+                                                            const std::string& source_ip,
+                                                            const std::string& action);
 
   // NOT_FOUND: no such user.
   [[nodiscard]] absl::StatusOr<UserRecord> GetProfile(const std::string& user_id);

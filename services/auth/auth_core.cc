@@ -56,6 +56,7 @@ AuthCore::AuthCore(const AuthOptions& options, pg::Pool& pg, redis::RedisPool& r
       users_(pg),
       sessions_(redis),
       api_keys_(pg),
+      recovery_codes_(pg),
       audit_store_(pg),
       limiter_(redis, LoginLimitsFrom(options)),
       events_(bus, std::move(source)) {}
@@ -86,8 +87,11 @@ absl::StatusOr<std::unique_ptr<AuthCore>> AuthCore::Create(const AuthOptions& op
   ASSIGN_OR_RETURN(core->accounts_,
                    Accounts::Create(ao, core->users_, core->limiter_, *core->credentials_,
                                     *core->audit_, core->events_));
-  core->service_ =
-      std::make_unique<AuthServiceImpl>(*core->accounts_, *core->credentials_, *core->audit_);
+  core->recovery_ = std::make_unique<AccountRecovery>(
+      ao.scrypt, *core->accounts_, core->users_, core->recovery_codes_, core->limiter_,
+      *core->credentials_, *core->audit_);
+  core->service_ = std::make_unique<AuthServiceImpl>(*core->accounts_, *core->recovery_,
+                                                     *core->credentials_, *core->audit_);
   return core;
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/auth/account_recovery.h"
 #include "services/auth/accounts.h"
 #include "services/auth/api_key_store.h"
 #include "services/auth/audit_log.h"
@@ -67,6 +68,7 @@ class AuthCore {
   void Stop();
 
   Accounts& accounts() { return *accounts_; }
+  AccountRecovery& recovery() { return *recovery_; }
   LoginLimiter& limiter() { return limiter_; }
   Credentials& credentials() { return *credentials_; }
   AuditLog& audit() { return *audit_; }
@@ -82,12 +84,14 @@ class AuthCore {
   UserStore users_;
   SessionStore sessions_;
   ApiKeyStore api_keys_;
+  RecoveryStore recovery_codes_;
   AuditStore audit_store_;
   LoginLimiter limiter_;
   AuthEvents events_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Credentials> credentials_;
   std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<AccountRecovery> recovery_;
   std::unique_ptr<AuthServiceImpl> service_;
   std::unique_ptr<bus::Consumer> consumer_;
   std::unique_ptr<bus::Subscription> revoked_sub_;

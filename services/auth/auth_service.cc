@@ -156,4 +156,33 @@ grpc::Status AuthServiceImpl::RecordAudit(grpc::ServerContext* ctx,
   return Reply(ctx, id.status());
 }
 
+grpc::Status AuthServiceImpl::CreateRecoveryCode(grpc::ServerContext* ctx,
+                                                 const v1::CreateRecoveryCodeRequest* req,
+                                                 v1::CreateRecoveryCodeResponse* resp) {
+  auto created = recovery_.Create(req->user_id(), req->current_password(), req->source_ip());
+  if (created.ok()) {
+    resp->set_recovery_code(created->code);
+    ToProto(created->created_at, resp->mutable_created_at());
+  }
+  return Reply(ctx, created.status());
+}
+
+grpc::Status AuthServiceImpl::GetRecoveryCode(grpc::ServerContext* ctx,
+                                              const v1::GetRecoveryCodeRequest* req,
+                                              v1::GetRecoveryCodeResponse* resp) {
+  auto created_at = recovery_.CreatedAt(req->user_id());
+  if (created_at.ok() && created_at->has_value()) {
+    resp->set_exists(true);
+    ToProto(**created_at, resp->mutable_created_at());
+  }
+  return Reply(ctx, created_at.status());
+}
+
+grpc::Status AuthServiceImpl::ResetPassword(grpc::ServerContext* ctx,
+                                            const v1::ResetPasswordRequest* req,
+                                            v1::ResetPasswordResponse* resp) {
+  return Reply(ctx, recovery_.ResetPassword(req->username(), req->recovery_code(),
+                                            req->new_password(), req->source_ip()));
+}
+
 }  // namespace datamesh::auth

@@ -7,7 +7,7 @@
 //     the gateway. Required by CreateApiKey (the new key receives a copy of the private key,
 //     which only a live secret can unseal) and used by ChangePassword to keep the caller's own
 //     session when revoke_other_sessions is set.
-//   * On RESOURCE_EXHAUSTED from Login/ChangePassword: trailing `retry-after` (seconds) and
+//   * On RESOURCE_EXHAUSTED from Login, ChangePassword, CreateRecoveryCode and ResetPassword: trailing `retry-after` (seconds) and
 //     `dm-error-code: RATE_LIMITED`.
 // INTERNAL/UNKNOWN/DATA_LOSS messages are replaced by a generic one before they leave.
 //
@@ -16,6 +16,7 @@
 #pragma once
 
 #include "datamesh/auth/v1/auth.grpc.pb.h"
+#include "services/auth/account_recovery.h"
 #include "services/auth/accounts.h"
 #include "services/auth/audit_log.h"
 #include "services/auth/credentials.h"
@@ -24,8 +25,9 @@ namespace datamesh::auth {
 
 class AuthServiceImpl final : public v1::AuthService::Service {
  public:
-  AuthServiceImpl(Accounts& accounts, Credentials& credentials, AuditLog& audit)
-      : accounts_(accounts), credentials_(credentials), audit_(audit) {}
+  AuthServiceImpl(Accounts& accounts, AccountRecovery& recovery, Credentials& credentials,
+                  AuditLog& audit)
+      : accounts_(accounts), recovery_(recovery), credentials_(credentials), audit_(audit) {}
 
   grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
                         v1::RegisterResponse* resp) override;
@@ -53,9 +55,17 @@ class AuthServiceImpl final : public v1::AuthService::Service {
                           v1::QueryAuditResponse* resp) override;
   grpc::Status RecordAudit(grpc::ServerContext* ctx, const v1::RecordAuditRequest* req,
                            v1::RecordAuditResponse* resp) override;
+  grpc::Status CreateRecoveryCode(grpc::ServerContext* ctx,
+                                  const v1::CreateRecoveryCodeRequest* req,
+                                  v1::CreateRecoveryCodeResponse* resp) override;
+  grpc::Status GetRecoveryCode(grpc::ServerContext* ctx, const v1::GetRecoveryCodeRequest* req,
+                               v1::GetRecoveryCodeResponse* resp) override;
+  grpc::Status ResetPassword(grpc::ServerContext* ctx, const v1::ResetPasswordRequest* req,
+                             v1::ResetPasswordResponse* resp) override;
 
  private:
   Accounts& accounts_;
+  AccountRecovery& recovery_;
   Credentials& credentials_;
   AuditLog& audit_;
 };

@@ -5,6 +5,7 @@
 #include "services/auth/accounts.h"
 #include "services/auth/key_sealing.h"
 #include "services/auth/login_limiter.h"
+#include "services/auth/recovery_code.h"
 #include "services/auth/session_store.h"
 #include "services/auth/token_cache.h"
 #include "shared/crypto/x25519.h"
@@ -90,6 +91,46 @@ TEST_F(KeySealingTest, SecretCopyOpensOnlyWithTheSecretAndPurpose) {
               StatusIs(absl::StatusCode::kDataLoss));
   EXPECT_THAT(OpenWithSecret(*sealed, "token-a", SealPurpose::kApiKey, "u"),
               StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(OpenWithSecret(*sealed, "token-a", SealPurpose::kRecovery, "u"),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(RecoveryCodeTest, FreshCodesAreGroupedAndReadBackAsTyped) {
+  auto code = NewRecoveryCode();
+  ASSERT_OK(code);
+  ASSERT_EQ(code->normalized.size(), 32u);
+  ASSERT_EQ(code->display.size(), 4u + 32u + 7u);
+  EXPECT_EQ(code->display.substr(0, 4), "dmr-");
+  for (size_t i = 8; i < code->display.size(); i += 5) EXPECT_EQ(code->display[i], '-') << i;
+  EXPECT_EQ(code->normalized.find_first_of("ILOU"), std::string::npos);
+  auto back = NormalizeRecoveryCode(code->display);
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, code->normalized);
+  auto other = NewRecoveryCode();
+  ASSERT_OK(other);
+  EXPECT_NE(other->normalized, code->normalized);
+}
+
+TEST(RecoveryCodeTest, LookAlikesCaseSpacesAndPrefixAreForgiven) {
+  const std::string canonical = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  auto typed = NormalizeRecoveryCode("DMR-oi23 4567 89ab-cdef ghjk mnpq-rstv-wxyz");
+  ASSERT_OK(typed);
+  EXPECT_EQ(*typed, canonical);
+  auto spaced_prefix = NormalizeRecoveryCode("dmr oi23 4567 89ab cdef ghjk mnpq rstv wxyz");
+  ASSERT_OK(spaced_prefix);
+  EXPECT_EQ(*spaced_prefix, canonical);
+  auto l_for_one = NormalizeRecoveryCode("0l23456789ABCDEFGHJKMNPQRSTVWXYZ");
+  ASSERT_OK(l_for_one);
+  EXPECT_EQ(*l_for_one, canonical);
+}
+
+TEST(RecoveryCodeTest, RefusesWrongLengthsAndCharacters) {
+  for (const std::string& bad :
+       {std::string(""), std::string("dmr-"), std::string(31, 'A'), std::string(33, 'A'),
+        std::string(31, 'A') + "U", std::string(31, 'A') + "!", std::string(31, 'A') + std::string(1, '\0'),
+        std::string(31, 'A') + "\xc3\xa9", std::string("dmr-dmr-") + std::string(32, 'A')}) {
+    EXPECT_THAT(NormalizeRecoveryCode(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
 }
 
 TEST_F(KeySealingTest, TamperedCopyIsRejected) {

@@ -17,9 +17,10 @@ namespace {
 constexpr size_t kSaltSize = 16;
 
 std::string Aad(SealPurpose purpose, std::string_view user_id) {
-  const char* what = purpose == SealPurpose::kPassword  ? "password"
-                     : purpose == SealPurpose::kSession ? "session"
-                                                        : "api_key";
+  const char* what = purpose == SealPurpose::kPassword   ? "password"
+                     : purpose == SealPurpose::kSession  ? "session"
+                     : purpose == SealPurpose::kRecovery ? "recovery"
+                                                         : "api_key";
   return absl::StrCat("datamesh auth sealed private key v1|", what, "|",
                       absl::string_view(user_id.data(), user_id.size()));
 }
@@ -49,8 +50,9 @@ absl::StatusOr<crypto::SecretBytes> Open(const crypto::SecretBytes& key, std::st
 
 absl::StatusOr<crypto::SecretBytes> SecretKey(std::string_view secret, std::string_view salt,
                                               SealPurpose purpose) {
-  const char* info = purpose == SealPurpose::kSession ? "datamesh auth session seal v1"
-                                                      : "datamesh auth api key seal v1";
+  const char* info = purpose == SealPurpose::kSession    ? "datamesh auth session seal v1"
+                     : purpose == SealPurpose::kRecovery ? "datamesh auth recovery seal v1"
+                                                         : "datamesh auth api key seal v1";
   return crypto::HkdfSha256(secret, salt, info, crypto::kAesGcmKeySize);
 }
 

@@ -4,7 +4,8 @@
 // 96-bit nonce) under a key derived from a secret only the user holds:
 //   * the password, through scrypt (crypto::DeriveKeyFromPassword) with its own salt — distinct
 //     from the password hash's salt — and parameters recorded as "scrypt$N$r$p";
-//   * a session token or API key (256 random bits), through HKDF-SHA256 with a per-record salt.
+//   * a session token or API key (256 random bits), or a recovery code (160 random bits),
+//     through HKDF-SHA256 with a per-record salt.
 // The associated data binds each copy to its user and purpose, so a sealed blob moved to another
 // row or another user does not open. Opening with the wrong secret, or a tampered blob, fails
 // with DATA_LOSS and releases nothing.
@@ -23,7 +24,7 @@
 namespace datamesh::auth {
 
 // What a sealed copy is for; part of the associated data.
-enum class SealPurpose { kPassword, kSession, kApiKey };
+enum class SealPurpose { kPassword, kSession, kApiKey, kRecovery };
 
 // "scrypt$N$r$p" for `params`, and back (INVALID_ARGUMENT when malformed or out of range).
 std::string FormatKdf(const crypto::ScryptParams& params);
@@ -40,7 +41,8 @@ std::string FormatKdf(const crypto::ScryptParams& params);
                                                                    std::string_view kdf,
                                                                    std::string_view user_id);
 
-// Seals `private_key` under a key derived from a high-entropy `secret` (token or API key).
+// Seals `private_key` under a key derived from a high-entropy `secret` (token, API key or
+// recovery code).
 [[nodiscard]] absl::StatusOr<SealedKey> SealWithSecret(const crypto::SecretBytes& private_key,
                                                        std::string_view secret, SealPurpose purpose,
                                                        std::string_view user_id);

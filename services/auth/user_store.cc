@@ -105,14 +105,19 @@ absl::Status UserStore::UpdatePasswordHash(const std::string& id, const std::str
 absl::Status UserStore::UpdatePassword(const std::string& id, const std::string& hash,
                                        const SealedKey& sealed, const std::string& kdf) {
   if (!internal::IsUuid(id)) return absl::NotFoundError("no such user");
-  return pool_.Transact([&](pqxx::work& w) {
-    pqxx::result r = w.exec_params(
-        "UPDATE auth.users SET password_hash = $2, key_salt = $3, sealed_key = $4, key_kdf = $5 "
-        "WHERE id = $1",
-        id, hash, Bytes(sealed.salt), Bytes(sealed.blob), kdf);
-    if (r.affected_rows() != 1) return absl::NotFoundError("no such user");
-    return absl::OkStatus();
-  });
+  return pool_.Transact(
+      [&](pqxx::work& w) { return internal::UpdatePasswordIn(w, id, hash, sealed, kdf); });
+}
+
+absl::Status internal::UpdatePasswordIn(pqxx::work& w, const std::string& id,
+                                        const std::string& hash, const SealedKey& sealed,
+                                        const std::string& kdf) {
+  pqxx::result r = w.exec_params(
+      "UPDATE auth.users SET password_hash = $2, key_salt = $3, sealed_key = $4, key_kdf = $5 "
+      "WHERE id = $1",
+      id, hash, Bytes(sealed.salt), Bytes(sealed.blob), kdf);
+  if (r.affected_rows() != 1) return absl::NotFoundError("no such user");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<UserRecord>> UserStore::List(

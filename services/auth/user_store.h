@@ -55,4 +55,12 @@ class UserStore {
   pg::Pool& pool_;
 };
 
+namespace internal {
+// UserStore::UpdatePassword's statement inside the caller's transaction (recovery redeems its
+// code in the same one). NOT_FOUND if the user is absent.
+[[nodiscard]] absl::Status UpdatePasswordIn(pqxx::work& w, const std::string& id,
+                                            const std::string& hash, const SealedKey& sealed,
+                                            const std::string& kdf);
+}  // namespace internal
+
 }  // namespace datamesh::auth

@@ -255,6 +255,39 @@ TEST_F(CliE2eTest, ApiKeys) {
             0u);
 }
 
+TEST_F(CliE2eTest, RecoveryCodeReplacesAForgottenPasswordAndFilesStayReadable) {
+  ASSERT_NO_FATAL_FAILURE(NewUser("dora"));
+  const std::string kept = "stored before the password was forgotten\n";
+  WriteFile(*work_ / "kept.txt", kept);
+  json files = Put("dora", {"kept.txt"});
+  ASSERT_EQ(files.size(), 1u);
+  CliRun none = Cli("dora", {"--json", "recovery-code", "status"});
+  ASSERT_EQ(none.code, 0) << none.err;
+  EXPECT_FALSE(none.Json().value("exists", true));
+  EXPECT_NE(Cli("dora", {"recovery-code", "create", "--password-stdin"}, "not-my-password\n").code,
+            0);
+  CliRun made = Cli("dora", {"--json", "recovery-code", "create", "--password-stdin"},
+                    "correct-horse-1\n");
+  ASSERT_EQ(made.code, 0) << made.err;
+  const std::string code = made.Json()["recoveryCode"];
+  EXPECT_EQ(code.rfind("dmr-", 0), 0u) << code;
+  EXPECT_TRUE(Cli("dora", {"--json", "recovery-code", "status"}).Json().value("exists", false));
+
+  // From another machine (a fresh config folder), with the code and a new password.
+  CliRun reset = Cli("dora-elsewhere", {"reset-password", "dora", "--password-stdin"},
+                     code + "\nbrand-new-horse\n");
+  ASSERT_EQ(reset.code, 0) << reset.err;
+  EXPECT_NE(Cli("dora", {"login", "dora", "--password-stdin"}, "correct-horse-1\n").code, 0);
+  ASSERT_EQ(Cli("dora", {"login", "dora", "--password-stdin"}, "brand-new-horse\n").code, 0);
+  ASSERT_EQ(Cli("dora", {"get", "kept.txt", "-o", "kept.out"}).code, 0);
+  EXPECT_EQ(ReadFile(*work_ / "kept.out"), kept);
+  // The code is used up.
+  EXPECT_NE(Cli("dora-elsewhere", {"reset-password", "dora", "--password-stdin"},
+                code + "\nthird-horse-1\n")
+                .code,
+            0);
+}
+
 TEST_F(CliE2eTest, EndToEndEncryption) {
   ASSERT_NO_FATAL_FAILURE(NewUser("dave"));
   const std::string plain = RandomBytes((2 << 20) + 12345, 2);  // three e2e chunks

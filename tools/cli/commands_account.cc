@@ -1,4 +1,5 @@
-// register, login, logout, whoami, usage, keys: the /auth routes of docs/API.md.
+// register, login, logout, whoami, usage, keys, recovery-code, reset-password: the /auth
+// routes of docs/API.md.
 #include "absl/strings/str_cat.h"
 #include "shared/status/status.h"
 #include "tools/cli/commands.h"
@@ -127,6 +128,45 @@ absl::Status Keys(Context& ctx, const ParsedArgs& args) {
       "use 'keys create <name>', 'keys list' or 'keys revoke <id>' (see 'datamesh keys --help')");
 }
 
+absl::Status RecoveryCode(Context& ctx, const ParsedArgs& args) {
+  const std::string action = args.positionals.empty() ? "status" : args.positionals[0];
+  ASSIGN_OR_RETURN(ApiClient api, ctx.Authed());
+  if (action == "status") {
+    ASSIGN_OR_RETURN(json answer, api.Call("GET", "/auth/recovery-code"));
+    if (ctx.global.json) return ctx.PrintJson(answer);
+    const bool exists = answer.value("exists", false);
+    ctx.Print(exists ? absl::StrCat("recovery code made ", JsonStr(answer, "createdAt"))
+                     : "no recovery code: make one with 'datamesh recovery-code create'");
+    return absl::OkStatus();
+  }
+  if (action != "create") {
+    return absl::InvalidArgumentError("use 'recovery-code create' or 'recovery-code status'");
+  }
+  ASSIGN_OR_RETURN(std::string password,
+                   ReadPassword(args.Has("password-stdin"), "Current password: "));
+  const json body = {{"currentPassword", password}};
+  ASSIGN_OR_RETURN(json answer, api.Call("POST", "/auth/recovery-code", &body));
+  if (ctx.global.json) return ctx.PrintJson(answer);
+  ctx.Print(absl::StrCat(JsonStr(answer, "recoveryCode"),
+                         "\n  Write this recovery code down and keep it away from this machine: it is "
+                         "shown only now,\n  replaces any earlier code, and is the only way to set a "
+                         "new password if you forget yours\n  (datamesh reset-password)."));
+  return absl::OkStatus();
+}
+
+absl::Status ResetPassword(Context& ctx, const ParsedArgs& args) {
+  ASSIGN_OR_RETURN(std::string username, Username(args));
+  const bool from_stdin = args.Has("password-stdin");
+  ASSIGN_OR_RETURN(std::string code, ReadPassword(from_stdin, "Recovery code: "));
+  ASSIGN_OR_RETURN(std::string password, ReadPassword(from_stdin, "New password: "));
+  const json body = {{"username", username}, {"recoveryCode", code}, {"newPassword", password}};
+  ASSIGN_OR_RETURN(json answer, ctx.Anonymous().Call("POST", "/auth/password/reset", &body));
+  if (ctx.global.json) return ctx.PrintJson({{"reset", true}});
+  ctx.Print(absl::StrCat("new password set for ", username,
+                         "; the recovery code is used up: log in, then make a new one"));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<Command> AccountCommands() {
@@ -159,6 +199,18 @@ std::vector<Command> AccountCommands() {
        "datamesh keys list            list API keys\n"
        "datamesh keys revoke <id>     revoke an API key",
        CommandSpec{.min_positionals = 1, .max_positionals = 2}, Keys},
+      {"recovery-code", "the way back if you forget your password (create | status)",
+       "datamesh recovery-code create [--password-stdin]\n"
+       "  Makes a recovery code (shown once; replaces any earlier one). Needs the current\n"
+       "  password, read from the terminal without echo or from stdin.\n"
+       "datamesh recovery-code status\n  Says whether you have one, and since when.",
+       CommandSpec{.bool_options = {"password-stdin"}, .max_positionals = 1}, RecoveryCode},
+      {"reset-password", "set a new password with your recovery code",
+       "datamesh reset-password <username> [--password-stdin]\n"
+       "  Asks for the recovery code and a new password (8+ characters), on the terminal\n"
+       "  without echo, or as the first two lines of stdin with --password-stdin. Your files\n"
+       "  stay readable; the code is used up and every session ends.",
+       password, ResetPassword},
   };
 }
 

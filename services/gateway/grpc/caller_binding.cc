@@ -52,6 +52,14 @@ void BindToCaller(const Caller& caller, auth::v1::CreateApiKeyRequest& req) {
   req.set_user_id(caller.user_id);
 }
 
+void BindToCaller(const Caller& caller, auth::v1::CreateRecoveryCodeRequest& req) {
+  req.set_user_id(caller.user_id);
+}
+
+void BindToCaller(const Caller& caller, auth::v1::GetRecoveryCodeRequest& req) {
+  req.set_user_id(caller.user_id);
+}
+
 void BindToCaller(const Caller& caller, auth::v1::ListApiKeysRequest& req) {
   req.set_user_id(caller.user_id);
 }

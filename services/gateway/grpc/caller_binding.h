@@ -29,6 +29,8 @@ void BindToCaller(const Caller& caller, file::v1::RunMaintenanceRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::GetProfileRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::ChangePasswordRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::CreateApiKeyRequest& req);
+void BindToCaller(const Caller& caller, auth::v1::CreateRecoveryCodeRequest& req);
+void BindToCaller(const Caller& caller, auth::v1::GetRecoveryCodeRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::ListApiKeysRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::RevokeApiKeyRequest& req);
 void BindToCaller(const Caller& caller, auth::v1::ListUsersRequest& req);

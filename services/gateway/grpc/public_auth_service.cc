@@ -82,6 +82,40 @@ grpc::Status PublicAuthService::ChangePassword(grpc::ServerContext* server,
                     });
 }
 
+grpc::Status PublicAuthService::CreateRecoveryCode(grpc::ServerContext* server,
+                                                   const av1::CreateRecoveryCodeRequest* req,
+                                                   av1::CreateRecoveryCodeResponse* resp) {
+  return ServeUnary(ctx_, *server, AuthMethod("CreateRecoveryCode"),
+                    [&](const PublicCall& call, auto& c) {
+                      av1::CreateRecoveryCodeRequest bound = *req;
+                      BindToCaller(call.caller, bound);
+                      bound.set_source_ip(call.source_ip);
+                      return ctx_.clients->auth().CreateRecoveryCode(&c, bound, resp);
+                    });
+}
+
+grpc::Status PublicAuthService::GetRecoveryCode(grpc::ServerContext* server,
+                                                const av1::GetRecoveryCodeRequest* req,
+                                                av1::GetRecoveryCodeResponse* resp) {
+  return ServeUnary(ctx_, *server, AuthMethod("GetRecoveryCode"),
+                    [&](const PublicCall& call, auto& c) {
+                      av1::GetRecoveryCodeRequest bound = *req;
+                      BindToCaller(call.caller, bound);
+                      return ctx_.clients->auth().GetRecoveryCode(&c, bound, resp);
+                    });
+}
+
+grpc::Status PublicAuthService::ResetPassword(grpc::ServerContext* server,
+                                              const av1::ResetPasswordRequest* req,
+                                              av1::ResetPasswordResponse* resp) {
+  return ServeUnary(ctx_, *server, AuthMethod("ResetPassword"),
+                    [&](const PublicCall& call, auto& c) {
+                      av1::ResetPasswordRequest bound = *req;
+                      bound.set_source_ip(call.source_ip);  // the per-address lockout
+                      return ctx_.clients->auth().ResetPassword(&c, bound, resp);
+                    });
+}
+
 grpc::Status PublicAuthService::CreateApiKey(grpc::ServerContext* server,
                                              const av1::CreateApiKeyRequest* req,
                                              av1::CreateApiKeyResponse* resp) {

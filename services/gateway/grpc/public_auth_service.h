@@ -27,6 +27,15 @@ class PublicAuthService final : public auth::v1::AuthService::Service {
   grpc::Status ChangePassword(grpc::ServerContext* server,
                               const auth::v1::ChangePasswordRequest* req,
                               auth::v1::ChangePasswordResponse* resp) override;
+  grpc::Status CreateRecoveryCode(grpc::ServerContext* server,
+                                  const auth::v1::CreateRecoveryCodeRequest* req,
+                                  auth::v1::CreateRecoveryCodeResponse* resp) override;
+  grpc::Status GetRecoveryCode(grpc::ServerContext* server,
+                               const auth::v1::GetRecoveryCodeRequest* req,
+                               auth::v1::GetRecoveryCodeResponse* resp) override;
+  grpc::Status ResetPassword(grpc::ServerContext* server,
+                             const auth::v1::ResetPasswordRequest* req,
+                             auth::v1::ResetPasswordResponse* resp) override;
   grpc::Status CreateApiKey(grpc::ServerContext* server, const auth::v1::CreateApiKeyRequest* req,
                             auth::v1::CreateApiKeyResponse* resp) override;
   grpc::Status ListApiKeys(grpc::ServerContext* server, const auth::v1::ListApiKeysRequest* req,

@@ -29,6 +29,10 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.auth.v1.AuthService/Logout", kUser},
     RpcExposure{"/datamesh.auth.v1.AuthService/GetProfile", kUser},
     RpcExposure{"/datamesh.auth.v1.AuthService/ChangePassword", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/CreateRecoveryCode", kUser},
+    RpcExposure{"/datamesh.auth.v1.AuthService/GetRecoveryCode", kUser},
+    // Proven by the recovery code, locked out like Login.
+    RpcExposure{"/datamesh.auth.v1.AuthService/ResetPassword", kAnonymous},
     RpcExposure{"/datamesh.auth.v1.AuthService/CreateApiKey", kUser},
     RpcExposure{"/datamesh.auth.v1.AuthService/ListApiKeys", kUser},
     RpcExposure{"/datamesh.auth.v1.AuthService/RevokeApiKey", kUser},

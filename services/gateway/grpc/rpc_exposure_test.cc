@@ -62,10 +62,12 @@ TEST(RpcExposureTest, RolesOfPublicRpcs) {
   EXPECT_EQ(ExposureOf("/datamesh.file.v1.FileService/RunMaintenance"), Exposure::kAdmin);
   EXPECT_EQ(ExposureOf("/datamesh.file.v1.FileService/GetUsageSummary"), Exposure::kAdmin);
   EXPECT_EQ(ExposureOf("/datamesh.quota.v1.QuotaService/UpdateTier"), Exposure::kAdmin);
-  // Only Register and Login go without a token.
+  EXPECT_EQ(ExposureOf("/datamesh.auth.v1.AuthService/ResetPassword"), Exposure::kAnonymous);
+  EXPECT_EQ(ExposureOf("/datamesh.auth.v1.AuthService/CreateRecoveryCode"), Exposure::kUser);
+  // Only Register, Login and ResetPassword (proven by the recovery code) go without a token.
   int anonymous = 0;
   for (const RpcExposure& rpc : PublicRpcTable()) anonymous += rpc.exposure == Exposure::kAnonymous;
-  EXPECT_EQ(anonymous, 2);
+  EXPECT_EQ(anonymous, 3);
 }
 
 TEST(RpcExposureTest, UnlistedMethodsAreUnknown) {

@@ -107,6 +107,41 @@ void ChangePassword(const ApiContext& ctx, const Caller& caller, const Request& 
   }
 }
 
+void CreateRecoveryCode(const ApiContext& ctx, const Caller& caller, const Request& r,
+                        BodyReader& body, ResponseWriter& w) {
+  av1::CreateRecoveryCodeRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_user_id(caller.user_id);
+  req.set_source_ip(SourceIp(ctx, r));
+  av1::CreateRecoveryCodeResponse resp;
+  if (Unary(ctx, r, w,
+            [&](auto& c) { return ctx.clients->auth().CreateRecoveryCode(&c, req, &resp); })) {
+    WriteJson(w, 201, resp);
+  }
+}
+
+void GetRecoveryCode(const ApiContext& ctx, const Caller& caller, const Request& r,
+                     ResponseWriter& w) {
+  av1::GetRecoveryCodeRequest req;
+  req.set_user_id(caller.user_id);
+  av1::GetRecoveryCodeResponse resp;
+  if (Unary(ctx, r, w,
+            [&](auto& c) { return ctx.clients->auth().GetRecoveryCode(&c, req, &resp); })) {
+    WriteJson(w, 200, resp);
+  }
+}
+
+void ResetPassword(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
+  av1::ResetPasswordRequest req;
+  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
+  req.set_source_ip(SourceIp(ctx, r));
+  av1::ResetPasswordResponse resp;
+  if (Unary(ctx, r, w,
+            [&](auto& c) { return ctx.clients->auth().ResetPassword(&c, req, &resp); })) {
+    NoContent(w);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<av1::GetProfileResponse> LoadProfile(const ApiContext& ctx, const Caller& caller,
@@ -166,6 +201,18 @@ void AddAuthRoutes(http::Router& router, const ApiContext& ctx) {
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
                                    ResponseWriter& w) { ChangePassword(ctx, c, r, b, w); }),
                 json);
+  router.Handle("POST", "/api/v1/auth/password/reset",
+                WithAccessLog([&ctx](const Request& r, BodyReader& b, ResponseWriter& w) {
+                  ResetPassword(ctx, r, b, w);
+                }),
+                json);
+  router.Handle("POST", "/api/v1/auth/recovery-code",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
+                                   ResponseWriter& w) { CreateRecoveryCode(ctx, c, r, b, w); }),
+                json);
+  router.Handle("GET", "/api/v1/auth/recovery-code",
+                Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader&,
+                                   ResponseWriter& w) { GetRecoveryCode(ctx, c, r, w); }));
   router.Handle("POST", "/api/v1/auth/api-keys",
                 Authed(ctx, [&ctx](const Caller& c, const Request& r, BodyReader& b,
                                    ResponseWriter& w) { CreateKey(ctx, c, r, b, w); }),

@@ -3,6 +3,8 @@
 // which adds the session token, turns error bodies into ApiError, and reports a 401 so the
 // app can send the user to the login page.
 
+import { recordReads } from './readRecorder.js';
+
 export const API_BASE = '/api/v1';
 
 // name -> [method, path template]; {x} marks a path parameter.
@@ -12,6 +14,9 @@ export const ENDPOINTS = Object.freeze({
   logout: ['POST', '/auth/logout'],
   profile: ['GET', '/auth/profile'],
   changePassword: ['PUT', '/auth/password'],
+  resetPassword: ['POST', '/auth/password/reset'],
+  createRecoveryCode: ['POST', '/auth/recovery-code'],
+  recoveryCode: ['GET', '/auth/recovery-code'],
   createApiKey: ['POST', '/auth/api-keys'],
   listApiKeys: ['GET', '/auth/api-keys'],
   revokeApiKey: ['DELETE', '/auth/api-keys/{id}'],
@@ -146,7 +151,7 @@ export function createApi({ fetchImpl, getToken, onUnauthenticated } = {}) {
     if (raw) return res;
     if (res.status === 204) return null;
     const text = await res.text();
-    return text ? JSON.parse(text) : null;
+    return text ? recordReads(name, JSON.parse(text)) : null;
   }
 
   return {
@@ -158,6 +163,10 @@ export function createApi({ fetchImpl, getToken, onUnauthenticated } = {}) {
     profile: () => request('profile'),
     changePassword: (currentPassword, newPassword, revokeOtherSessions) =>
       request('changePassword', { body: { currentPassword, newPassword, revokeOtherSessions } }),
+    resetPassword: (username, recoveryCode, newPassword) =>
+      request('resetPassword', { body: { username, recoveryCode, newPassword } }),
+    createRecoveryCode: (currentPassword) => request('createRecoveryCode', { body: { currentPassword } }),
+    recoveryCode: () => request('recoveryCode'),
     createApiKey: (name) => request('createApiKey', { body: { name } }),
     listApiKeys: () => request('listApiKeys'),
     revokeApiKey: (id) => request('revokeApiKey', { params: { id } }),
