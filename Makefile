@@ -7,7 +7,7 @@ DEVSTACK := tools/devstack/devstack
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build test run stop bench fuzz thrash fmt lint clean
+.PHONY: all deps configure build test run stop bench fuzz thrash fmt lint clean images
 
 all: build
 
@@ -38,6 +38,7 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@tools/bench/run.sh $(BUILD_DIR)
 	@$(BUILD_DIR)/services/governance/governance_ledger_bench
+	@$(BUILD_DIR)/services/governance/governance_epoch_close_bench
 
 # Fuzz targets (fuzz/README.md) built with clang, libFuzzer, ASan and UBSan in their own folder,
 # each run FUZZ_SECONDS; FUZZ_TARGETS="url multipart" runs a subset.
@@ -54,6 +55,12 @@ thrash: deps
 	@$(MAKE) --no-print-directory configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target dm_thrash
 	@tools/thrash/run.sh --build $(BUILD_DIR) --long --duration $(DURATION) $(if $(SEED),--seed $(SEED))
+
+# The image of deploy/Dockerfile without a Docker daemon or a registry: buildah, base images
+# from debootstrap (deploy/README.md). Needs root and `apt-get install buildah debootstrap`;
+# not part of `make test`. BUILD_JOBS compile jobs inside the build (default 1).
+images:
+	@WORK=$(BUILD_DIR)/image deploy/build-image.sh
 
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

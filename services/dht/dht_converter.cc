@@ -33,8 +33,13 @@ void ToProto(const NodeInfo& node, v1::Node* out) {
   out->set_shard_count(node.shard_count);
   SetTimestamp(node.last_seen, out->mutable_last_seen());
   SetTimestamp(node.first_seen, out->mutable_first_seen());
-  out->set_operator_id(node.operator_id);
+  // Governance's record of who runs the node beats the node's own claim.
+  out->set_operator_id(node.admission.operator_id.empty() ? node.operator_id
+                                                          : node.admission.operator_id);
   out->set_writable(node.writable());
+  out->set_admitted(node.admission.admitted);
+  out->set_vetted(node.admission.vetted);
+  out->set_disqualified(node.admission.disqualified);
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {

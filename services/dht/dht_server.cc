@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/strings/numbers.h"
+#include "services/dht/admission.h"
+#include "services/dht/admission_consumer.h"
+#include "services/dht/admission_store.h"
 #include "services/dht/dht_service.h"
 #include "services/dht/membership.h"
 #include "services/dht/membership_sync.h"
@@ -19,29 +23,61 @@ namespace {
 
 class Parts : public server::ServiceParts {
  public:
-  Parts(server::Runtime& runtime, const DhtOptions& options, const NodeId& local_id)
+  Parts(server::Runtime& runtime, const DhtOptions& options, const NodeId& local_id,
+        bool enforce_admission, double default_share)
       : store(*runtime.pg()),
         membership(local_id),
-        sync(
-            membership, store,
-            [bus = runtime.bus()](const events::v1::Event& e) { return bus->PublishDurable(e); },
-            runtime.source(), SyncOptions{options.node_timeout, options.flush_interval},
-            runtime.metrics()),
-        service(membership) {}
+        sync(membership, store, Publisher(runtime), runtime.source(),
+             SyncOptions{options.node_timeout, options.flush_interval}, runtime.metrics()),
+        admission_store(*runtime.pg()),
+        admission(enforce_admission, default_share),
+        admission_consumer(admission_store, admission, Publisher(runtime), runtime.source(),
+                           runtime.metrics()),
+        service(membership, admission) {}
 
   void Stop() override {
     subscription.reset();
+    admission_consumer.Stop();
+    if (admission_task) admission_task->Stop();
     if (task) task->Stop();
     sync.Flush(absl::Now());  // the last counters, so a restart starts from them
+  }
+
+  static MembershipSync::Publisher Publisher(server::Runtime& runtime) {
+    return [bus = runtime.bus()](const events::v1::Event& e) { return bus->PublishDurable(e); };
   }
 
   NodeStore store;
   Membership membership;
   MembershipSync sync;
+  AdmissionStore admission_store;
+  AdmissionView admission;
+  AdmissionConsumer admission_consumer;
   DhtServiceImpl service;
   std::unique_ptr<server::PeriodicTask> task;
+  std::unique_ptr<server::PeriodicTask> admission_task;
   std::unique_ptr<bus::Subscription> subscription;
 };
+
+// Loads governance's decisions and starts following them. Before the gRPC service exists, so
+// no placement is ever answered from an empty view.
+absl::Status StartAdmission(server::Runtime& runtime, const DhtOptions& options, Parts& parts) {
+  if (!parts.admission.enforced()) {
+    log::Warn(
+        "node admission is off: every storage node that sends heartbeats receives shards, "
+        "whatever governance decided (--node-admission=off)");
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(parts.admission_consumer.Refresh());
+  RETURN_IF_ERROR(parts.admission_consumer.Start(*runtime.bus()));
+  Parts* p = &parts;
+  parts.admission_task = std::make_unique<server::PeriodicTask>(options.admission_refresh, [p] {
+    if (absl::Status s = p->admission_consumer.Refresh(); !s.ok()) {
+      log::Warn("could not re-read node admission", {{"error", s.ToString()}});
+    }
+  });
+  return absl::OkStatus();
+}
 
 // The routing table's local id: any value gives the same answers; a hash of the instance id
 // makes it stable for the process and distinct between replicas.
@@ -59,6 +95,13 @@ void RegisterFlags(config::FlagSet& flags, DhtOptions& options) {
                     "a storage node silent for longer is declared down");
   flags.AddDuration("membership-flush-interval", &options.flush_interval,
                     "how often heartbeat counters are written to PostgreSQL");
+  flags.AddString("node-admission", &options.node_admission,
+                  "governance: only nodes of admitted operators receive shards; off: every node");
+  flags.AddString("vetting-placement-share", &options.vetting_placement_share,
+                  "share (0..1) of placements open to unvetted nodes until governance sets "
+                  "vetting.placementShare");
+  flags.AddDuration("admission-refresh", &options.admission_refresh,
+                    "how often governance's node decisions are re-read from PostgreSQL");
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
@@ -69,9 +112,21 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   if (options.flush_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--membership-flush-interval must be positive");
   }
+  if (options.node_admission != "governance" && options.node_admission != "off") {
+    return absl::InvalidArgumentError("--node-admission must be governance or off");
+  }
+  double share = 0;
+  if (!absl::SimpleAtod(options.vetting_placement_share, &share) || !(share >= 0 && share <= 1)) {
+    return absl::InvalidArgumentError("--vetting-placement-share must be a number from 0 to 1");
+  }
+  if (options.admission_refresh <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--admission-refresh must be positive");
+  }
   RETURN_IF_ERROR(runtime.bus()->EnsureStream(NodeEventsStream()));
   ASSIGN_OR_RETURN(NodeId local_id, LocalId(runtime.instance_id()));
-  auto parts = std::make_unique<Parts>(runtime, options, local_id);
+  auto parts = std::make_unique<Parts>(runtime, options, local_id,
+                                       options.node_admission == "governance", share);
+  RETURN_IF_ERROR(StartAdmission(runtime, options, *parts));
   ASSIGN_OR_RETURN(std::vector<NodeInfo> known, parts->store.LoadAll());
   parts->membership.Load(known, absl::Now());
   log::Info("membership loaded", {{"nodes", static_cast<int64_t>(known.size())}});

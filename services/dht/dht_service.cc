@@ -60,7 +60,9 @@ grpc::Status DhtServiceImpl::Place(grpc::ServerContext*, const v1::PlaceRequest*
                                    v1::PlaceResponse* response) {
   auto placement = ToPlacementRequest(*request);
   if (!placement.ok()) return ToGrpcStatus(placement.status());
-  const std::vector<NodeInfo> up = membership_.UpNodes();
+  placement->unvetted_share = admission_.unvetted_share();
+  std::vector<NodeInfo> up = membership_.UpNodes();
+  admission_.Annotate(up);
   auto chosen = dht::Place(up, *placement);
   if (!chosen.ok()) return ToGrpcStatus(chosen.status());
   for (const NodeInfo& node : *chosen) ToProto(node, response->add_nodes());
@@ -72,9 +74,9 @@ grpc::Status DhtServiceImpl::Locate(grpc::ServerContext*, const v1::LocateReques
   if (absl::Status s = CheckCount(request->n()); !s.ok()) return ToGrpcStatus(s);
   auto key = ParseField(request->key(), "key");
   if (!key.ok()) return ToGrpcStatus(key.status());
-  for (const NodeInfo& node : membership_.Nearest(*key, request->n())) {
-    ToProto(node, response->add_nodes());
-  }
+  std::vector<NodeInfo> nearest = membership_.Nearest(*key, request->n());
+  admission_.Annotate(nearest);
+  for (const NodeInfo& node : nearest) ToProto(node, response->add_nodes());
   return grpc::Status::OK;
 }
 
@@ -93,7 +95,8 @@ grpc::Status DhtServiceImpl::ListNodes(grpc::ServerContext*, const v1::ListNodes
   if (limit == 0) limit = kDefaultPageSize;
   if (limit > kMaxPageSize) limit = kMaxPageSize;
   bool more = false;
-  const std::vector<NodeInfo> nodes = membership_.List(*state, after, limit, &more);
+  std::vector<NodeInfo> nodes = membership_.List(*state, after, limit, &more);
+  admission_.Annotate(nodes);
   for (const NodeInfo& node : nodes) ToProto(node, response->add_nodes());
   if (more) response->set_next_cursor(ToHex(nodes.back().id));
   return grpc::Status::OK;
@@ -105,6 +108,7 @@ grpc::Status DhtServiceImpl::GetNode(grpc::ServerContext*, const v1::GetNodeRequ
   if (!id.ok()) return ToGrpcStatus(id.status());
   std::optional<NodeInfo> node = membership_.Get(*id);
   if (!node) return ToGrpcStatus(absl::NotFoundError("unknown node"));
+  admission_.Annotate(*node);
   ToProto(*node, response->mutable_node());
   return grpc::Status::OK;
 }

@@ -5,11 +5,16 @@
 // Error policy: FAILED_PRECONDITION from Place when fewer than n nodes are eligible (the caller
 // may retry later or ask with allow_fewer); NOT_FOUND from GetNode for an unknown id.
 //
-// Thread-safe: gRPC calls handlers concurrently; Membership is thread-safe. The Membership must
-// outlive the service.
+// Every node answered carries governance's decisions (admitted, vetted, disqualified, operator)
+// from the AdmissionView; Place considers only writable nodes and limits unvetted ones
+// (placement.h).
+//
+// Thread-safe: gRPC calls handlers concurrently; Membership and AdmissionView are thread-safe.
+// Both must outlive the service.
 #pragma once
 
 #include "datamesh/dht/v1/dht.grpc.pb.h"
+#include "services/dht/admission.h"
 #include "services/dht/membership.h"
 
 namespace datamesh::dht {
@@ -19,7 +24,8 @@ inline constexpr uint32_t kMaxNodesPerRequest = 64;
 
 class DhtServiceImpl final : public v1::DhtService::Service {
  public:
-  explicit DhtServiceImpl(const Membership& membership) : membership_(membership) {}
+  DhtServiceImpl(const Membership& membership, const AdmissionView& admission)
+      : membership_(membership), admission_(admission) {}
 
   grpc::Status Place(grpc::ServerContext* context, const v1::PlaceRequest* request,
                      v1::PlaceResponse* response) override;
@@ -32,6 +38,7 @@ class DhtServiceImpl final : public v1::DhtService::Service {
 
  private:
   const Membership& membership_;
+  const AdmissionView& admission_;
 };
 
 }  // namespace datamesh::dht

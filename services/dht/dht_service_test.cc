@@ -6,8 +6,10 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "services/dht/dht_test_util.h"
+#include "shared/testing/status_matchers.h"
 
 namespace datamesh::dht {
 namespace {
@@ -27,7 +29,8 @@ class DhtServiceTest : public ::testing::Test {
   }
   std::mt19937_64 rng_{5};
   Membership membership_{RandomId(rng_)};
-  DhtServiceImpl service_{membership_};
+  AdmissionView admission_{/*enforced=*/false, /*default_share=*/1.0};
+  DhtServiceImpl service_{membership_, admission_};
   grpc::ServerContext ctx_;
   NodeId down_{};
 };
@@ -120,6 +123,60 @@ TEST_F(DhtServiceTest, ListNodesPagesAndGetNodeFindsOrNot) {
   EXPECT_EQ(got.node().state(), v1::NODE_STATE_DOWN);
   get.set_node_id(ToHex(RandomId(rng_)));
   EXPECT_EQ(service_.GetNode(&ctx_, &get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(DhtServiceTest, NodesCarryGovernanceDecisionsAndOnlyAdmittedOnesArePlaced) {
+  std::vector<v1::Node> up;
+  {
+    v1::ListNodesRequest list;
+    list.set_state(v1::NODE_STATE_UP);
+    v1::ListNodesResponse listed;
+    ASSERT_TRUE(service_.ListNodes(&ctx_, &list, &listed).ok());
+    up.assign(listed.nodes().begin(), listed.nodes().end());
+  }
+  ASSERT_EQ(up.size(), 8u);
+  // Governance admitted the operator of six up nodes, one of them since disqualified.
+  AdmissionSnapshot snapshot;
+  for (int i = 0; i < 6; ++i) {
+    auto id = ParseNodeId(up[i].id());
+    ASSERT_OK(id);
+    snapshot.nodes[*id] = {
+        .operator_id = "op-1", .admitted = true, .vetted = i < 3, .disqualified = i == 5};
+  }
+  AdmissionView admission(/*enforced=*/true, /*default_share=*/0.05);
+  admission.Replace(snapshot);
+  DhtServiceImpl service(membership_, admission);
+
+  v1::GetNodeRequest get;
+  v1::GetNodeResponse got;
+  get.set_node_id(up[0].id());
+  ASSERT_TRUE(service.GetNode(&ctx_, &get, &got).ok());
+  EXPECT_TRUE(got.node().admitted() && got.node().vetted() && got.node().writable());
+  EXPECT_EQ(got.node().operator_id(), "op-1");
+  get.set_node_id(up[5].id());
+  ASSERT_TRUE(service.GetNode(&ctx_, &get, &got).ok());
+  EXPECT_TRUE(got.node().disqualified());
+  EXPECT_FALSE(got.node().writable());
+  get.set_node_id(up[7].id());  // no operator claimed it
+  ASSERT_TRUE(service.GetNode(&ctx_, &get, &got).ok());
+  EXPECT_FALSE(got.node().admitted() || got.node().vetted() || got.node().writable());
+
+  std::set<std::string> eligible;
+  for (int i = 0; i < 5; ++i) eligible.insert(up[i].id());
+  for (int k = 0; k < 50; ++k) {
+    v1::PlaceRequest request;
+    request.set_key(ToHex(RandomId(rng_)));
+    request.set_n(5);
+    v1::PlaceResponse response;
+    ASSERT_TRUE(service.Place(&ctx_, &request, &response).ok());
+    for (const auto& node : response.nodes()) EXPECT_TRUE(eligible.contains(node.id()));
+  }
+  v1::PlaceRequest six;
+  six.set_key(ToHex(RandomId(rng_)));
+  six.set_n(6);
+  v1::PlaceResponse response;
+  EXPECT_EQ(service.Place(&ctx_, &six, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // BlockPool: keeps freed segment-sized blocks for reuse. A segment's shards (k + m of about
-// 1 MiB each by default) are encoded into and decoded from one aligned block; blocks that
-// large come from mmap, so allocating one per segment faults every page in again and freeing
-// it returns them to the kernel. Reusing blocks avoids both.
+// 1 MiB each by default) are encoded into and decoded from one aligned block, and an upload's
+// segment is buffered in one; blocks of 256 KiB and more are mapped directly (not from malloc,
+// whose arenas would keep them resident once freed), so allocating one per segment faults
+// every page in again and freeing it returns them to the kernel. Reusing blocks avoids both.
 //
 // Blocks come in size classes (a request is rounded up to its class: whole 4 KiB pages up to
 // 64 KiB, then eight classes per power of two, so at most 12.5% more than asked), so the odd
@@ -58,7 +59,7 @@ class BlockPool {
     absl::Time released;
   };
   // Frees kept blocks idle longer than max_idle_, then the oldest while over the cap.
-  void EvictLocked(std::vector<uint8_t*>& to_free);
+  void EvictLocked(std::vector<std::pair<uint8_t*, Key>>& to_free);
 
   const size_t max_retained_;
   const absl::Duration max_idle_;

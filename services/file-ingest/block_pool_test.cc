@@ -47,7 +47,9 @@ TEST(BlockPoolTest, SizeClassesWasteAtMostAnEighth) {
   for (size_t n = 1; n < (size_t{64} << 20); n = n * 3 / 2 + 1) {
     const size_t c = BlockPool::SizeClass(n);
     EXPECT_GE(c, n);
-    if (n > 65536) EXPECT_LE(c - n, n / 8) << n;
+    if (n > 65536) {
+      EXPECT_LE(c - n, n / 8) << n;
+    }
   }
 }
 

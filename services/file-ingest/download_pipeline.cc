@@ -17,23 +17,61 @@
 namespace datamesh::file_ingest {
 namespace {
 
-// Reads shard `rec` into its place in `block` and checks its hash; false when unusable.
-bool FetchVerified(ShardStore& store, const ShardRecord& rec, ShardBlock& block,
-                   CallCancel& cancel) {
+// Reads shard `rec` into its place in `block`, checking its hash when `verify`; false when
+// unusable.
+bool Fetch(ShardStore& store, const ShardRecord& rec, ShardBlock& block, CallCancel& cancel,
+           bool verify) {
   std::span<uint8_t> out(block.shard(rec.index), block.shard_size());
   if (!store.GetInto(rec.node, rec.shard_id, out, cancel).ok()) return false;
+  if (!verify) return true;
   auto hash = crypto::Sha256(block.shard_view(rec.index));
   return hash.ok() && crypto::HexEncode(crypto::AsStringView(*hash)) == rec.shard_id;
 }
 
+absl::Status CheckSegmentList(const ContentRecord& content,
+                              const std::vector<SegmentRecord>& segments) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].index != i) {
+      return absl::DataLossError(
+          absl::StrCat("segment list broken: position ", i, " holds segment ", segments[i].index));
+    }
+    total += segments[i].plain_size;
+  }
+  if (total != content.size) {
+    return absl::DataLossError(
+        absl::StrCat("segments hold ", total, " bytes, the file ", content.size));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+uint64_t SegmentReader::MemoryFor(const SegmentRecord& seg) const {
+  return static_cast<uint64_t>(codec_.total_shards()) * seg.shard_size +
+         (seg.compressed ? seg.plain_size : 0);
+}
 
 absl::StatusOr<std::string> SegmentReader::Read(const SegmentRecord& seg) const {
   ASSIGN_OR_RETURN(PlainSegment plain, ReadPooled(seg));
   return std::string(plain.view());
 }
 
+// Shards are first read without hashing them: the GCM tag over the sealed segment already
+// proves every byte the decode produced from them (a corrupt data shard, or a corrupt parity
+// shard a lost one was rebuilt from, fails the tag). Only a segment that fails to open is read
+// again with each shard checked against its id (its SHA-256), so the bad one is found and
+// parity read in its place. A healthy download thus hashes nothing, and a corrupt shard costs
+// one more read of its segment.
 absl::StatusOr<PlainSegment> SegmentReader::ReadPooled(const SegmentRecord& seg) const {
+  bool open_failed = false;
+  absl::StatusOr<PlainSegment> plain = ReadOnce(seg, /*verify_shards=*/false, &open_failed);
+  if (plain.ok() || !open_failed) return plain;
+  return ReadOnce(seg, /*verify_shards=*/true, &open_failed);
+}
+
+absl::StatusOr<PlainSegment> SegmentReader::ReadOnce(const SegmentRecord& seg, bool verify_shards,
+                                                     bool* open_failed) const {
   const int n = codec_.total_shards();
   ShardBlock block(n, seg.shard_size);
   std::vector<const ShardRecord*> by_index(n, nullptr);
@@ -60,10 +98,11 @@ absl::StatusOr<PlainSegment> SegmentReader::ReadPooled(const SegmentRecord& seg)
     for (int i : need) {
       if (present[i]) continue;
       cancels.push_back(std::make_unique<CallCancel>());
-      fetches.emplace_back(i, pools_.shard_io().Submit(
-                                  [this, rec = by_index[i], &block, cancel = cancels.back().get()] {
-                                    return FetchVerified(shards_, *rec, block, *cancel);
-                                  }));
+      fetches.emplace_back(
+          i, pools_.shard_io().Submit(
+                 [this, rec = by_index[i], &block, cancel = cancels.back().get(), verify_shards] {
+                   return Fetch(shards_, *rec, block, *cancel, verify_shards);
+                 }));
     }
     if (fetches.empty()) break;
     // Reads still running after the grace are cancelled -- but only when the shards already
@@ -122,9 +161,14 @@ absl::StatusOr<PlainSegment> SegmentReader::ReadPooled(const SegmentRecord& seg)
   ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(data_key_));
   SegmentPosition pos{content_.id, content_.nonce_prefix, seg.index,
                       seg.index + 1 == segment_count_};
-  // Opened in place: the plaintext stays in the (pooled) block until the caller is done.
-  return OpenPayloadInBlock(*aead, pos, std::move(block), sealed, seg.compressed, seg.plain_size,
-                            seg.plain_sha256);
+  // Opened in place: the plaintext stays in the (pooled) block until the caller is done. The
+  // segment's plaintext hash is not checked: the tag, whose AAD binds the content, index and
+  // final flag, already proves these are the bytes sealed there, and decompression is checked
+  // against the recorded size.
+  absl::StatusOr<PlainSegment> plain = OpenPayloadInBlock(
+      *aead, pos, std::move(block), sealed, seg.compressed, seg.plain_size, /*plain_sha256=*/"");
+  *open_failed = absl::IsDataLoss(plain.status());
+  return plain;
 }
 
 absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& content,
@@ -133,43 +177,56 @@ absl::Status StreamRange(const SegmentReader& reader, const ContentRecord& conte
                          const ChunkSink& sink) {
   std::vector<uint64_t> sizes;
   for (const SegmentRecord& s : segments) sizes.push_back(s.plain_size);
+  // The segment list itself: every index once and in order, sizes adding up to the file. With
+  // each segment's AAD binding its index and whether it is the last of this list, a segment
+  // dropped, repeated or moved fails here or to open, so the file's SHA-256 need not be
+  // recomputed over every byte sent.
+  RETURN_IF_ERROR(CheckSegmentList(content, segments));
   const std::vector<SegmentSlice> slices = SlicesForRange(sizes, offset, length);
-  const bool whole = offset == 0 && length == content.size;
-  ASSIGN_OR_RETURN(crypto::Sha256Hasher hasher, crypto::Sha256Hasher::Create());
-  std::deque<std::future<absl::StatusOr<PlainSegment>>> ahead;
+  // A read and the budget its segment holds until sent.
+  struct Ahead {
+    std::future<absl::StatusOr<PlainSegment>> read;
+    SegmentBudget::Grant grant;
+  };
+  std::deque<Ahead> ahead;
   // Reads still queued or running use `reader` and `segments`: on every way out (an error, a
   // client gone) they are waited for, since a pool's future does not wait when destroyed.
   struct WaitForReads {
-    std::deque<std::future<absl::StatusOr<PlainSegment>>>& reads;
+    std::deque<Ahead>& reads;
     ~WaitForReads() {
-      for (auto& r : reads) {
-        if (r.valid()) r.wait();
+      for (Ahead& r : reads) {
+        if (r.read.valid()) r.read.wait();
       }
     }
   } wait_for_reads{ahead};
+  SegmentBudget* const budget = reader.budget();
   size_t launched = 0;
   for (size_t i = 0; i < slices.size(); ++i) {
     while (launched < slices.size() && launched <= i + prefetch_segments) {
-      const SegmentRecord& seg = segments[slices[launched++].index];
+      const SegmentRecord& seg = segments[slices[launched].index];
+      SegmentBudget::Grant grant;
+      if (budget != nullptr) {
+        // Holding nothing, this download may wait for memory; holding segments already, it
+        // reads further ahead only when there is room now (so it never waits while holding).
+        grant = ahead.empty() ? budget->Acquire(reader.MemoryFor(seg))
+                              : budget->TryAcquire(reader.MemoryFor(seg));
+        if (!grant.held()) break;
+      }
+      ++launched;
       ahead.push_back(
-          reader.pools().segments().Submit([&reader, &seg] { return reader.ReadPooled(seg); }));
+          {reader.pools().segments().Submit([&reader, &seg] { return reader.ReadPooled(seg); }),
+           std::move(grant)});
     }
-    absl::StatusOr<PlainSegment> plain = ahead.front().get();
+    absl::StatusOr<PlainSegment> plain = ahead.front().read.get();
+    const SegmentBudget::Grant sending = std::move(ahead.front().grant);  // until sent
     ahead.pop_front();
     if (!plain.ok()) return plain.status();
     std::string_view part = plain->view();
     part = part.substr(slices[i].begin, slices[i].end - slices[i].begin);
-    if (whole) hasher.Update(part);
     while (!part.empty()) {
       size_t n = std::min(part.size(), max_chunk);
       RETURN_IF_ERROR(sink(part.substr(0, n)));
       part.remove_prefix(n);
-    }
-  }
-  if (whole) {
-    ASSIGN_OR_RETURN(crypto::Sha256Digest d, hasher.Finish());
-    if (crypto::HexEncode(crypto::AsStringView(d)) != content.sha256) {
-      return absl::DataLossError("file content does not match its SHA-256");
     }
   }
   return absl::OkStatus();

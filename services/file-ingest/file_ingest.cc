@@ -8,10 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/dht/node_events_stream.h"
+#include "services/file-ingest/audit_parts.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "services/file-ingest/grpc_backends.h"
 #include "services/file-ingest/grpc_node_admin.h"
 #include "services/file-ingest/maintenance.h"
+#include "services/file-ingest/segment_budget.h"
 #include "services/file-ingest/shard_intents.h"
 #include "services/file-ingest/worker_pool.h"
 #include "shared/bus/bus.h"
@@ -71,9 +73,13 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<quota::v1::QuotaService::Stub> quota;
   std::unique_ptr<ShardIntents> intents;
   std::unique_ptr<GrpcNodeAdmin> admin;
+  std::unique_ptr<AuditParts> audits;  // before maintenance: its admin skips disqualified nodes
+  std::unique_ptr<DisqualifiedAwareAdmin> admin_view;
+  std::unique_ptr<DisqualifiedAwarePlacement> placement_view;
   std::unique_ptr<MaintenanceStore> maintenance_store;
   std::unique_ptr<MaintenanceRunner> maintenance;
   std::unique_ptr<LateShards> late;  // after the stores it writes to, before the service
+  std::unique_ptr<SegmentBudget> segment_budget;  // before the service: uploads hold grants
   std::unique_ptr<FileServiceImpl> service;
   std::unique_ptr<server::PeriodicTask> outbox_worker;
   std::unique_ptr<server::PeriodicTask> deletion_worker;
@@ -85,6 +91,7 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<bus::Consumer> node_up_consumer;
 
   void Stop() override {
+    if (audits) audits->Stop();
     node_down_consumer.reset();
     node_up_consumer.reset();
     deferred_repairs.reset();
@@ -111,10 +118,17 @@ std::function<void()> SkipFirst(std::function<void()> fn) {
 
 absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, Parts& parts) {
   parts.admin = std::make_unique<GrpcNodeAdmin>(o.dht_addr, o.shard_timeout, *parts.chunk_stubs);
+  parts.audits = AuditParts::Create(*rt.pg());
+  parts.admin_view = std::make_unique<DisqualifiedAwareAdmin>(*parts.admin, parts.audits->store());
+  parts.placement_view =
+      std::make_unique<DisqualifiedAwarePlacement>(*parts.placement, parts.audits->store());
   parts.maintenance_store = std::make_unique<MaintenanceStore>(*rt.pg(), IntentTtl(o));
-  MaintenanceDeps deps{
-      parts.maintenance_store.get(), parts.placement.get(), parts.shards.get(), parts.admin.get(),
-      parts.intents.get(),           &rt.metrics()};
+  MaintenanceDeps deps{parts.maintenance_store.get(),
+                       parts.placement_view.get(),
+                       parts.shards.get(),
+                       parts.admin_view.get(),
+                       parts.intents.get(),
+                       &rt.metrics()};
   MaintenanceOptions mo;
   mo.pg_url = rt.options().pg_url;
   mo.instance_id = rt.instance_id();
@@ -157,6 +171,8 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
   };
   RETURN_IF_ERROR(
       trigger("file-ingest-repair", "dm.v1.node.down", "node.down", parts.node_down_consumer));
+  RETURN_IF_ERROR(parts.audits->Start(
+      rt, {o.audit_rate, o.audit_stripe_bytes, o.audit_timeout}, *parts.chunk_stubs, *runner));
   return trigger("file-ingest-spread", "dm.v1.node.up", "node.up", parts.node_up_consumer);
 }
 
@@ -218,6 +234,10 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
            "Memory that segments with background shard writes may hold; past it, slow writes "
            "are cancelled and their shards placed elsewhere (0: every segment waits for all of "
            "its writes)");
+  f.AddInt("segment-memory-bytes", &o.segment_memory_bytes,
+           "Memory the segments of all uploads may hold at once (plaintext being filled, queued "
+           "and its shard block); an upload past it waits, not reading its stream, until "
+           "segments are written (a single upload always proceeds)");
   f.AddDuration("worker-interval", &o.worker_interval,
                 "Period of the outbox, shard-deletion and intent-refresh workers");
   f.AddDuration("repair-interval", &o.repair_interval,
@@ -230,6 +250,13 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
                 "Period of garbage collection of shards no manifest references");
   f.AddDuration("gc-grace", &o.gc_grace,
                 "Garbage collection leaves shards younger than this alone");
+  f.AddInt("audit-rate", &o.audit_rate,
+           "Segments audited per minute: the same stripe read from every shard and checked "
+           "against the erasure code; results go to governance as file.audit.result (0: none)");
+  f.AddInt("audit-stripe-bytes", &o.audit_stripe_bytes,
+           "Bytes an audit reads from each shard of a segment (64 to 1048576)");
+  f.AddDuration("audit-timeout", &o.audit_timeout,
+                "An audited node that has not answered by then counts as offline");
 }
 
 absl::Status ValidateOptions(const FileIngestOptions& o) {
@@ -261,6 +288,9 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
     return absl::InvalidArgumentError(
         "--late-shard-budget-bytes and --late-shard-grace must not be negative");
   }
+  if (o.segment_memory_bytes < 1) {
+    return absl::InvalidArgumentError("--segment-memory-bytes must be positive");
+  }
   if (o.shard_read_grace <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shard-read-grace must be positive");
   }
@@ -270,6 +300,8 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
         "): a segment must "
         "survive at least one node loss when acknowledged, and k + m shards survive at most m"));
   }
+  RETURN_IF_ERROR(
+      ValidateAuditFlags({o.audit_rate, o.audit_stripe_bytes, o.audit_timeout}));
   if (o.repair_interval <= absl::ZeroDuration() || o.scrub_interval <= absl::ZeroDuration() ||
       o.worker_interval <= absl::ZeroDuration() || o.gc_interval <= absl::ZeroDuration() ||
       o.gc_grace < absl::ZeroDuration()) {
@@ -322,6 +354,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.pipeline.write_tolerance = static_cast<int>(o.write_tolerance);
   deps.pipeline.late_shard_grace = o.late_shard_grace;
   deps.pipeline.shard_read_grace = o.shard_read_grace;
+  parts->segment_budget = std::make_unique<SegmentBudget>(
+      static_cast<uint64_t>(o.segment_memory_bytes), &rt.metrics());
+  deps.pipeline.budget = parts->segment_budget.get();
   deps.bus = rt.bus();
   deps.quota = parts->quota.get();
   deps.source = rt.source();

@@ -35,6 +35,8 @@ struct FileIngestOptions {
   absl::Duration late_shard_grace = absl::Milliseconds(500);
   absl::Duration shard_read_grace = absl::Seconds(2);
   int64_t late_shard_budget_bytes = 128 << 20;
+  // Memory all uploads' segments may hold at once (segment_budget.h).
+  int64_t segment_memory_bytes = 256 << 20;
   absl::Duration worker_interval = absl::Seconds(5);
   absl::Duration repair_interval = absl::Minutes(5);
   absl::Duration scrub_interval = absl::Hours(24);
@@ -48,6 +50,10 @@ struct FileIngestOptions {
   int64_t coding_threads = 0;
   int64_t segment_threads = 0;
   int64_t shard_io_threads = 0;
+  // Audits (audit.h): segments per minute (0: none), bytes read per shard, read deadline.
+  int64_t audit_rate = 6;
+  int64_t audit_stripe_bytes = 4096;
+  absl::Duration audit_timeout = absl::Seconds(5);
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

@@ -189,7 +189,7 @@ absl::Status FileServiceImpl::DoDownload(grpc::ServerContext* ctx,
     // The codec and k + m the file was written with, whatever new uploads use.
     ASSIGN_OR_RETURN(const erasure::ErasureCodec* codec, CodecForContent(content));
     SegmentReader reader(*codec, *deps_.shards, content, data_key, segments.size(),
-                         deps_.pipeline.shard_read_grace);
+                         deps_.pipeline.shard_read_grace, nullptr, deps_.pipeline.budget);
     absl::Status streamed = StreamRange(reader, content, segments, req.offset(), length,
                                         deps_.pipeline.prefetch_segments, kMaxChunk, sink);
     if (!streamed.ok()) {

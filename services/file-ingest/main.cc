@@ -1,9 +1,20 @@
 // The file-ingest service binary: wiring only; the service lives in file_ingest_lib.
+#include <malloc.h>
+
 #include "file_ingest_migrations.h"
 #include "services/file-ingest/file_ingest.h"
 #include "shared/server/service_main.h"
 
 int main(int argc, char** argv) {
+  // Segment and shard blocks are mapped by BlockPool itself; what goes through malloc is at
+  // most a gRPC message (about 1 MiB). Those come from the heap (a fresh mapping each would
+  // fault every page in again), a heap keeps up to 8 MiB free at its top (fixing the mmap
+  // threshold would otherwise fix this at 128 KiB and trim after nearly every free), and at
+  // most 2 arenas hold free memory (glibc's default is 8 per core: one per busy thread here).
+  // docs/PERFORMANCE.md has the measurements behind these figures.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  mallopt(M_TRIM_THRESHOLD, 8 << 20);
+  mallopt(M_ARENA_MAX, 2);
   datamesh::file_ingest::FileIngestOptions options;
   datamesh::server::ServiceDefinition d;
   d.name = "file-ingest";

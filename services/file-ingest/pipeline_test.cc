@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -12,6 +13,7 @@
 #include "services/file-ingest/download_pipeline.h"
 #include "services/file-ingest/fake_backends.h"
 #include "services/file-ingest/redundancy.h"
+#include "services/file-ingest/segment_budget.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/shard_intents.h"
 #include "services/file-ingest/upload_pipeline.h"
@@ -204,6 +206,87 @@ TEST_F(PipelineTest, TamperedManifestOrderIsRejected) {
   segments_.pop_back();  // truncated: the new last segment was not sealed as final
   content_.size = 2 * kSeg;
   EXPECT_THAT(Download(0, 2 * kSeg), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// With a budget smaller than one segment's charge, concurrent uploads take turns a segment at
+// a time: every one completes (none waits on another forever) and the budget is whole after.
+TEST_F(PipelineTest, UploadsTakeTurnsWhenTheBudgetHoldsLessThanOneSegment) {
+  SegmentBudget budget(1);
+  options_.budget = &budget;
+  const std::string data = Data(5 * kSeg + 123);
+  std::vector<std::future<absl::StatusOr<UploadOutcome>>> uploads;
+  for (int u = 0; u < 4; ++u) {
+    uploads.push_back(std::async(std::launch::async, [&, u]() -> absl::StatusOr<UploadOutcome> {
+      UploadPipeline p(options_, *codec_, placement_, store_,
+                       {"content-" + std::to_string(u), "abcd", &key_}, false);
+      for (size_t at = 0; at < data.size(); at += 1000) {
+        absl::Status written = p.Write(std::string_view(data).substr(at, 1000));
+        if (!written.ok()) return written;
+      }
+      return p.Finish();
+    }));
+  }
+  for (auto& upload : uploads) {
+    absl::StatusOr<UploadOutcome> out = upload.get();
+    ASSERT_OK(out);
+    EXPECT_EQ(out->size, data.size());
+    EXPECT_EQ(out->segments.size(), 6u);
+  }
+  EXPECT_EQ(budget.held(), 0u);
+  EXPECT_EQ(budget.waiting(), 0);
+}
+
+// Downloads charge what they read ahead: with room for less than one segment, each reads one
+// segment at a time (granted alone when it holds nothing), all complete with the right bytes,
+// and the budget is whole after.
+TEST_F(PipelineTest, DownloadsUnderATightBudgetReadOneSegmentAtATimeAndComplete) {
+  const std::string data = Data(5 * kSeg + 77);
+  Upload(data);
+  SegmentBudget budget(1);
+  std::vector<std::future<absl::StatusOr<std::string>>> downloads;
+  for (int d = 0; d < 3; ++d) {
+    downloads.push_back(std::async(std::launch::async, [&]() -> absl::StatusOr<std::string> {
+      SegmentReader reader(*codec_, store_, content_, key_, segments_.size(),
+                           absl::InfiniteDuration(), nullptr, &budget);
+      std::string out;
+      absl::Status s = StreamRange(reader, content_, segments_, 0, data.size(), 2, 1000,
+                                   [&](std::string_view chunk) {
+                                     out.append(chunk);
+                                     return absl::OkStatus();
+                                   });
+      if (!s.ok()) return s;
+      return out;
+    }));
+  }
+  for (auto& download : downloads) {
+    absl::StatusOr<std::string> back = download.get();
+    ASSERT_OK(back);
+    EXPECT_EQ(*back, data);
+  }
+  EXPECT_EQ(budget.held(), 0u);
+}
+
+// A segment list with a segment dropped from the middle is refused, even for a range whose
+// own segment is intact.
+TEST_F(PipelineTest, ASegmentListWithAGapIsRefused) {
+  const std::string data = Data(3 * kSeg);
+  Upload(data);
+  segments_.erase(segments_.begin() + 1);
+  content_.size -= kSeg;
+  EXPECT_THAT(Download(0, kSeg), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// A file within the inline size never asks for segment memory, even with none left.
+TEST_F(PipelineTest, AFileWithinTheInlineSizeIsNeverHeldBackByTheBudget) {
+  SegmentBudget budget(1);
+  SegmentBudget::Grant everything = budget.Acquire(1);
+  options_.budget = &budget;
+  const std::string data = Data(options_.inline_max_bytes);
+  Upload(data);
+  EXPECT_TRUE(content_.inline_data.has_value());
+  auto back = Download(0, data.size());
+  ASSERT_OK(back);
+  EXPECT_EQ(*back, data);
 }
 
 TEST_F(PipelineTest, FailedPutIsReplacedOnAnotherNode) {

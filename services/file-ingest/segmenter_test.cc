@@ -21,10 +21,10 @@ struct Emitted {
 std::vector<Emitted> Feed(size_t segment, size_t total, size_t piece) {
   std::vector<Emitted> out;
   std::string joined;
-  Segmenter s(segment, [&](std::string seg, uint64_t index, bool final) {
-    EXPECT_LE(seg.size(), segment);
-    out.push_back({seg.size(), index, final});
-    joined += seg;
+  Segmenter s(segment, [&](PlainSegment seg, uint64_t index, bool final) {
+    EXPECT_LE(seg.view().size(), segment);
+    out.push_back({seg.view().size(), index, final});
+    joined += seg.view();
     return absl::OkStatus();
   });
   std::string data(total, '\0');
@@ -58,7 +58,7 @@ TEST(SegmenterTest, PieceSizeDoesNotMatter) {
 }
 
 TEST(SegmenterTest, SinkErrorStops) {
-  Segmenter s(4, [](std::string, uint64_t, bool) { return absl::UnavailableError("x"); });
+  Segmenter s(4, [](PlainSegment, uint64_t, bool) { return absl::UnavailableError("x"); });
   EXPECT_OK(s.Append("abcd"));  // held: not known yet whether it is the last
   EXPECT_THAT(s.Append("e"), testing::StatusIs(absl::StatusCode::kUnavailable));
 }

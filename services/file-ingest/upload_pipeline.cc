@@ -72,8 +72,11 @@ UploadPipeline::UploadPipeline(const PipelineOptions& options, const erasure::Er
       key_(std::move(key)),
       discard_(discard),
       compress_(!IsCompressedContentType(key_.content_type)),
+      segment_charge_(options.segment_bytes +
+                      codec.total_shards() *
+                          codec.ShardSize(crypto::AesGcm::SealedSize(options.segment_bytes))),
       segmenter_(options.segment_bytes,
-                 [this](std::string plain, uint64_t index, bool final) {
+                 [this](PlainSegment plain, uint64_t index, bool final) {
                    return OnSegment(std::move(plain), index, final);
                  }),
       hasher_(std::move(crypto::Sha256Hasher::Create().value())),
@@ -88,12 +91,19 @@ absl::Status UploadPipeline::Write(std::string_view data) {
   hasher_.Update(data);
   received_ += data.size();
   if (discard_) return absl::OkStatus();
+  // The first segment is charged once the file outgrows the inline size; later ones when the
+  // previous is handed on (OnSegment). Waiting here stops this stream being read.
+  if (options_.budget != nullptr && !filling_.held() && segmenter_.segments_emitted() == 0 &&
+      segmenter_.pending().size() + data.size() > options_.inline_max_bytes) {
+    filling_ = options_.budget->Acquire(segment_charge_);
+  }
   return segmenter_.Append(data);
 }
 
 absl::StatusOr<UploadOutcome> UploadPipeline::Finish() {
   if (!discard_) {
     RETURN_IF_ERROR(segmenter_.Finish());
+    filling_.Release();  // an inline file's charge, if it had one
     while (!in_flight_.empty()) RETURN_IF_ERROR(CollectOldest());
   }
   outcome_.size = received_;
@@ -118,11 +128,11 @@ std::vector<LateWrite> UploadPipeline::TakeLateWrites() {
   return std::exchange(late_writes_, {});
 }
 
-absl::Status UploadPipeline::OnSegment(std::string plain, uint64_t index, bool final) {
-  if (index == 0 && final && plain.size() <= options_.inline_max_bytes) {
+absl::Status UploadPipeline::OnSegment(PlainSegment plain, uint64_t index, bool final) {
+  if (index == 0 && final && plain.view().size() <= options_.inline_max_bytes) {
     ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(*key_.data_key));
     SegmentPosition pos{key_.content_id, key_.nonce_prefix, 0, true};
-    ASSIGN_OR_RETURN(SealedInline sealed, SealInline(*aead, pos, plain));
+    ASSIGN_OR_RETURN(SealedInline sealed, SealInline(*aead, pos, plain.view()));
     outcome_.inline_sealed = std::move(sealed.sealed);
     outcome_.inline_compressed = sealed.compressed;
     return absl::OkStatus();
@@ -130,10 +140,16 @@ absl::Status UploadPipeline::OnSegment(std::string plain, uint64_t index, bool f
   while (static_cast<int>(in_flight_.size()) >= options_.segments_in_flight) {
     RETURN_IF_ERROR(CollectOldest());
   }
-  in_flight_.push_back(
-      PoolsOf(options_).segments().Submit([this, p = std::move(plain), index, final]() mutable {
-        return StoreSegment(std::move(p), index, final);
+  // The segment's charge goes with its job and ends with it (a late write's block is counted
+  // by LateShards' own budget).
+  in_flight_.push_back(PoolsOf(options_).segments().Submit(
+      [this, p = std::move(plain), index, final, grant = std::move(filling_)]() mutable {
+        absl::StatusOr<SegmentRecord> rec = StoreSegment(std::move(p), index, final);
+        grant.Release();
+        return rec;
       }));
+  // Not final: the segmenter holds a byte of the next segment already, so charge it now.
+  if (!final && options_.budget != nullptr) filling_ = options_.budget->Acquire(segment_charge_);
   return absl::OkStatus();
 }
 
@@ -147,7 +163,7 @@ absl::Status UploadPipeline::CollectOldest() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, uint64_t index,
+absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(PlainSegment plain, uint64_t index,
                                                            bool final) {
   SegmentPosition pos{key_.content_id, key_.nonce_prefix, index, final};
   // CPU work on the coding pool (as many threads as cores), with that thread's cipher and
@@ -157,10 +173,10 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(std::string plain, ui
                        .coding()
                        .Submit([&]() -> absl::StatusOr<EncodedSegment> {
                          ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(*key_.data_key));
-                         return EncodeSegment(*aead, codec_, pos, plain, compress_);
+                         return EncodeSegment(*aead, codec_, pos, plain.view(), compress_);
                        })
                        .get());
-  std::string().swap(plain);  // the shards hold everything from here on
+  plain = PlainSegment();  // the shards hold everything from here on
   // Shared with the writes, which may outlive this job (late writes).
   auto enc = std::make_shared<const EncodedSegment>(std::move(encoded));
   const int n = codec_.total_shards();

@@ -6,8 +6,11 @@
 // (worker_pool.h); at most `segments_in_flight` jobs of one upload are out at once, and Write()
 // blocks while that window is full or the shared pool's queue is, so memory stays bounded
 // (about segments_in_flight x 3 segments per upload, and the pools' bound across uploads)
-// whatever the file's size. A file whose whole content is at most `inline_max_bytes` is sealed in
-// one piece for the manifest instead (no shards).
+// whatever the file's size. With a SegmentBudget, every segment past the first
+// `inline_max_bytes` of the file is charged against it from its first byte until its job ends,
+// so the segments of all uploads together stay within one process-wide bound. A file whose whole
+// content is at most `inline_max_bytes` is sealed in one piece for the manifest instead (no
+// shards).
 //
 // No wait for the slowest node: with LateShards, a segment whose written shards meet the
 // quorum waits `late_shard_grace` more for the rest, then is acknowledged; a write still
@@ -43,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "services/file-ingest/late_shards.h"
 #include "services/file-ingest/manifest.h"
+#include "services/file-ingest/segment_budget.h"
 #include "services/file-ingest/segmenter.h"
 #include "services/file-ingest/shard_backend.h"
 #include "services/file-ingest/shard_puts.h"
@@ -73,6 +77,9 @@ struct PipelineOptions {
   // The worker pools segments and shard I/O run on; null: TransferPools::Shared(). Must
   // outlive every pipeline and reader using it.
   TransferPools* pools = nullptr;
+  // Memory all uploads' segments may hold at once (segment_budget.h); null: no bound beyond
+  // the pools'. Must outlive every pipeline using it.
+  SegmentBudget* budget = nullptr;
 };
 
 // options.pools, or the process's pools.
@@ -127,10 +134,10 @@ class UploadPipeline {
   std::vector<LateWrite> TakeLateWrites();
 
  private:
-  absl::Status OnSegment(std::string plain, uint64_t index, bool final);
+  absl::Status OnSegment(PlainSegment plain, uint64_t index, bool final);
   // Waits for the oldest job and records its segment.
   absl::Status CollectOldest();
-  absl::StatusOr<SegmentRecord> StoreSegment(std::string plain, uint64_t index, bool final);
+  absl::StatusOr<SegmentRecord> StoreSegment(PlainSegment plain, uint64_t index, bool final);
   struct SegmentWrites;
   // Waits for the first writes of a segment: all of them, or -- with LateShards -- until the
   // quorum has held for the grace. Records the acknowledged ones in `writes`; returns the
@@ -162,6 +169,11 @@ class UploadPipeline {
   const ContentKey key_;
   const bool discard_;
   const bool compress_;  // whether segments try zstd (not for known compressed types)
+  // What one segment may hold at its peak: the plaintext and the shard block it is encoded
+  // into (charged to options_.budget).
+  const uint64_t segment_charge_;
+  // The budget held for the segment being filled, if any.
+  SegmentBudget::Grant filling_;
   Segmenter segmenter_;
   crypto::Sha256Hasher hasher_;
   uint64_t received_ = 0;

@@ -214,17 +214,8 @@ http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstrea
         WriteReadiness(runtime, upstreams, w);
       },
       probe);
-  auto not_built = [](const http::Request&, http::BodyReader&, http::ResponseWriter& w) {
-    (void)w.WriteError(http::WithHttpError(
-        absl::UnimplementedError("this endpoint is not available yet"), 501, "NOT_IMPLEMENTED"));
-  };
-  // Only the routes still to be built answer 501; any other unknown path is the router's 404
-  // (or 405 with Allow), so a wrong method on a real route is not mistaken for missing work.
-  // Monitoring serves metrics, health, alerts, rules and the Prometheus API
-  // (monitoring_routes.h, registered in Build); analytics is still to come.
-  for (const char* route : {"/api/v1/monitoring/analytics"}) {
-    router.Handle("GET", route, WithAccessLog(not_built));
-  }
+  // Monitoring's routes (metrics, health, alerts, rules, analytics, the Prometheus API) are
+  // registered in Build (monitoring_routes.h).
   return router;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -14,6 +15,8 @@ namespace datamesh::governance {
 struct GovernanceFlags {
   // How often background work (closing and executing proposals, maturing unbonding stake) runs.
   absl::Duration tick_interval = absl::Seconds(5);
+  // quota's gRPC address: billing records for invoices. Empty: no invoices are written.
+  std::string quota_addr;
 };
 
 void RegisterFlags(config::FlagSet& flags, GovernanceFlags& options);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "datamesh/events/v1/event.pb.h"
 #include "datamesh/governance/v1/governance.grpc.pb.h"
+#include "services/governance/billing/billing_month.h"
 
 namespace datamesh::bus {
 class Bus;
@@ -30,6 +31,9 @@ struct ProposalRecord;
 struct GovernanceDeps {
   std::string source;  // event source, "governance/<instance>"
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // quota's billing records of a month (billing/billing_month.h); empty: CloseBillingMonth
+  // answers FAILED_PRECONDITION.
+  billing::BillingRecordSource billing_records;
 };
 
 class GovernanceServiceImpl final : public governance::v1::GovernanceService::Service {
@@ -83,6 +87,23 @@ class GovernanceServiceImpl final : public governance::v1::GovernanceService::Se
   grpc::Status ListParameters(grpc::ServerContext* ctx,
                               const governance::v1::ListParametersRequest* req,
                               governance::v1::ListParametersResponse* resp) override;
+
+  // --- Epochs and invoices (billing_rpc.cc) ---
+  grpc::Status ListEpochs(grpc::ServerContext* ctx, const governance::v1::ListEpochsRequest* req,
+                          governance::v1::ListEpochsResponse* resp) override;
+  grpc::Status ListPaystubs(grpc::ServerContext* ctx,
+                            const governance::v1::ListPaystubsRequest* req,
+                            governance::v1::ListPaystubsResponse* resp) override;
+  grpc::Status ListInvoices(grpc::ServerContext* ctx,
+                            const governance::v1::ListInvoicesRequest* req,
+                            governance::v1::ListInvoicesResponse* resp) override;
+  grpc::Status GetInvoice(grpc::ServerContext* ctx, const governance::v1::GetInvoiceRequest* req,
+                          governance::v1::GetInvoiceResponse* resp) override;
+  grpc::Status PayInvoice(grpc::ServerContext* ctx, const governance::v1::PayInvoiceRequest* req,
+                          governance::v1::PayInvoiceResponse* resp) override;
+  grpc::Status CloseBillingMonth(grpc::ServerContext* ctx,
+                                 const governance::v1::CloseBillingMonthRequest* req,
+                                 governance::v1::CloseBillingMonthResponse* resp) override;
 
  private:
   // Proposals' helpers (proposal_rpc.cc).

@@ -1,6 +1,7 @@
 // GovernanceServiceImpl: the operator RPCs over operators/ (registration with proofs of node
 // possession, node claims, listing). Admissions are written to the outbox in the same
 // transaction and published right after the commit.
+#include "services/governance/audits/operator_reputation.h"
 #include "services/governance/governance_service.h"
 #include "services/governance/ledger_worker.h"
 #include "services/governance/operators/operator_registry.h"
@@ -94,7 +95,12 @@ grpc::Status GovernanceServiceImpl::ListOperators(grpc::ServerContext*,
     ASSIGN_OR_RETURN(operators::OperatorPage page,
                      operators::ListOperators(tx, size, req->page().cursor()));
     resp->Clear();
-    for (const auto& op : page.operators) ToProto(op, resp->add_operators());
+    for (const auto& op : page.operators) {
+      gv1::Operator* out = resp->add_operators();
+      ToProto(op, out);
+      out->set_reputation(
+          audits::OperatorReputation(tx, op.node_ids).value_or(operators::kStartingReputation));
+    }
     if (page.next_cursor) resp->set_next_cursor(*page.next_cursor);
     return absl::OkStatus();
   }),

@@ -108,6 +108,18 @@ void AlertToProto(const std::string& group, const alerts::Alert& a, v1::Alert* o
   for (const promql::Label& l : a.annotations) (*out->mutable_annotations())[l.name] = l.value;
   out->set_value(a.value);
   out->set_group(group);
+  for (const alerts::SeriesChange& c : a.explanation) {
+    v1::SeriesChange* pc = out->add_explanation();
+    pc->set_metric(std::string(promql::GetLabel(c.labels, promql::kMetricNameLabel)));
+    for (const promql::Label& l : c.labels) {
+      if (l.name != promql::kMetricNameLabel) (*pc->mutable_labels())[l.name] = l.value;
+    }
+    pc->set_baseline_mean(c.baseline_mean);
+    pc->set_window_mean(c.window_mean);
+    if (std::isfinite(c.change_ratio)) pc->set_change_percent(100 * c.change_ratio);
+    pc->set_score(c.score);
+    pc->set_rate(c.rate);
+  }
 }
 
 absl::StatusOr<v1::ListAlertsResponse> AlertsResponse(

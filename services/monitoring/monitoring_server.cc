@@ -8,8 +8,11 @@
 #include "services/monitoring/alerts/alert_table.h"
 #include "services/monitoring/alerts/rule_evaluator.h"
 #include "services/monitoring/alerts_api.h"
+#include "services/monitoring/analytics/explanation.h"
+#include "services/monitoring/analytics/instance_zones.h"
 #include "services/monitoring/health/node_directory.h"
 #include "services/monitoring/monitoring_service.h"
+#include "services/monitoring/notify_wiring.h"
 #include "services/monitoring/rules/default_rules.h"
 #include "services/monitoring/rules/rule_loader.h"
 #include "services/monitoring/scrape/scraper.h"
@@ -54,6 +57,16 @@ void PublishAlertChange(server::Runtime& runtime, const std::string& group,
     *t->mutable_started_at() = a.started_at();
     *t->mutable_annotations() = a.annotations();
     t->set_group(group);
+    for (const v1::SeriesChange& c : a.explanation()) {
+      events::v1::AlertCause* cause = t->add_explanation();
+      cause->set_metric(c.metric());
+      *cause->mutable_labels() = c.labels();
+      cause->set_baseline_mean(c.baseline_mean());
+      cause->set_window_mean(c.window_mean());
+      if (c.has_change_percent()) cause->set_change_percent(c.change_percent());
+      cause->set_score(c.score());
+      cause->set_rate(c.rate());
+    }
   } else {
     events::v1::AlertResolved* r = event.mutable_alert_resolved();
     r->set_alert_id(a.id());
@@ -90,6 +103,15 @@ alerts::RuleEvaluator::Deps EvaluatorDeps(server::Runtime& runtime, store::Sampl
   };
   d.new_id = [] { return bus::NewUuidV4(); };
   d.clock = [] { return absl::Now(); };
+  d.explain = [&store](const alerts::Alert& alert, absl::Duration for_duration, absl::Time now) {
+    absl::StatusOr<std::vector<alerts::SeriesChange>> changes =
+        analytics::ExplainAlert(store, alert.labels, for_duration, now);
+    if (changes.ok()) return *std::move(changes);
+    // The alert fires all the same; only its explanation is missing.
+    log::Warn("could not explain a firing alert",
+              {{"alert_id", alert.id}, {"error", std::string(changes.status().message())}});
+    return std::vector<alerts::SeriesChange>{};
+  };
   return d;
 }
 
@@ -113,9 +135,10 @@ class Parts : public server::ServiceParts {
                   EvaluatorDeps(runtime, store, alert_table), runtime.metrics()),
         // Nodes are down after three silent heartbeat intervals, forgotten after an hour.
         nodes(3 * runtime.options().heartbeat_interval, absl::Hours(1)),
-        service(store, evaluator, {&directory, &nodes}, [] { return absl::Now(); }) {}
+        service(store, evaluator, {&directory, &nodes, &zones}, [] { return absl::Now(); }) {}
 
   void Stop() override {
+    notify.Stop();
     subscription.reset();
     node_subscription.reset();
     if (scrape_task) scrape_task->Stop();
@@ -136,6 +159,7 @@ class Parts : public server::ServiceParts {
   alerts::AlertTable alert_table;
   alerts::RuleEvaluator evaluator;
   health::NodeDirectory nodes;
+  analytics::InstanceZones zones;
   MonitoringServiceImpl service;
   std::unique_ptr<bus::Subscription> subscription;
   std::unique_ptr<bus::Subscription> node_subscription;
@@ -144,6 +168,7 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<server::PeriodicTask> retention_task;
   std::unique_ptr<server::PeriodicTask> lease_task;
   std::vector<std::unique_ptr<server::PeriodicTask>> rule_tasks;
+  NotifyParts notify;
 };
 
 // The shipped rules (unless turned off) and the --rule-files, in that order.
@@ -215,6 +240,9 @@ void RegisterFlags(config::FlagSet& flags, MonitoringOptions& o) {
   flags.AddDuration("rule-outage-tolerance", &o.rule_outage_tolerance,
                     "alert states saved before an evaluator outage this long or shorter are "
                     "restored (pending ones keep their `for` progress)");
+  flags.AddString("notify-config", &o.notify_config,
+                  "alert notification config (YAML: route, receivers, escalation); empty: no "
+                  "external receivers, the alert events only");
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
@@ -226,12 +254,15 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   }
   auto parts = std::make_unique<Parts>(runtime, options, *std::move(groups));
   Parts* p = parts.get();
+  ASSIGN_OR_RETURN(parts->notify,
+                   StartNotify(runtime, options.notify_config, parts->evaluator, parts->service));
   ASSIGN_OR_RETURN(parts->subscription,
                    runtime.bus()->SubscribeEvents(
                        bus::SubjectFor("service.heartbeat"), /*queue_group=*/"",
                        [p](const events::v1::Event& event) {
                          if (event.has_service_heartbeat()) {
                            p->directory.OnHeartbeat(event.service_heartbeat(), absl::Now());
+                           p->zones.OnServiceHeartbeat(event.service_heartbeat());
                          }
                        }));
   ASSIGN_OR_RETURN(
@@ -240,6 +271,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
                                      [p](const events::v1::Event& event) {
                                        if (event.has_node_heartbeat()) {
                                          p->nodes.OnHeartbeat(event.node_heartbeat(), absl::Now());
+                                         p->zones.OnNodeHeartbeat(event.node_heartbeat());
                                        }
                                      }));
   parts->scrape_task = std::make_unique<server::PeriodicTask>(

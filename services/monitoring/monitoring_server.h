@@ -37,6 +37,8 @@ struct MonitoringOptions {
   absl::Duration rule_interval = absl::Minutes(1);
   // Saved alert states are restored when the evaluator was away at most this long.
   absl::Duration rule_outage_tolerance = absl::Hours(1);
+  // The notification config (notify/notify_config.h); empty: no external receivers.
+  std::string notify_config;
 };
 
 void RegisterFlags(config::FlagSet& flags, MonitoringOptions& options);

@@ -3,9 +3,11 @@
 #include <set>
 
 #include "services/monitoring/alerts_api.h"
+#include "services/monitoring/analytics/report_proto.h"
 #include "services/monitoring/health/health_report.h"
 #include "services/monitoring/metrics_query.h"
 #include "services/monitoring/monitoring_converter.h"
+#include "services/monitoring/notify_rpc.h"
 #include "services/monitoring/sample_import.h"
 #include "shared/log/log.h"
 #include "shared/status/grpc_status.h"
@@ -99,8 +101,10 @@ grpc::Status MonitoringServiceImpl::ImportSamples(grpc::ServerContext*,
 grpc::Status MonitoringServiceImpl::ListAlerts(grpc::ServerContext*,
                                                const v1::ListAlertsRequest* request,
                                                v1::ListAlertsResponse* response) {
-  absl::StatusOr<v1::ListAlertsResponse> r = AlertsResponse(rules_.Snapshot(), request->state());
+  const std::vector<alerts::GroupSnapshot> groups = rules_.Snapshot();
+  absl::StatusOr<v1::ListAlertsResponse> r = AlertsResponse(groups, request->state());
   if (r.ok()) *response = *std::move(r);
+  if (r.ok() && notifier_ != nullptr) AddAlertNotes(*notifier_, groups, response);
   return Answer(r.status(), "ListAlerts");
 }
 
@@ -133,6 +137,56 @@ grpc::Status MonitoringServiceImpl::ListRuleGroups(grpc::ServerContext*,
                                                    v1::ListRuleGroupsResponse* response) {
   *response = RuleGroupsResponse(rules_.Snapshot());
   return grpc::Status::OK;
+}
+
+grpc::Status MonitoringServiceImpl::GetAnalytics(grpc::ServerContext*,
+                                                 const v1::GetAnalyticsRequest* request,
+                                                 v1::GetAnalyticsResponse* response) {
+  const analytics::InstanceZones* zones = health_.zones;
+  absl::StatusOr<v1::GetAnalyticsResponse> report = analytics::AnswerAnalytics(
+      store_,
+      [zones](const std::string& instance) {
+        return zones == nullptr ? std::string() : zones->ZoneOf(instance);
+      },
+      *request, clock_());
+  if (report.ok()) *response = *std::move(report);
+  return Answer(report.status(), "GetAnalytics");
+}
+
+// ---- silences and acknowledgements (notify_rpc.h) ----
+
+grpc::Status MonitoringServiceImpl::CreateSilence(grpc::ServerContext*,
+                                                  const v1::CreateSilenceRequest* request,
+                                                  v1::CreateSilenceResponse* response) {
+  if (notifier_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::CreateSilenceResponse> r = CreateSilenceRpc(*notifier_, *request);
+  if (r.ok()) *response = *std::move(r);
+  return Answer(r.status(), "CreateSilence");
+}
+
+grpc::Status MonitoringServiceImpl::ListSilences(grpc::ServerContext*,
+                                                 const v1::ListSilencesRequest*,
+                                                 v1::ListSilencesResponse* response) {
+  if (notifier_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::ListSilencesResponse> r = ListSilencesRpc(*notifier_);
+  if (r.ok()) *response = *std::move(r);
+  return Answer(r.status(), "ListSilences");
+}
+
+grpc::Status MonitoringServiceImpl::ExpireSilence(grpc::ServerContext*,
+                                                  const v1::ExpireSilenceRequest* request,
+                                                  v1::ExpireSilenceResponse*) {
+  if (notifier_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  return Answer(ExpireSilenceRpc(*notifier_, *request), "ExpireSilence");
+}
+
+grpc::Status MonitoringServiceImpl::AcknowledgeAlert(grpc::ServerContext*,
+                                                     const v1::AcknowledgeAlertRequest* request,
+                                                     v1::AcknowledgeAlertResponse* response) {
+  if (notifier_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::AcknowledgeAlertResponse> r = AcknowledgeAlertRpc(*notifier_, *request);
+  if (r.ok()) *response = *std::move(r);
+  return Answer(r.status(), "AcknowledgeAlert");
 }
 
 }  // namespace datamesh::monitoring

@@ -4,7 +4,9 @@
 // rule evaluator: ListAlerts and ListRuleGroups (alerts_api.h); and GetHealth
 // (health/health_report.h) over the scrape targets, the storage nodes and the firing alerts.
 //
-// RPCs that are not built yet (the rule CRUD RPCs, analytics) are not overridden: the
+// GetAnalytics builds the analytics report (analytics/report_builder.h) over the store.
+//
+// RPCs that are not built yet (the rule CRUD RPCs) are not overridden: the
 // generated base class answers them with UNIMPLEMENTED, so no caller is ever told a made-up
 // success.
 //
@@ -16,7 +18,9 @@
 #include "absl/time/time.h"
 #include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
 #include "services/monitoring/alerts/rule_evaluator.h"
+#include "services/monitoring/analytics/instance_zones.h"
 #include "services/monitoring/health/node_directory.h"
+#include "services/monitoring/notify/notifier.h"
 #include "services/monitoring/prometheus_api.h"
 #include "services/monitoring/scrape/target_directory.h"
 #include "services/monitoring/store/sample_store.h"
@@ -29,6 +33,8 @@ class MonitoringServiceImpl final : public v1::MonitoringService::Service {
   struct HealthSources {
     const scrape::TargetDirectory* targets = nullptr;
     health::NodeDirectory* nodes = nullptr;
+    // The zones of chunk-store instances, for GetAnalytics' capacity forecasts.
+    const analytics::InstanceZones* zones = nullptr;
   };
 
   // `store`, `rules` and the health sources must outlive the service; `clock` gives "now" (the
@@ -52,12 +58,29 @@ class MonitoringServiceImpl final : public v1::MonitoringService::Service {
   grpc::Status ListRuleGroups(grpc::ServerContext* context,
                               const v1::ListRuleGroupsRequest* request,
                               v1::ListRuleGroupsResponse* response) override;
+  grpc::Status GetAnalytics(grpc::ServerContext* context, const v1::GetAnalyticsRequest* request,
+                            v1::GetAnalyticsResponse* response) override;
+  // Silences and acknowledgements (notify_rpc.h); UNAVAILABLE until SetNotifier.
+  grpc::Status CreateSilence(grpc::ServerContext* context, const v1::CreateSilenceRequest* request,
+                             v1::CreateSilenceResponse* response) override;
+  grpc::Status ListSilences(grpc::ServerContext* context, const v1::ListSilencesRequest* request,
+                            v1::ListSilencesResponse* response) override;
+  grpc::Status ExpireSilence(grpc::ServerContext* context, const v1::ExpireSilenceRequest* request,
+                             v1::ExpireSilenceResponse* response) override;
+  grpc::Status AcknowledgeAlert(grpc::ServerContext* context,
+                                const v1::AcknowledgeAlertRequest* request,
+                                v1::AcknowledgeAlertResponse* response) override;
+
+  // The notification pipeline the silence and ack RPCs use; set once by the wiring before the
+  // server starts, and outliving the service.
+  void SetNotifier(notify::Notifier* notifier) { notifier_ = notifier; }
 
  private:
   store::SampleStore& store_;
   const alerts::RuleEvaluator& rules_;
   const HealthSources health_;
   const std::function<absl::Time()> clock_;
+  notify::Notifier* notifier_ = nullptr;
   const PrometheusApi prometheus_;
 };
 

@@ -330,7 +330,8 @@ TEST_F(CliE2eTest, EndToEndEncryption) {
 TEST_F(CliE2eTest, AdminOnlyRoutesFailCleanlyForOthers) {
   ASSERT_NO_FATAL_FAILURE(NewUser("erin"));
   for (std::vector<std::string> args :
-       std::vector<std::vector<std::string>>{{"health"}, {"alerts"}}) {
+       std::vector<std::vector<std::string>>{
+           {"health"}, {"alerts"}, {"analytics"}, {"metrics", "up"}, {"metrics", "up", "--range", "1h"}}) {
     CliRun r = Cli("erin", args);
     EXPECT_EQ(r.code, 3) << args[0] << ": " << r.err;
     EXPECT_NE(r.err.find("PERMISSION_DENIED"), std::string::npos) << r.err;

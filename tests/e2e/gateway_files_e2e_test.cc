@@ -114,8 +114,8 @@ TEST_F(GatewayFilesE2eTest, UnauthenticatedAndUnbuiltRoutes) {
   EXPECT_EQ(r.code, 401);
   EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "UNAUTHENTICATED");
   r = Curl("GET", "/monitoring/analytics", {}, "", "not-a-token");
-  EXPECT_EQ(r.code, 501);
-  EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "NOT_IMPLEMENTED");
+  EXPECT_EQ(r.code, 401);
+  EXPECT_EQ(Str(Obj(r.Json(), "error"), "code"), "UNAUTHENTICATED");
 }
 
 TEST_F(GatewayFilesE2eTest, BadJsonIsRejected) {

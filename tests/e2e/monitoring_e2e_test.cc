@@ -320,11 +320,36 @@ TEST_F(MonitoringE2eTest, RefusesNonAdminsBadQueriesAndWhatIsNotBuilt) {
   EXPECT_EQ(r.code, 422) << r.body;
   EXPECT_EQ(Str(r.Json(), "errorType"), "execution") << r.body;
 
-  for (const char* area : {"/monitoring/analytics"}) {
-    Reply n = Api("GET", area, *admin_);
-    EXPECT_EQ(n.code, 501) << area;
-    EXPECT_EQ(n.ErrorCode(), "NOT_IMPLEMENTED");
+}
+
+TEST_F(MonitoringE2eTest, AnalyticsOnAFreshStackSaysWhatItCannotComputeYet) {
+  // Minutes of samples against a 7-day window: every trend and pattern is "not enough data",
+  // with the counts, never a made-up figure.
+  Reply r = Api("GET", "/monitoring/analytics", *admin_);
+  ASSERT_EQ(r.code, 200) << r.body;
+  const Struct body = r.Json();
+  EXPECT_TRUE(List(body, "trends").empty()) << r.body;
+  std::set<std::string> gaps;
+  for (const Struct& g : List(body, "insufficientData")) {
+    gaps.insert(Str(g, "section") + "/" + Str(g, "item"));
+    if (Str(g, "section") == "trends") {
+      EXPECT_EQ(Str(g, "reason").rfind("not enough data (", 0), 0u) << r.body;
+    }
   }
+  for (const char* gap : {"trends/storage", "trends/bandwidth", "trends/requests",
+                          "patterns/hour_of_day", "patterns/weekday"}) {
+    EXPECT_TRUE(gaps.contains(gap)) << gap << " in " << r.body;
+  }
+  Reply csv = Api("GET", "/monitoring/analytics?format=csv&section=trends", *admin_);
+  ASSERT_EQ(csv.code, 200) << csv.body;
+  EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.headers["content-disposition"],
+            "attachment; filename=\"datamesh-analytics-trends.csv\"");
+  EXPECT_EQ(csv.body.rfind("section,item,figure,value,unit,query,note\r\n", 0), 0u) << csv.body;
+  EXPECT_NE(csv.body.find("trends,storage,not_enough_data,"), std::string::npos) << csv.body;
+  EXPECT_EQ(Api("GET", "/monitoring/analytics?window=5m", *admin_).code, 400);
+  EXPECT_EQ(Api("GET", "/monitoring/analytics?format=xml", *admin_).code, 400);
+  EXPECT_EQ(Api("GET", "/monitoring/analytics", *user_).code, 403);
 }
 
 TEST_F(MonitoringE2eTest, AKilledChunkStoreGoesDownThenDisappears) {

@@ -60,7 +60,9 @@ class DhtProcess {
                                      "--instance-id=" + instance,
                                      "--heartbeat-interval=300ms",
                                      "--node-timeout=2s",
-                                     "--membership-flush-interval=500ms"};
+                                     "--membership-flush-interval=500ms",
+                                     // Membership is the subject here, not governance.
+                                     "--node-admission=off"};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -90,7 +90,9 @@ TEST_F(QuotaLedgerTest, TwoConcurrentReservationsOverTheLimitAdmitExactlyOne) {
     const int ok = results[0].ok() + results[1].ok();
     ASSERT_EQ(ok, 1) << results[0] << " / " << results[1];
     for (const absl::Status& s : results) {
-      if (!s.ok()) EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted));
+      if (!s.ok()) {
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted));
+      }
     }
     EXPECT_EQ(Usage(user).usage().storage_bytes(), 3'000'000'000u);
   }

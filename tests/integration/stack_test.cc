@@ -113,13 +113,14 @@ TEST_F(StackTest, GatewayAnswersHealthzAndReadyz) {
 }
 
 TEST_F(StackTest, RpcsNotBuiltYetAnswerUnimplementedAndAreCounted) {
-  // Monitoring's analytics is not built yet: the RPC must say so, not pretend.
+  // Monitoring's rule management through the API is not built yet: the RPC must say so, not
+  // pretend.
   auto channel = grpc::CreateChannel(GrpcAddr("monitoring"), grpc::InsecureChannelCredentials());
   auto stub = monitoring::v1::MonitoringService::NewStub(channel);
   grpc::ClientContext ctx;
-  monitoring::v1::GetAnalyticsRequest request;
-  monitoring::v1::GetAnalyticsResponse response;
-  grpc::Status s = stub->GetAnalytics(&ctx, request, &response);
+  monitoring::v1::ListAlertRulesRequest request;
+  monitoring::v1::ListAlertRulesResponse response;
+  grpc::Status s = stub->ListAlertRules(&ctx, request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
 
   auto metrics = RunCommand("curl -sf http://" +

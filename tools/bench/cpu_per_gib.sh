@@ -4,7 +4,8 @@
 # Cases: big (one stream up and down, DM_BIG_BYTES, default 256 MiB), mid (1 MiB files x
 # DM_MID_COUNT, 8 clients), small (4 KiB files x DM_SMALL_COUNT, 8 clients), many (50 uploads
 # of DM_MANY_BYTES, default 32 MiB, at once over gRPC with dm-file-bench, then downloaded).
-# Default: big mid small. After each case file-ingest's peak RSS so far (VmHWM) is printed.
+# Default: big mid small. After each case file-ingest's peak RSS so far (VmHWM) is printed;
+# "many" also prints file-ingest's peak during its uploads and during its downloads.
 # For each case it reads utime + stime of the gateway, file-ingest and every chunk-store from
 # /proc/<pid>/stat before and after, and prints them with the bytes moved (up + down) and the
 # load average. With DM_PERF=1 it also runs `perf record -g` on those processes during the case
@@ -71,7 +72,7 @@ for c in "${CASES[@]}"; do
   if [ "$c" = many ]; then
     "$BIN/dm-file-bench" --addr "$(grep '^DM_FILE_INGEST_GRPC_ADDR=' "$STACK/env" | cut -d= -f2-)" \
       --scenario mid --mid-count 50 --mid-inflight 50 --mid-bytes "${DM_MANY_BYTES:-33554432}" \
-      > "$OUT/$c.out" 2>&1
+      --ingest-pid "$(cat "$STACK/pids/file-ingest.pid")" > "$OUT/$c.out" 2>&1
   else
     "$CLIENT" --url "$URL" --admin-password "$PASS" "${args[@]}" > "$OUT/$c.out" 2>&1
   fi

@@ -9,6 +9,9 @@
 // keeping files in memory: 1 MiB blocks come from a random pool and are stamped with their file
 // and block number, so no two blocks are equal (nothing compresses, nothing deduplicates).
 // The owner is a fresh id with a fresh X25519 key pair per run; files are deleted afterwards.
+// With --ingest-pid (file-ingest's process on this machine), "mid" and "small" also print
+// file-ingest's resident memory before and its peak during the uploads and the downloads
+// (sampled every 20 ms from /proc).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,6 +22,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +38,7 @@
 #include "tools/bench/bench_content.h"
 #include "tools/bench/bench_report.h"
 #include "tools/bench/file_client.h"
+#include "tools/bench/proc_status.h"
 
 namespace datamesh::bench {
 namespace {
@@ -80,6 +85,7 @@ struct Options {
   int64_t small_count = 2000;
   int64_t small_bytes = 4096;
   int64_t small_inflight = 8;
+  int64_t ingest_pid = 0;
   bool keep = false;
 };
 
@@ -114,6 +120,9 @@ absl::Status RunMany(const FileClient& client, const Options& o, uint64_t base, 
                      uint64_t size, int64_t inflight, bool latency) {
   std::vector<std::string> ids(count);
   std::vector<double> up_ms, down_ms;
+  const int64_t rss_before = o.ingest_pid > 0 ? RssKiB(o.ingest_pid) : -1;
+  std::optional<RssSampler> rss;
+  if (o.ingest_pid > 0) rss.emplace(o.ingest_pid);
   auto up = RunParallel(
       count, inflight,
       [&](uint64_t i) -> absl::Status {
@@ -124,6 +133,8 @@ absl::Status RunMany(const FileClient& client, const Options& o, uint64_t base, 
       },
       up_ms);
   if (!up.ok()) return up.status();
+  const int64_t rss_up = rss ? rss->peak_kib() : -1;
+  if (rss) rss.emplace(o.ingest_pid);  // the downloads' peak, apart
   auto down = RunParallel(
       count, inflight,
       [&](uint64_t i) {
@@ -135,6 +146,12 @@ absl::Status RunMany(const FileClient& client, const Options& o, uint64_t base, 
   std::string what = absl::StrCat(SizeText(size), " x ", count, ", ", inflight, " in flight");
   Row(absl::StrCat("FileService upload ", what), Fixed(count / *up, "files/s"));
   Row(absl::StrCat("FileService download ", what), Fixed(count / *down, "files/s"));
+  if (rss) {
+    rss->Stop();
+    Row("  file-ingest RSS before / peak up / peak down",
+        absl::StrCat(rss_before / 1024, " / ", rss_up / 1024, " / ", rss->peak_kib() / 1024,
+                     " MiB"));
+  }
   if (latency) {
     Row(absl::StrCat("  upload ", SizeText(size), " latency p50 / p99"),
         Pair(Percentile(up_ms, 0.5), Percentile(up_ms, 0.99)));
@@ -184,6 +201,9 @@ int main(int argc, char** argv) {
   flags.AddInt("small-count", &o.small_count, "number of small files");
   flags.AddInt("small-bytes", &o.small_bytes, "size of each small file");
   flags.AddInt("small-inflight", &o.small_inflight, "small-file calls in flight");
+  flags.AddInt("ingest-pid", &o.ingest_pid,
+               "file-ingest's pid on this machine: print its resident memory during mid and "
+               "small (0: not sampled)");
   flags.AddBool("keep", &o.keep, "keep the files instead of deleting them");
   absl::Status parsed = flags.Parse(argc, argv);
   if (flags.help_requested()) {

@@ -137,16 +137,6 @@ void Delete(Http& http, const std::vector<std::string>& ids) {
   }
 }
 
-int64_t ProcStatus(int64_t pid, const char* field) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  const size_t len = std::strlen(field);
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.compare(0, len, field) == 0) return std::stoll(line.substr(len));
-  }
-  return -1;
-}
-
 namespace {
 
 // Downloads `id` and checks every byte against file `n` of `size` bytes.

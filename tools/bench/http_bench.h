@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tools/bench/bench_content.h"
+#include "tools/bench/proc_status.h"
 #include "tools/cli/http_client.h"
 
 namespace datamesh::bench {
@@ -77,36 +78,6 @@ absl::StatusOr<std::string> Login(Http& http, const std::string& name, const std
 absl::StatusOr<std::string> Upload(Http& http, const Content& content, uint64_t n, uint64_t size);
 // Deletes files, warning about those that could not be.
 void Delete(Http& http, const std::vector<std::string>& ids);
-
-// A field of /proc/<pid>/status in its unit (KiB for Vm* fields, a count for Threads), or -1.
-int64_t ProcStatus(int64_t pid, const char* field);
-inline int64_t RssKiB(int64_t pid) { return ProcStatus(pid, "VmRSS:"); }
-
-// Samples the resident memory of `pid` every 20 ms from construction to Stop (or destruction).
-class RssSampler {
- public:
-  explicit RssSampler(int64_t pid)
-      : pid_(pid), peak_(RssKiB(pid)), thread_([this] {
-          while (!done_) {
-            peak_ = std::max<int64_t>(peak_, RssKiB(pid_));
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-          }
-        }) {}
-  ~RssSampler() { Stop(); }
-  RssSampler(const RssSampler&) = delete;
-  RssSampler& operator=(const RssSampler&) = delete;
-  void Stop() {
-    done_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  int64_t peak_kib() const { return peak_; }
-
- private:
-  const int64_t pid_;
-  std::atomic<bool> done_{false};
-  std::atomic<int64_t> peak_;
-  std::thread thread_;
-};
 
 // The gateway under clients that stall mid-upload (http_bench_slow.cc).
 absl::Status RunSlow(const Options& o, const Content& content, uint64_t seed);

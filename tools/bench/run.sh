@@ -73,6 +73,11 @@ run_stack_benches() {
     --mid-count "$(awk -v s="$scale" 'BEGIN { n = int(500 * s); print n < 1 ? 1 : n }')" \
     --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
     ${DM_FILE_BENCH_ARGS:-}
+  # 50 uploads of 16 MiB at once, then their downloads: file-ingest's resident memory under
+  # many transfers (target: peak at most 512 MiB). Not scaled.
+  echo "| FileService, 50 x 16 MiB at once, same stack     |              |"
+  "$client" --addr "$addr" --scenario mid --mid-count 50 --mid-inflight 50 --mid-bytes 16777216 \
+    --ingest-pid "$(cat "$stack/pids/file-ingest.pid")"
   echo "| auth over gRPC, same stack                       |              |"
   "$BUILD/bin/dm-auth-bench" --addr "$(grep '^DM_AUTH_GRPC_ADDR=' "$stack/env" | cut -d= -f2-)" \
     --calls "$(awk -v s="$scale" 'BEGIN { n = int(20000 * s); print n < 100 ? 100 : n }')"

@@ -46,7 +46,8 @@ const std::vector<Command>& AllCommands() {
     auto* all = new std::vector<Command>();
     for (std::vector<Command> group :
          {AccountCommands(), FileCommands(), std::vector<Command>{PutCommand(), GetCommand()},
-          OperationCommands(), GovernanceCommands(), WalletCommands()}) {
+          OperationCommands(), MetricsCommands(), GovernanceCommands(), WalletCommands(),
+          InvoiceCommands()}) {
       all->insert(all->end(), group.begin(), group.end());
     }
     return all;

@@ -32,7 +32,9 @@ std::vector<Command> FileCommands();     // ls rm stat mv
 Command PutCommand();
 Command GetCommand();
 std::vector<Command> OperationCommands();   // health alerts
+std::vector<Command> MetricsCommands();     // metrics analytics
 std::vector<Command> GovernanceCommands();  // proposals operators
 std::vector<Command> WalletCommands();      // wallet stake parameters
+std::vector<Command> InvoiceCommands();     // invoices paystubs
 
 }  // namespace datamesh::cli

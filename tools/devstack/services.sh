@@ -156,6 +156,8 @@ services_up() {
     || die "the dht did not see $chunk_stores chunk-stores up"
   wait_for 30 curl -sf "http://127.0.0.1:$http_port/readyz" \
     || { tail -n 20 "$dir/logs/gateway.log" >&2; die "gateway /readyz did not answer 200"; }
+  # dht places shards only on nodes of admitted operators (operator.sh).
+  register_stack_operator "$dir" "$bin" "$chunk_stores"
 }
 
 # Fault injection for tests: SIGKILL one service instance (no drain, no clean-up), and start

@@ -10,18 +10,27 @@ import { checkConsistency } from './consistency.mjs';
 import { normaliseForGolden, firstDifference } from './golden.mjs';
 import { selfTest, mutationCount } from './self-test.mjs';
 import { checkCompose } from './compose.mjs';
+import { readAcceptedEnv, checkRenderEnv, checkComposeEnv, selfTestEnv } from './binary-env.mjs';
+import {
+  checkRulesCopy, checkRenderedRule, selfTestRule, shippedRulesPath,
+} from './prometheus-rule.mjs';
+import { checkDashboard, knownSeries, selfTestDashboard } from './dashboard.mjs';
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repo = path.resolve(here, '..', '..');
 const chart = path.resolve(here, '..', 'datamesh');
 const args = process.argv.slice(2);
 const workIndex = args.indexOf('--work');
 const workDir = path.resolve(workIndex >= 0
   ? args[workIndex + 1]
   : path.join(here, '..', '..', 'build', 'helm-checks'));
+const binIndex = args.indexOf('--bin');
+const binDir = path.resolve(binIndex >= 0 ? args[binIndex + 1] : path.join(repo, 'build', 'bin'));
 const updateGolden = args.includes('--update-golden') || process.env.UPDATE_GOLDEN === '1';
 const cases = JSON.parse(readFileSync(path.join(here, 'cases.json'), 'utf8'));
 
-const helm = prepareHelm(workDir);
+const helm = prepareHelm(workDir, 'helm3');
+const helm4 = prepareHelm(workDir, 'helm4');
 let passed = 0;
 let failed = 0;
 
@@ -46,28 +55,39 @@ function templateArgs(c) {
 
 const id = (o) => `${o.kind}/${o.metadata?.name}`;
 
-function render(c) {
-  const r = helm.run(templateArgs(c));
+function render(c, h = helm) {
+  const r = h.run(templateArgs(c));
   if (r.status !== 0) return { problems: [`helm template failed: ${r.stderr.trim()}`] };
   const objects = yaml.loadAll(r.stdout).filter((o) => o && typeof o === 'object');
   return { stdout: r.stdout, objects, problems: [] };
 }
 
-// 1. Lint, strict: warnings fail too.
-{
-  const r = helm.run(['lint', '--strict', chart]);
-  report('helm lint --strict', r.status === 0 ? [] : [(r.stdout + r.stderr).trim()]);
+// 1. Lint, strict: warnings fail too. Helm 3 and Helm 4 alike.
+for (const [name, h] of [['Helm 3', helm], ['Helm 4', helm4]]) {
+  const r = h.run(['lint', '--strict', chart]);
+  report(`helm lint --strict (${name})`, r.status === 0 ? [] : [(r.stdout + r.stderr).trim()]);
 }
+
+// The DM_* variables each binary takes, from its --help (binary-env.mjs).
+const flags = readAcceptedEnv(binDir);
 
 // 2. Every values set renders, every object is a valid Kubernetes object, the whole is consistent.
 for (const c of cases.render) {
-  const { objects, problems } = render(c);
+  const { objects, problems, stdout } = render(c);
   if (objects) {
     if (objects.length < (c.minObjects ?? 1)) {
       problems.push(`rendered ${objects.length} objects, expected at least ${c.minObjects}`);
     }
     for (const o of objects) problems.push(...validateObject(o));
     problems.push(...checkConsistency(objects, c.externalSecrets ?? []));
+    problems.push(...checkRenderEnv(objects, flags.accepted));
+    // Helm 4 renders the same objects; only the generated password may differ.
+    const r4 = render(c, helm4);
+    if (r4.problems.length) problems.push(...r4.problems.map((p) => `Helm 4: ${p}`));
+    else {
+      const diff = firstDifference(normaliseForGolden(stdout), normaliseForGolden(r4.stdout));
+      if (diff) problems.push(`Helm 4 renders differently at line ${diff.line}: ${diff.actual}`);
+    }
     for (const [kind, count] of Object.entries(c.expectKinds ?? {})) {
       const n = objects.filter((o) => o.kind === kind).length;
       if (n !== count) problems.push(`expected ${count} ${kind}, rendered ${n}`);
@@ -87,17 +107,20 @@ for (const c of cases.render) {
 // helm must fail, naming the offending value.
 const schemaRefusal = /values don't meet the specifications of the schema/;
 for (const c of cases.refuse) {
-  const r = helm.run(templateArgs(c));
   const problems = [];
-  const why = r.stderr.trim();
-  if (r.status === 0) problems.push('helm template accepted it');
-  else if (c.by !== 'template' && !schemaRefusal.test(why)) {
-    problems.push(`refused, but not by the schema: ${why}`);
+  for (const [name, h] of [['Helm 3', helm], ['Helm 4', helm4]]) {
+    const r = h.run(templateArgs(c));
+    const why = r.stderr.trim();
+    if (r.status === 0) problems.push(`${name}: helm template accepted it`);
+    else if (c.by !== 'template' && !schemaRefusal.test(why)) {
+      problems.push(`${name}: refused, but not by the schema: ${why}`);
+    }
+    else if (!new RegExp(c.expectError).test(why)) {
+      problems.push(`${name}: refused, but not for the expected reason (/${c.expectError}/): ` +
+        why);
+    }
   }
-  else if (!new RegExp(c.expectError).test(why)) {
-    problems.push(`refused, but not for the expected reason (/${c.expectError}/): ${why}`);
-  }
-  report(`refuse ${c.name}`, problems);
+  report(`refuse ${c.name} (Helm 3 and 4)`, problems);
 }
 
 // 5. What restarts on a change: exactly the services whose pod template the change concerns
@@ -137,6 +160,47 @@ for (const c of cases.refuse) {
     problems.push('the compose check missed a moved gRPC port');
   }
   report('deploy/compose.yaml agrees with the chart (ports, calls, dependencies)', problems);
+}
+
+// 8. Every DM_* variable compose hands a binary is one its --help lists (step 2 did the renders);
+// a variable misplaced on purpose (file-ingest's DM_SCRUB_INTERVAL on a storage node) is caught.
+{
+  const problems = [...flags.problems];
+  const compose = yaml.load(readFileSync(path.join(repo, 'deploy', 'compose.yaml'), 'utf8'));
+  problems.push(...checkComposeEnv(compose, flags.accepted));
+  if (flags.problems.length === 0) {
+    problems.push(...selfTestEnv(render(cases.golden).objects ?? [], compose, flags.accepted));
+  }
+  const known = [...flags.accepted.values()].reduce((n, s) => n + s.size, 0);
+  report('DM_* variables of compose (and of every render, step 2) are ones the binaries take ' +
+    `(${flags.accepted.size} binaries, ${known} variables from --help in ${binDir})`, problems);
+}
+
+// 9. The PrometheusRule: the monitoring service's rules, byte for byte, through promtool, and
+// the operator's fields; deliberate breaks of it must be reported.
+{
+  const problems = checkRulesCopy(repo);
+  const c = cases.prometheusRule;
+  const { objects, problems: renderProblems } = render(c);
+  problems.push(...renderProblems);
+  if (objects) {
+    const extra = c.values.map((f) => yaml.load(readFileSync(path.join(here, f), 'utf8')))
+      .flatMap((v) => v.prometheusRule?.extraGroups ?? []);
+    problems.push(...checkRenderedRule(objects, repo, extra, workDir));
+    problems.push(...selfTestRule(objects, repo, extra, path.join(workDir, 'broken')));
+  }
+  report(`PrometheusRule = ${shippedRulesPath} + extraGroups, promtool, operator fields`, problems);
+}
+
+// 10. The Grafana dashboard: every expression parses (promtool) and reads only series DataMesh
+// produces; an unknown metric and a broken expression are caught.
+{
+  const dashboard = JSON.parse(readFileSync(path.join(chart, 'files', 'dashboard.json'), 'utf8'));
+  const known = knownSeries(repo);
+  const problems = checkDashboard(dashboard, known, workDir);
+  problems.push(...selfTestDashboard(dashboard, known, path.join(workDir, 'broken')));
+  report('dashboard.json: every expression parses and reads exported series ' +
+    `(${known.size} known)`, problems);
 }
 
 // 7. The golden render of the defaults: a change to what the chart renders must be deliberate.

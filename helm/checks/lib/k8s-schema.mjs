@@ -38,6 +38,56 @@ const customKinds = {
   },
 };
 
+// PrometheusRule: the operator's RuleGroup and Rule fields (monitoring.coreos.com/v1).
+customKinds['monitoring.coreos.com/v1/PrometheusRule'] = (obj, id, problems) => {
+  const allowed = {
+    spec: ['groups'],
+    group: ['name', 'labels', 'interval', 'query_offset', 'rules', 'partial_response_strategy',
+      'limit'],
+    rule: ['record', 'alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'],
+  };
+  const unknown = (value, fields, where) => Object.keys(value ?? {})
+    .filter((k) => !fields.includes(k))
+    .forEach((k) => problems.push(`${where}.${k}: unknown field`));
+  const duration = (value, where) => {
+    if (value !== undefined && !promDuration.test(value)) {
+      problems.push(`${where}: ${value} is no Prometheus duration`);
+    }
+  };
+  const stringMap = (value, where) => Object.entries(value ?? {})
+    .filter(([, v]) => typeof v !== 'string')
+    .forEach(([k]) => problems.push(`${where}.${k} must be a string`));
+  const spec = obj.spec ?? {};
+  unknown(spec, allowed.spec, `${id}.spec`);
+  if (!Array.isArray(spec.groups)) problems.push(`${id}.spec.groups: required, a list`);
+  const seen = new Set();
+  (spec.groups ?? []).forEach((g, i) => {
+    const where = `${id}.spec.groups[${i}]`;
+    unknown(g, allowed.group, where);
+    if (typeof g?.name !== 'string' || g.name === '') problems.push(`${where}.name: required`);
+    else if (seen.has(g.name)) problems.push(`${where}.name: group ${g.name} twice`);
+    seen.add(g?.name);
+    duration(g?.interval, `${where}.interval`);
+    stringMap(g?.labels, `${where}.labels`);
+    (g?.rules ?? []).forEach((r, j) => {
+      const at = `${where}.rules[${j}]`;
+      unknown(r, allowed.rule, at);
+      if (!r?.expr && r?.expr !== 0) problems.push(`${at}.expr: required`);
+      if (Boolean(r?.record) === Boolean(r?.alert)) {
+        problems.push(`${at}: needs exactly one of record, alert`);
+      }
+      duration(r?.for, `${at}.for`);
+      duration(r?.keep_firing_for, `${at}.keep_firing_for`);
+      stringMap(r?.labels, `${at}.labels`);
+      stringMap(r?.annotations, `${at}.annotations`);
+      if (r?.record && (r.for || r.annotations)) {
+        problems.push(`${at}: a recording rule has no for or annotations`);
+      }
+    });
+  });
+  unknownFields(obj.metadata, 'V1ObjectMeta', `${id}.metadata`, problems);
+};
+
 function modelsFor(apiVersion) {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   return require(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);

@@ -184,8 +184,9 @@ Input: dict svc, zones (the effective list), index.
 
 {{/*
 The env of one service's container. Settings shared by all live in the ConfigMap (envFrom);
-these are the per-pod and per-service ones. Variables a binary has no flag for are ignored by
-it, so the list needs no per-binary exceptions beyond `needs`. Input: dict root, name, svc, zone.
+these are the per-pod and per-service ones: the dependency URLs of its `needs` and the gRPC
+addresses of its `calls`, so that each binary gets only variables it has a flag for (helm/checks
+checks that against the binaries' --help). Input: dict root, name, svc, zone.
 */}}
 {{- define "datamesh.env" -}}
 {{- $root := .root }}
@@ -232,6 +233,20 @@ it, so the list needs no per-binary exceptions beyond `needs`. Input: dict root,
   valueFrom:
     secretKeyRef:
       {{- include "datamesh.endpointRef" (dict "root" $root "dep" "redis") | nindent 6 }}
+{{- end }}
+{{- range ($svc.calls | default list) }}
+{{- $callee := index $root.Values.services . | default dict }}
+{{- /* chunk-stores are dialled at the address their heartbeats advertise. */}}
+{{- if and $callee.enabled (ne . "chunk-store") }}
+- name: DM_{{ include "datamesh.envKey" . }}_ADDR
+  value: {{ printf "%s:%v" (include "datamesh.componentName" (dict "root" $root "name" .)) $callee.grpcPort | quote }}
+{{- end }}
+{{- end }}
+{{- if eq .name "dht" }}
+# Shards go only to nodes of operators governance admitted; without governance nothing could
+# admit one, so placement is open (README.md, "Storage operators").
+- name: DM_NODE_ADMISSION
+  value: {{ ternary "governance" "off" $root.Values.services.governance.enabled | quote }}
 {{- end }}
 {{- if eq .name "auth" }}
 - name: DM_ADMIN_PASSWORD

@@ -63,6 +63,22 @@ class PublicGovernanceService final : public governance::v1::GovernanceService::
                                     governance::v1::GetOperatorChallengeResponse* resp) override;
   grpc::Status ClaimNode(grpc::ServerContext* server, const governance::v1::ClaimNodeRequest* req,
                          governance::v1::ClaimNodeResponse* resp) override;
+  // Invoices, epochs and paystubs (public_governance_billing.cc).
+  grpc::Status ListEpochs(grpc::ServerContext* server, const governance::v1::ListEpochsRequest* req,
+                          governance::v1::ListEpochsResponse* resp) override;
+  grpc::Status ListPaystubs(grpc::ServerContext* server,
+                            const governance::v1::ListPaystubsRequest* req,
+                            governance::v1::ListPaystubsResponse* resp) override;
+  grpc::Status ListInvoices(grpc::ServerContext* server,
+                            const governance::v1::ListInvoicesRequest* req,
+                            governance::v1::ListInvoicesResponse* resp) override;
+  grpc::Status GetInvoice(grpc::ServerContext* server, const governance::v1::GetInvoiceRequest* req,
+                          governance::v1::GetInvoiceResponse* resp) override;
+  grpc::Status PayInvoice(grpc::ServerContext* server, const governance::v1::PayInvoiceRequest* req,
+                          governance::v1::PayInvoiceResponse* resp) override;
+  grpc::Status CloseBillingMonth(grpc::ServerContext* server,
+                                 const governance::v1::CloseBillingMonthRequest* req,
+                                 governance::v1::CloseBillingMonthResponse* resp) override;
 
  private:
   const ApiContext& ctx_;

@@ -81,6 +81,14 @@ constexpr std::array kRpcTable = {
     // Moves treasury tokens, or reads the whole ledger: an operator's acts, audited.
     RpcExposure{"/datamesh.governance.v1.GovernanceService/Grant", kAdmin},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/VerifyLedger", kAdmin},
+    // Invoices and paystubs: the actor is the caller; the service shows only their own to
+    // non-admins. Closing a billing month writes everyone's invoices: admins, audited.
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListEpochs", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListPaystubs", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListInvoices", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/GetInvoice", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/PayInvoice", kUser},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/CloseBillingMonth", kAdmin},
 };
 
 }  // namespace

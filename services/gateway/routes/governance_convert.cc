@@ -31,4 +31,8 @@ absl::Status ParsePage(const http::Request& r, common::v1::PageRequest* page) {
   return absl::OkStatus();
 }
 
+std::string PathId(const http::Request& r) {
+  return std::string(r.path_param("id").value_or(""));
+}
+
 }  // namespace datamesh::gateway

@@ -44,6 +44,9 @@ bool GovernanceUnary(const ApiContext& ctx, const http::Request& request, http::
 }
 
 // A governance route's handler: the client, the authenticated caller, the request.
+// The `{id}` of a governance route's path ("" when absent; governance refuses it).
+std::string PathId(const http::Request& r);
+
 using GovernanceHandler = void (*)(const ApiContext& ctx, GovernanceClient& client,
                                    const Caller& caller, const http::Request& r,
                                    http::BodyReader& body, http::ResponseWriter& w);

@@ -12,8 +12,6 @@ using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
 
-std::string PathId(const Request& r) { return std::string(r.path_param("id").value_or("")); }
-
 void ListProposals(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
                    BodyReader&, ResponseWriter& w) {
   gv1::ListProposalsRequest req;
@@ -161,6 +159,7 @@ void AddGovernanceRoutes(http::Router& router, const ApiContext& ctx, Governance
   router.Handle("GET", "/api/v1/governance/parameters",
                 GovernanceRoute(ctx, client, ListParameters));
   AddGovernanceAccountRoutes(router, ctx, client);
+  AddGovernanceBillingRoutes(router, ctx, client);
 }
 
 }  // namespace datamesh::gateway

@@ -52,4 +52,8 @@ void AddGovernanceRoutes(http::Router& router, const ApiContext& ctx, Governance
 void AddGovernanceAccountRoutes(http::Router& router, const ApiContext& ctx,
                                 GovernanceClient& client);
 
+// Invoices, epochs and paystubs (governance_billing_routes.cc); called by AddGovernanceRoutes.
+void AddGovernanceBillingRoutes(http::Router& router, const ApiContext& ctx,
+                                GovernanceClient& client);
+
 }  // namespace datamesh::gateway

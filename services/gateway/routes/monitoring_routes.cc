@@ -173,6 +173,52 @@ void GetRules(const ApiContext& ctx, MonitoringClient& client, const Request& r,
   }
 }
 
+// ---- /monitoring/analytics ----
+
+// "7d", "36h", "90m" (Go durations, plus whole days), or seconds.
+absl::StatusOr<google::protobuf::Duration> ParseWindow(std::string_view text) {
+  std::string go(text);
+  int64_t days = 0;
+  if (!go.empty() && go.back() == 'd' &&
+      absl::SimpleAtoi(absl::string_view(go.data(), go.size() - 1), &days)) {
+    go = absl::StrCat(days * 24, "h");
+  }
+  double seconds;
+  absl::Duration d;
+  if (absl::SimpleAtod(go, &seconds) && std::isfinite(seconds)) {
+    d = absl::Seconds(seconds);
+  } else if (!absl::ParseDuration(go, &d)) {
+    return absl::InvalidArgumentError("window must be a duration such as 7d, 36h or 90m");
+  }
+  if (d < absl::Hours(1) || d > absl::Hours(24 * 90)) {
+    return absl::InvalidArgumentError("window must be between 1h and 90 days");
+  }
+  return TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(d));
+}
+
+// JSON (the response message) or, with format=csv, the report's CSV as a download.
+void GetAnalytics(const ApiContext& ctx, MonitoringClient& client, const Request& r,
+                  ResponseWriter& w) {
+  mv1::GetAnalyticsRequest req;
+  if (std::optional<std::string_view> window = r.query_param("window")) {
+    absl::StatusOr<google::protobuf::Duration> d = ParseWindow(*window);
+    if (!d.ok()) return WriteApiError(w, d.status());
+    *req.mutable_window() = *d;
+  }
+  req.set_zone(std::string(r.query_param("zone").value_or("")));
+  req.set_section(std::string(r.query_param("section").value_or("")));
+  req.set_format(std::string(r.query_param("format").value_or("json")));
+  mv1::GetAnalyticsResponse resp;
+  if (!Unary(ctx, r, w, [&](auto& c) { return client.stub().GetAnalytics(&c, req, &resp); })) {
+    return;
+  }
+  if (req.format() != "csv") return WriteJson(w, 200, resp);
+  const std::string name =
+      absl::StrCat("datamesh-analytics-", req.section().empty() ? "report" : req.section(), ".csv");
+  w.SetHeader("Content-Disposition", absl::StrCat("attachment; filename=\"", name, "\""));
+  (void)w.WriteWhole(resp.csv(), "text/csv; charset=utf-8");
+}
+
 // ---- the Prometheus HTTP API ----
 
 // Go's encoding/json escapes, as Prometheus' answers carry them.
@@ -279,6 +325,7 @@ MonitoringClient::MonitoringClient(const std::string& address) {
 }
 
 void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client) {
+  AddAlertNotifyRoutes(router, ctx, client);
   router.Handle("GET", "/api/v1/monitoring/metrics",
                 Authed(
                     ctx,
@@ -303,6 +350,12 @@ void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, Monitoring
                     ctx,
                     [&ctx, &client](const Caller&, const Request& r, BodyReader&,
                                     ResponseWriter& w) { GetHealth(ctx, client, r, w); },
+                    Access::kAdmin));
+  router.Handle("GET", "/api/v1/monitoring/analytics",
+                Authed(
+                    ctx,
+                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
+                                    ResponseWriter& w) { GetAnalytics(ctx, client, r, w); },
                     Access::kAdmin));
   router.Handle("GET", "/api/v1/monitoring/rules",
                 Authed(

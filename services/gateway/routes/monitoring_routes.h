@@ -16,8 +16,9 @@
 //   GET  /monitoring/alerts             ListAlerts (`state`: pending, firing or resolved)
 //   GET  /monitoring/rules              ListRuleGroups: the rule groups, rules and alerts
 //   GET  /monitoring/health             GetHealth: status, score, checks, services, nodes
-//
-// /monitoring/analytics is not built yet (gateway_service.cc answers it 501).
+//   GET  /monitoring/analytics          GetAnalytics (`window` such as 7d, `zone`, `section`,
+//                                       `format=json|csv`): JSON, or the CSV as a download
+//                                       (text/csv, Content-Disposition: attachment)
 //
 // Thread safety: handlers run concurrently; the client is thread-safe.
 #pragma once
@@ -44,5 +45,11 @@ class MonitoringClient {
 
 // `ctx` and `client` must outlive the router.
 void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);
+
+// Silences and acknowledgements (alert_notify_routes.cc), added by AddMonitoringRoutes:
+//   GET|POST /monitoring/silences       ListSilences / CreateSilence (201, the silence)
+//   DELETE   /monitoring/silences/{id}  ExpireSilence (204)
+//   POST     /monitoring/alerts/{id}/ack AcknowledgeAlert (id or fingerprint; {"comment"})
+void AddAlertNotifyRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);
 
 }  // namespace datamesh::gateway

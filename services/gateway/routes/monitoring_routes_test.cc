@@ -30,7 +30,7 @@ TEST(MonitoringRoutes, EveryRouteIsInTheOpenApiDocument) {
   http::Router router;
   AddMonitoringRoutes(router, api, client);
   const google::protobuf::Struct paths = Paths();
-  ASSERT_EQ(router.routes().size(), 16u);
+  ASSERT_EQ(router.routes().size(), 21u);
   for (const http::Router::Route& route : router.routes()) {
     auto path = paths.fields().find(route.pattern);
     ASSERT_NE(path, paths.fields().end()) << route.pattern << " is missing";
@@ -39,26 +39,17 @@ TEST(MonitoringRoutes, EveryRouteIsInTheOpenApiDocument) {
   }
 }
 
-TEST(MonitoringRoutes, AreasNotBuiltYetKeepTheirDocumentedPlaceholders) {
+TEST(MonitoringRoutes, NoPlaceholderShadowsTheBuiltRoutes) {
   server::CommonOptions options;
   server::Runtime runtime("gateway", "test", "i1", options,
                           std::make_shared<prometheus::Registry>());
   Upstreams upstreams({}, absl::Seconds(60));
   ApiContext api;
   const http::Router router = MakeRouter(runtime, upstreams, &api);
-  for (const char* placeholder : {"/api/v1/monitoring/analytics"}) {
-    bool found = false;
-    for (const http::Router::Route& route : router.routes()) {
-      found = found || (route.pattern == placeholder && route.method == "GET");
-    }
-    EXPECT_TRUE(found) << placeholder;
-    EXPECT_TRUE(Paths().fields().count(placeholder) > 0) << placeholder;
-  }
+  // Every monitoring area is built: a route registered here first would shadow
+  // AddMonitoringRoutes' handler (analytics was the last 501 placeholder).
   for (const http::Router::Route& route : router.routes()) {
-    EXPECT_NE(route.pattern, "/api/v1/monitoring/{rest*}");
-    // Built now: a placeholder registered first would shadow AddMonitoringRoutes' handler.
-    EXPECT_NE(route.pattern, "/api/v1/monitoring/alerts");
-    EXPECT_NE(route.pattern, "/api/v1/monitoring/health");
+    EXPECT_NE(route.pattern.rfind("/api/v1/monitoring/", 0), 0u) << route.pattern;
   }
 }
 

@@ -25,6 +25,7 @@ enum class ParamType { kInt, kReal, kString, kBytesOrNull };
 inline constexpr const char* kOwnerGovernance = "governance";
 inline constexpr const char* kOwnerQuota = "quota";
 inline constexpr const char* kOwnerFileIngest = "file-ingest";
+inline constexpr const char* kOwnerDht = "dht";
 
 struct ParamSpec {
   // The key, or a pattern with one "*" segment standing for a tier name ("tier.*.apiCallsHour").

@@ -110,4 +110,13 @@ void AlertingRule::Restore(std::vector<Alert> alerts) {
   }
 }
 
+bool AlertingRule::SetExplanation(const std::string& id, std::vector<SeriesChange> explanation) {
+  for (auto& [key, alert] : active_) {
+    if (alert.id != id) continue;
+    alert.explanation = std::move(explanation);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace datamesh::monitoring::alerts

@@ -31,6 +31,17 @@ std::string_view AlertStateName(AlertState s);
 // How long a resolved alert stays listed (Prometheus' resolvedRetention).
 inline constexpr absl::Duration kResolvedRetention = absl::Minutes(15);
 
+// How one stored series moved over a firing alert's window against the baseline before it
+// (analytics/explanation.h computes them).
+struct SeriesChange {
+  promql::Labels labels;  // with __name__
+  double baseline_mean = 0;
+  double window_mean = 0;
+  double change_ratio = 0;  // (window - baseline) / |baseline|; NaN when the baseline is 0
+  double score = 0;         // the ranking key (explanation.h)
+  bool rate = false;        // a counter's per-second rate was compared
+};
+
 struct Alert {
   std::string id;
   promql::Labels labels;       // alertname, the sample's labels, the rule's labels
@@ -43,6 +54,8 @@ struct Alert {
   // When its condition last cleared while it kept firing (keep_firing_for); InfinitePast while
   // the condition holds.
   absl::Time keep_firing_since = absl::InfinitePast();
+  // Set once, when it starts firing: the series that moved most with it, most moved first.
+  std::vector<SeriesChange> explanation;
 };
 
 struct AlertChange {
@@ -68,6 +81,9 @@ class AlertingRule {
 
   // Replaces the held alerts (a restart): see AlertEvaluator for how `for` progress is carried.
   void Restore(std::vector<Alert> alerts);
+
+  // Attaches `explanation` to the held alert with id `id`; false when none has it.
+  bool SetExplanation(const std::string& id, std::vector<SeriesChange> explanation);
 
   const rules::Rule& rule() const { return rule_; }
 

@@ -1,5 +1,6 @@
 #include "services/monitoring/alerts/alert_table.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -37,6 +38,45 @@ absl::Time TimeOf(const pqxx::field& f) {
   return f.is_null() ? absl::InfinitePast() : absl::FromUnixMillis(f.as<int64_t>());
 }
 
+// The explanation as saved (0005_alert_explanations.sql). A change ratio of NaN (a baseline
+// of 0) is stored as null.
+std::string ExplanationToJson(const std::vector<SeriesChange>& changes) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const SeriesChange& c : changes) {
+    nlohmann::json labels = nlohmann::json::object();
+    for (const promql::Label& l : c.labels) labels[l.name] = l.value;
+    a.push_back({{"labels", labels},
+                 {"baselineMean", c.baseline_mean},
+                 {"windowMean", c.window_mean},
+                 {"changeRatio", std::isfinite(c.change_ratio) ? nlohmann::json(c.change_ratio)
+                                                               : nlohmann::json(nullptr)},
+                 {"score", c.score},
+                 {"rate", c.rate}});
+  }
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+absl::StatusOr<std::vector<SeriesChange>> ExplanationFromJson(const std::string& text) {
+  const nlohmann::json a = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!a.is_array()) return absl::DataLossError("monitoring.alerts holds a bad explanation");
+  std::vector<SeriesChange> out;
+  for (const nlohmann::json& e : a) {
+    if (!e.is_object() || !e.contains("labels")) {
+      return absl::DataLossError("monitoring.alerts holds a bad explanation entry");
+    }
+    SeriesChange c;
+    ASSIGN_OR_RETURN(c.labels, FromJson(e["labels"].dump()));
+    c.baseline_mean = e.value("baselineMean", 0.0);
+    c.window_mean = e.value("windowMean", 0.0);
+    const nlohmann::json& ratio = e.contains("changeRatio") ? e["changeRatio"] : nlohmann::json();
+    c.change_ratio = ratio.is_number() ? ratio.get<double>() : std::nan("");
+    c.score = e.value("score", 0.0);
+    c.rate = e.value("rate", false);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 absl::StatusOr<AlertState> StateOf(const std::string& s) {
   if (s == "pending") return AlertState::kPending;
   if (s == "firing") return AlertState::kFiring;
@@ -54,14 +94,16 @@ absl::Status AlertTable::SaveGroup(const std::string& group, absl::Time evaluate
       for (const Alert& a : alerts) {
         tx.exec_params(
             "INSERT INTO monitoring.alerts (id, group_name, rule_name, labels, annotations, "
-            "state, value, active_at_ms, fired_at_ms, resolved_at_ms, keep_firing_since_ms) "
-            "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10, $11) "
+            "state, value, active_at_ms, fired_at_ms, resolved_at_ms, keep_firing_since_ms, "
+            "explanation) "
+            "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10, $11, $12::jsonb) "
             "ON CONFLICT (id) DO NOTHING",
             a.id, group, rule, ToJson(a.labels), ToJson(a.annotations),
             std::string(AlertStateName(a.state)),
             // NaN and infinities are valid double precision values in PostgreSQL.
             a.value, absl::ToUnixMillis(a.active_at), OptionalMs(a.fired_at),
-            OptionalMs(a.resolved_at), OptionalMs(a.keep_firing_since));
+            OptionalMs(a.resolved_at), OptionalMs(a.keep_firing_since),
+            ExplanationToJson(a.explanation));
       }
     }
     tx.exec_params(
@@ -81,7 +123,8 @@ absl::StatusOr<StoredGroup> AlertTable::LoadGroup(const std::string& group) {
     if (!g.empty()) out.last_evaluation = absl::FromUnixMillis(g[0][0].as<int64_t>());
     const pqxx::result rows = tx.exec_params(
         "SELECT rule_name, id, labels::text, annotations::text, state, value, active_at_ms, "
-        "fired_at_ms, resolved_at_ms, keep_firing_since_ms FROM monitoring.alerts "
+        "fired_at_ms, resolved_at_ms, keep_firing_since_ms, explanation::text "
+        "FROM monitoring.alerts "
         "WHERE group_name = $1 ORDER BY id",
         group);
     for (const auto& row : rows) {
@@ -95,6 +138,7 @@ absl::StatusOr<StoredGroup> AlertTable::LoadGroup(const std::string& group) {
       a.fired_at = TimeOf(row[7]);
       a.resolved_at = TimeOf(row[8]);
       a.keep_firing_since = TimeOf(row[9]);
+      ASSIGN_OR_RETURN(a.explanation, ExplanationFromJson(row[10].as<std::string>()));
       out.alerts_by_rule[row[0].as<std::string>()].push_back(std::move(a));
     }
     return absl::OkStatus();

@@ -43,6 +43,11 @@ Alert Firing() {
   a.active_at = kT - absl::Minutes(5);
   a.fired_at = kT - absl::Minutes(4);
   a.keep_firing_since = kT;
+  // Its explanation: one change with a ratio, one from a baseline of 0 (no ratio).
+  a.explanation = {
+      {promql::MakeLabels({{"__name__", "errors_total"}, {"instance", "n\"1"}}), 1, 4, 3, 60, true},
+      {promql::MakeLabels({{"__name__", "queue"}}), 0, 5, std::numeric_limits<double>::quiet_NaN(),
+       5e9, false}};
   return a;
 }
 
@@ -73,6 +78,14 @@ TEST_F(AlertTableTest, AGroupsAlertsComeBackAsSaved) {
   EXPECT_EQ(down[0].fired_at, Firing().fired_at);
   EXPECT_EQ(down[0].resolved_at, absl::InfinitePast());
   EXPECT_EQ(down[0].keep_firing_since, kT);
+  ASSERT_EQ(down[0].explanation.size(), 2u);
+  EXPECT_EQ(down[0].explanation[0].labels, Firing().explanation[0].labels);
+  EXPECT_EQ(down[0].explanation[0].window_mean, 4);
+  EXPECT_EQ(down[0].explanation[0].change_ratio, 3);
+  EXPECT_TRUE(down[0].explanation[0].rate);
+  EXPECT_TRUE(std::isnan(down[0].explanation[1].change_ratio));
+  EXPECT_EQ(down[0].explanation[1].score, 5e9);
+  EXPECT_TRUE(got->alerts_by_rule.at("Full")[0].explanation.empty());
   EXPECT_EQ(down[1].state, AlertState::kInactive);
   EXPECT_EQ(down[1].resolved_at, kT + absl::Minutes(1));
   EXPECT_EQ(got->alerts_by_rule.at("Full")[0].value, 0.93);

@@ -59,8 +59,9 @@ void RuleEvaluator::Tick(size_t index) {
   if (!leader_.load()) return;
   const absl::Time now = deps_.clock();
   const absl::Time started = absl::Now();
-  const std::vector<AlertChange> changes = g.evaluator.Evaluate(*deps_.source, deps_.record, now);
+  std::vector<AlertChange> changes = g.evaluator.Evaluate(*deps_.source, deps_.record, now);
   g.evaluation_time = absl::Now() - started;
+  Explain(g, changes, now);
   evaluations_.Increment();
   for (const RuleSnapshot& r : g.evaluator.Snapshot()) {
     if (r.health.last_error.ok()) continue;
@@ -74,6 +75,20 @@ void RuleEvaluator::Tick(size_t index) {
     save_failures_.Increment();
     log::Warn("could not save alert states; kept in memory and saved after the next evaluation",
               {{"group", name}, {"error", std::string(s.message())}});
+  }
+}
+
+// Once per firing, not per evaluation: only the change that moved an alert to firing is
+// explained, and the explanation is kept with the alert (saved and restored with it).
+void RuleEvaluator::Explain(Group& g, std::vector<AlertChange>& changes, absl::Time now) const {
+  if (!deps_.explain) return;
+  for (AlertChange& c : changes) {
+    if (c.kind != AlertChange::Kind::kTriggered) continue;
+    AlertingRule* rule =
+        g.evaluator.FindAlertingRule(promql::GetLabel(c.alert.labels, "alertname"));
+    if (rule == nullptr) continue;
+    c.alert.explanation = deps_.explain(c.alert, rule->rule().for_duration, now);
+    rule->SetExplanation(c.alert.id, c.alert.explanation);
   }
 }
 

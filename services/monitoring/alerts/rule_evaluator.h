@@ -55,6 +55,11 @@ class RuleEvaluator {
     std::function<void(const std::string& group, const AlertChange&)> publish;
     AlertingRule::IdGenerator new_id;
     std::function<absl::Time()> clock;
+    // Optional. Called once per alert that starts firing, before it is published and saved,
+    // with the alert and its rule's `for`; what it returns is attached as the explanation.
+    std::function<std::vector<SeriesChange>(const Alert&, absl::Duration for_duration,
+                                            absl::Time now)>
+        explain;
   };
 
   RuleEvaluator(std::vector<rules::RuleGroup> groups, Options options, Deps deps,
@@ -89,6 +94,7 @@ class RuleEvaluator {
   };
 
   void Restore(Group& g, absl::Time now);
+  void Explain(Group& g, std::vector<AlertChange>& changes, absl::Time now) const;
   std::map<std::string, std::vector<Alert>> AlertsByRule(const Group& g) const;
 
   const Options options_;

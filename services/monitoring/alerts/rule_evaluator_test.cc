@@ -72,6 +72,7 @@ groups:
     };
     deps.new_id = [this] { return "a" + std::to_string(++ids_); };
     deps.clock = [this] { return now_; };
+    deps.explain = explain_;
     return std::make_unique<RuleEvaluator>(
         std::move(*groups),
         RuleEvaluator::Options{.instance_id = id, .lease_ttl = absl::Minutes(3)}, deps, registry_);
@@ -90,7 +91,37 @@ groups:
   prometheus::Registry registry_;
   std::vector<std::string> events_;
   int ids_ = 0;
+  decltype(RuleEvaluator::Deps::explain) explain_;  // unset unless a test sets it
 };
+
+TEST_F(RuleEvaluatorTest, AnAlertIsExplainedOnceWhenItStartsFiring) {
+  std::vector<std::pair<absl::Duration, absl::Time>> calls;
+  explain_ = [&](const Alert& a, absl::Duration for_duration, absl::Time now) {
+    calls.push_back({for_duration, now});
+    SeriesChange c;
+    c.labels = promql::MakeLabels(
+        {{"__name__", "moved"}, {"node", std::string(promql::GetLabel(a.labels, "node"))}});
+    c.score = 7;
+    return std::vector<SeriesChange>{c};
+  };
+  auto r = Replica("a");
+  r->RenewLease();
+  for (int m = 0; m <= 8; ++m) {
+    At(m);
+    r->Tick(0);
+  }
+  // Pending from 0, firing at 5: one call, with the rule's `for` and the firing time.
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].first, absl::Minutes(5));
+  EXPECT_EQ(calls[0].second, kStart + absl::Minutes(5));
+  const std::vector<Alert> alerts = r->Snapshot().at(0).rules.at(0).alerts;
+  ASSERT_EQ(alerts.size(), 1u);
+  ASSERT_EQ(alerts[0].explanation.size(), 1u);
+  EXPECT_EQ(promql::GetLabel(alerts[0].explanation[0].labels, "node"), "n1");
+  // Saved with the alert, so another replica lists it too.
+  auto b = Replica("b");
+  EXPECT_EQ(b->Snapshot().at(0).rules.at(0).alerts.at(0).explanation.size(), 1u);
+}
 
 TEST_F(RuleEvaluatorTest, OnlyTheLeaseHolderEvaluates) {
   auto a = Replica("a");

@@ -490,6 +490,21 @@ async function main() {
       check(!(await admin.locator('#metrics-h ~ .error-text').count()), 'an admin sees metrics without an error');
       figures.metricsChartDrawn = (await admin.locator('canvas').count()) > 0;
     }
+    // ---- analytics report (admin): a fresh stack has minutes of samples against a 7-day window, so
+    // every trend and pattern says "not enough data" with its counts, and nothing is made up.
+    const analyticsStatus = (await rest('GET', '/api/v1/monitoring/analytics', { token: adminToken })).status;
+    check(analyticsStatus === 200, `analytics: the API answers ${analyticsStatus} to an admin`);
+    await admin.locator('[data-testid=analytics-gaps]').waitFor({ timeout: TIMEOUT });
+    const gapsText = await admin.locator('[data-testid=analytics-gaps]').innerText();
+    check(/trends storage: not enough data \(\d+ samples? over \d+ minutes, need at least 10 samples/.test(gapsText),
+      'analytics: a fresh stack says the storage trend has not enough data, with the counts');
+    check(/No trend has enough data yet/.test(await admin.locator('[data-testid=analytics-trends]').innerText()),
+      'analytics: no trend figure is shown without data');
+    const csvRes = await fetch(`${URL_BASE}/api/v1/monitoring/analytics?format=csv`,
+      { headers: { Authorization: `Bearer ${adminToken}` } });
+    check(csvRes.status === 200 && /^text\/csv/.test(csvRes.headers.get('content-type') || '') &&
+      (await csvRes.text()).startsWith('section,item,figure,value,unit,query,note'),
+      'analytics: the CSV download is text/csv with its header');
     await axe(admin, 'analytics (admin)');
     await shot(admin, 'desktop-analytics-admin');
     // A user without the admin role is sent away from /admin.
