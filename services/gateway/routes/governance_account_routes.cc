@@ -1,7 +1,6 @@
 // Token accounts: balances, ledger entries and statements, stake, transfers, and the admin's
 // grants and ledger check. Every route acts on the caller's own account except the admin ones,
 // which are recorded in the audit log as admin.governance.* actions.
-#include "services/gateway/admin/admin_routes.h"
 #include "services/gateway/routes/governance_convert.h"
 #include "services/gateway/routes/governance_routes.h"
 
@@ -12,16 +11,13 @@ namespace gv1 = governance::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Stub = gv1::GovernanceService::StubInterface;
 
 void Balance(const ApiContext& ctx, GovernanceClient& client, const std::string& account,
              const Request& r, ResponseWriter& w) {
   gv1::GetBalanceRequest req;
   req.set_account_id(account);
-  gv1::GetBalanceResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().GetBalance(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::GetBalance);
 }
 
 void MyBalance(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -41,11 +37,7 @@ void MyEntries(const ApiContext& ctx, GovernanceClient& client, const Caller& ca
   gv1::ListLedgerEntriesRequest req;
   if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
   req.set_account_id(caller.user_id);
-  gv1::ListLedgerEntriesResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListLedgerEntries(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListLedgerEntries);
 }
 
 // The caller's whole statement as the service writes it: ?format=json (default) or csv.
@@ -71,52 +63,37 @@ void MyStatement(const ApiContext& ctx, GovernanceClient& client, const Caller& 
 }
 
 // Parses the body into `req`, makes `*account` (JSON name `json_name`) the caller's, calls
-// `rpc(context, req, resp)` and answers 200 with the response.
-template <typename Req, typename Resp, typename Rpc>
-void ActAsCaller(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
-                 ResponseWriter& w, std::string* (Req::*account)(), std::string_view json_name,
-                 Rpc rpc) {
+// `method` and answers 200 with the response.
+template <typename Req, typename Resp>
+void ActAsCaller(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+                 const Request& r, BodyReader& body, ResponseWriter& w,
+                 std::string* (Req::*account)(), std::string_view json_name,
+                 GovernanceMethod<Req, Resp> method) {
   Req req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   if (absl::Status s = BindAccount(caller, json_name, (req.*account)()); !s.ok()) {
     return WriteApiError(w, s);
   }
-  Resp resp;
-  if (GovernanceUnary(ctx, r, w, [&](auto& c) { return rpc(c, req, resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, method);
 }
 
 void Bond(const ApiContext& ctx, GovernanceClient& client, const Caller& caller, const Request& r,
           BodyReader& body, ResponseWriter& w) {
-  ActAsCaller<gv1::StakeRequest, gv1::StakeResponse>(
-      ctx, caller, r, body, w, &gv1::StakeRequest::mutable_account_id, "accountId",
-      [&](auto& c, const auto& req, auto& resp) { return client.stub().Stake(&c, req, &resp); });
+  ActAsCaller(ctx, client, caller, r, body, w, &gv1::StakeRequest::mutable_account_id, "accountId",
+              &Stub::Stake);
 }
 
 void Unbond(const ApiContext& ctx, GovernanceClient& client, const Caller& caller, const Request& r,
             BodyReader& body, ResponseWriter& w) {
-  ActAsCaller<gv1::UnstakeRequest, gv1::UnstakeResponse>(
-      ctx, caller, r, body, w, &gv1::UnstakeRequest::mutable_account_id, "accountId",
-      [&](auto& c, const auto& req, auto& resp) { return client.stub().Unstake(&c, req, &resp); });
+  ActAsCaller(ctx, client, caller, r, body, w, &gv1::UnstakeRequest::mutable_account_id,
+              "accountId", &Stub::Unstake);
 }
 
 // {"toAccountId", "amount", "reason"?}: from the caller's available balance.
 void Transfer(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
               const Request& r, BodyReader& body, ResponseWriter& w) {
-  ActAsCaller<gv1::TransferRequest, gv1::TransferResponse>(
-      ctx, caller, r, body, w, &gv1::TransferRequest::mutable_from_account_id, "fromAccountId",
-      [&](auto& c, const auto& req, auto& resp) { return client.stub().Transfer(&c, req, &resp); });
-}
-
-// Audited whether it worked or not; a service that does not answer the RPC yet (UNIMPLEMENTED)
-// did nothing worth recording.
-void AuditGovernance(const ApiContext& ctx, const Caller& caller, const Request& r,
-                     const grpc::Status& rpc, const std::string& action, const std::string& target,
-                     bool succeeded) {
-  if (rpc.error_code() == grpc::StatusCode::UNIMPLEMENTED) return;
-  AuditAdminAction(ctx, caller, CallOrigin{std::string(r.request_id())}, SourceIp(ctx, r), action,
-                   target, rpc.ok() && succeeded ? "success" : "failure");
+  ActAsCaller(ctx, client, caller, r, body, w, &gv1::TransferRequest::mutable_from_account_id,
+              "fromAccountId", &Stub::Transfer);
 }
 
 // Admin: {"accountId", "amount", "reason"} from the treasury; the actor is the caller.
@@ -128,13 +105,8 @@ void Grant(const ApiContext& ctx, GovernanceClient& client, const Caller& caller
     return WriteApiError(w, s);
   }
   req.set_actor_is_admin(caller.is_admin());
-  gv1::GrantResponse resp;
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  grpc::Status rpc = client.stub().Grant(&context, req, &resp);
-  AuditGovernance(ctx, caller, r, rpc, "admin.governance.grant", req.account_id(), true);
-  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
-  WriteJson(w, 200, resp);
+  ForwardAudited(ctx, client, caller, r, w, req, &Stub::Grant, "admin.governance.grant",
+                 req.account_id());
 }
 
 // Admin: checks the ledger's invariants. A broken invariant is in the answer ("ok": false),
@@ -144,13 +116,9 @@ void VerifyLedger(const ApiContext& ctx, GovernanceClient& client, const Caller&
   gv1::VerifyLedgerRequest req;
   req.set_actor_id(caller.user_id);
   req.set_actor_is_admin(caller.is_admin());
-  gv1::VerifyLedgerResponse resp;
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  grpc::Status rpc = client.stub().VerifyLedger(&context, req, &resp);
-  AuditGovernance(ctx, caller, r, rpc, "admin.governance.verify", "ledger", resp.ok());
-  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
-  WriteJson(w, 200, resp);
+  ForwardAudited<gv1::VerifyLedgerRequest, gv1::VerifyLedgerResponse>(
+      ctx, client, caller, r, w, req, &Stub::VerifyLedger, "admin.governance.verify", "ledger",
+      [](const gv1::VerifyLedgerResponse& resp) { return resp.ok(); });
 }
 
 }  // namespace

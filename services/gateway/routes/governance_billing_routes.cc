@@ -8,7 +8,6 @@
 //   GET  /governance/epochs                      ?limit=&cursor= -> ListEpochs
 //   GET  /governance/operators/{id}/paystubs     ?limit=&cursor= -> ListPaystubs
 //   POST /governance/billing/close               {"month"} -> CloseBillingMonth (admin)
-#include "services/gateway/admin/admin_routes.h"
 #include "services/gateway/routes/governance_convert.h"
 #include "services/gateway/routes/governance_routes.h"
 
@@ -19,6 +18,7 @@ namespace gv1 = governance::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Stub = gv1::GovernanceService::StubInterface;
 
 // A user lists their own invoices; an admin anyone's (?user=, empty = everyone's).
 void ListInvoices(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -33,11 +33,7 @@ void ListInvoices(const ApiContext& ctx, GovernanceClient& client, const Caller&
     return WriteApiError(w, absl::PermissionDeniedError("only an admin lists others' invoices"));
   }
   req.set_user_id(caller.is_admin() ? user : caller.user_id);
-  gv1::ListInvoicesResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListInvoices(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListInvoices);
 }
 
 void GetInvoice(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -46,11 +42,7 @@ void GetInvoice(const ApiContext& ctx, GovernanceClient& client, const Caller& c
   req.set_invoice_id(PathId(r));
   req.set_actor_id(caller.user_id);
   req.set_actor_is_admin(caller.is_admin());
-  gv1::GetInvoiceResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().GetInvoice(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::GetInvoice);
 }
 
 void PayInvoice(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -59,22 +51,14 @@ void PayInvoice(const ApiContext& ctx, GovernanceClient& client, const Caller& c
   req.set_invoice_id(PathId(r));
   req.set_actor_id(caller.user_id);
   req.set_actor_is_admin(caller.is_admin());
-  gv1::PayInvoiceResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().PayInvoice(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::PayInvoice);
 }
 
 void ListEpochs(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
                 BodyReader&, ResponseWriter& w) {
   gv1::ListEpochsRequest req;
   if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
-  gv1::ListEpochsResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListEpochs(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListEpochs);
 }
 
 void ListPaystubs(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -84,11 +68,7 @@ void ListPaystubs(const ApiContext& ctx, GovernanceClient& client, const Caller&
   req.set_operator_id(PathId(r));
   req.set_actor_id(caller.user_id);
   req.set_actor_is_admin(caller.is_admin());
-  gv1::ListPaystubsResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListPaystubs(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListPaystubs);
 }
 
 // Admin: {"month": "YYYY-MM"} (empty: the previous month).
@@ -100,15 +80,8 @@ void CloseBillingMonth(const ApiContext& ctx, GovernanceClient& client, const Ca
     return WriteApiError(w, s);
   }
   req.set_actor_is_admin(caller.is_admin());
-  gv1::CloseBillingMonthResponse resp;
-  grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
-  grpc::Status rpc = client.stub().CloseBillingMonth(&context, req, &resp);
-  AuditAdminAction(ctx, caller, CallOrigin{std::string(r.request_id())}, SourceIp(ctx, r),
-                   "admin.governance.close_billing_month", req.month(),
-                   rpc.ok() ? "success" : "failure");
-  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
-  WriteJson(w, 200, resp);
+  ForwardAudited(ctx, client, caller, r, w, req, &Stub::CloseBillingMonth,
+                 "admin.governance.close_billing_month", req.month());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "services/gateway/routes/governance_convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/gateway/admin/admin_routes.h"
 #include "services/gateway/routes/file_routes.h"
 
 namespace datamesh::gateway {
@@ -29,6 +30,15 @@ absl::Status ParsePage(const http::Request& r, common::v1::PageRequest* page) {
   page->set_limit(*limit);
   page->set_cursor(std::string(r.query_param("cursor").value_or("")));
   return absl::OkStatus();
+}
+
+void AuditGovernance(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                     const grpc::Status& rpc, std::string_view action, std::string_view target,
+                     bool succeeded) {
+  if (rpc.error_code() == grpc::StatusCode::UNIMPLEMENTED) return;
+  AuditAdminAction(ctx, caller, CallOrigin{std::string(r.request_id())}, SourceIp(ctx, r),
+                   std::string(action), std::string(target),
+                   rpc.ok() && succeeded ? "success" : "failure");
 }
 
 std::string PathId(const http::Request& r) {

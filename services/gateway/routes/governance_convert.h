@@ -13,6 +13,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,48 @@ bool GovernanceUnary(const ApiContext& ctx, const http::Request& request, http::
   if (rpc.ok()) return true;
   WriteApiError(w, StatusFromRpc(rpc, context));
   return false;
+}
+
+// A unary method of the governance stub, e.g. &GovernanceService::StubInterface::GetProposal.
+template <typename Req, typename Resp>
+using GovernanceMethod = grpc::Status (governance::v1::GovernanceService::StubInterface::*)(
+    grpc::ClientContext*, const Req&, Resp*);
+
+// Calls `method` with `req` and answers `status` with the response as JSON, or the mapped error.
+template <typename Req, typename Resp>
+void ForwardGovernance(const ApiContext& ctx, GovernanceClient& client, const http::Request& r,
+                       http::ResponseWriter& w, const Req& req, GovernanceMethod<Req, Resp> method,
+                       int status = 200) {
+  Resp resp;
+  if (GovernanceUnary(ctx, r, w, [&](grpc::ClientContext& c) {
+        return (client.stub().*method)(&c, req, &resp);
+      })) {
+    WriteJson(w, status, resp);
+  }
+}
+
+// Records an admin's governance action in the audit log: "success" when the call and
+// `succeeded` say so. A service that does not answer the RPC yet (UNIMPLEMENTED) did nothing
+// worth recording.
+void AuditGovernance(const ApiContext& ctx, const Caller& caller, const http::Request& r,
+                     const grpc::Status& rpc, std::string_view action, std::string_view target,
+                     bool succeeded);
+
+// ForwardGovernance for admin actions: the call is audited as `action` on `target` whether it
+// worked or not, and counts as failed when `succeeded` (if given) says the answer is a failure.
+template <typename Req, typename Resp>
+void ForwardAudited(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
+                    const http::Request& r, http::ResponseWriter& w, const Req& req,
+                    GovernanceMethod<Req, Resp> method, std::string_view action,
+                    std::string_view target,
+                    const std::function<bool(const Resp&)>& succeeded = nullptr) {
+  Resp resp;
+  grpc::ClientContext context;
+  PrepareContext(context, r.request_id(), ctx.rpc_timeout);
+  grpc::Status rpc = (client.stub().*method)(&context, req, &resp);
+  AuditGovernance(ctx, caller, r, rpc, action, target, !succeeded || succeeded(resp));
+  if (!rpc.ok()) return WriteApiError(w, StatusFromRpc(rpc, context));
+  WriteJson(w, 200, resp);
 }
 
 // A governance route's handler: the client, the authenticated caller, the request.

@@ -11,17 +11,14 @@ namespace gv1 = governance::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Stub = gv1::GovernanceService::StubInterface;
 
 void ListProposals(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
                    BodyReader&, ResponseWriter& w) {
   gv1::ListProposalsRequest req;
   if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
   req.set_state(std::string(r.query_param("state").value_or("")));
-  gv1::ListProposalsResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListProposals(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListProposals);
 }
 
 void CreateProposal(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
@@ -31,22 +28,14 @@ void CreateProposal(const ApiContext& ctx, GovernanceClient& client, const Calle
   if (absl::Status s = BindAccount(caller, "proposerId", req.mutable_proposer_id()); !s.ok()) {
     return WriteApiError(w, s);
   }
-  gv1::CreateProposalResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().CreateProposal(&c, req, &resp); })) {
-    WriteJson(w, 201, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::CreateProposal, 201);
 }
 
 void GetProposal(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
                  BodyReader&, ResponseWriter& w) {
   gv1::GetProposalRequest req;
   req.set_proposal_id(PathId(r));
-  gv1::GetProposalResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().GetProposal(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::GetProposal);
 }
 
 // The body is {"choice"}; the proposal is the path's and the voter the caller.
@@ -62,21 +51,14 @@ void Vote(const ApiContext& ctx, GovernanceClient& client, const Caller& caller,
   if (absl::Status s = BindAccount(caller, "voterId", req.mutable_voter_id()); !s.ok()) {
     return WriteApiError(w, s);
   }
-  gv1::CastVoteResponse resp;
-  if (GovernanceUnary(ctx, r, w, [&](auto& c) { return client.stub().CastVote(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::CastVote);
 }
 
 void ListOperators(const ApiContext& ctx, GovernanceClient& client, const Caller&, const Request& r,
                    BodyReader&, ResponseWriter& w) {
   gv1::ListOperatorsRequest req;
   if (absl::Status s = ParsePage(r, req.mutable_page()); !s.ok()) return WriteApiError(w, s);
-  gv1::ListOperatorsResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListOperators(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListOperators);
 }
 
 // The body is {"name", "nodeIds", "challenge", "proofs"}; the operator's account is the caller.
@@ -87,11 +69,7 @@ void RegisterOperator(const ApiContext& ctx, GovernanceClient& client, const Cal
   if (absl::Status s = BindAccount(caller, "accountId", req.mutable_account_id()); !s.ok()) {
     return WriteApiError(w, s);
   }
-  gv1::RegisterOperatorResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().RegisterOperator(&c, req, &resp); })) {
-    WriteJson(w, 201, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::RegisterOperator, 201);
 }
 
 // A single-use challenge for the caller's proofs of node possession (10 minutes).
@@ -99,11 +77,7 @@ void OperatorChallenge(const ApiContext& ctx, GovernanceClient& client, const Ca
                        const Request& r, BodyReader&, ResponseWriter& w) {
   gv1::GetOperatorChallengeRequest req;
   req.set_account_id(caller.user_id);
-  gv1::GetOperatorChallengeResponse resp;
-  if (GovernanceUnary(
-          ctx, r, w, [&](auto& c) { return client.stub().GetOperatorChallenge(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::GetOperatorChallenge);
 }
 
 // {"challenge", "proof": {"nodeId", "publicKey", "signature"}}: one more node for the caller's
@@ -115,11 +89,7 @@ void ClaimNode(const ApiContext& ctx, GovernanceClient& client, const Caller& ca
   if (absl::Status s = BindAccount(caller, "accountId", req.mutable_account_id()); !s.ok()) {
     return WriteApiError(w, s);
   }
-  gv1::ClaimNodeResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ClaimNode(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ClaimNode);
 }
 
 // Every governable parameter with its current value, optionally under a key prefix.
@@ -127,11 +97,7 @@ void ListParameters(const ApiContext& ctx, GovernanceClient& client, const Calle
                     const Request& r, BodyReader&, ResponseWriter& w) {
   gv1::ListParametersRequest req;
   req.set_prefix(std::string(r.query_param("prefix").value_or("")));
-  gv1::ListParametersResponse resp;
-  if (GovernanceUnary(ctx, r, w,
-                      [&](auto& c) { return client.stub().ListParameters(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  ForwardGovernance(ctx, client, r, w, req, &Stub::ListParameters);
 }
 
 }  // namespace
