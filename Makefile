@@ -39,6 +39,10 @@ bench: deps
 	@tools/bench/run.sh $(BUILD_DIR)
 	@$(BUILD_DIR)/services/governance/governance_ledger_bench
 	@$(BUILD_DIR)/services/governance/governance_epoch_close_bench
+	@$(BUILD_DIR)/services/file-ingest/buckets_listing_bench
+	@$(BUILD_DIR)/services/file-ingest/object_put_bench
+	@$(BUILD_DIR)/services/file-ingest/file_ingest_reencode_bench
+	@services/monitoring/store/store_bench.sh $(BUILD_DIR)
 
 # Fuzz targets (fuzz/README.md) built with clang, libFuzzer, ASan and UBSan in their own folder,
 # each run FUZZ_SECONDS; FUZZ_TARGETS="url multipart" runs a subset.

@@ -126,7 +126,6 @@ void ShardsCase(FuzzInput& in) {
   record.stored_size = encoded->stored_size;
   record.compressed = encoded->compressed;
   record.shard_size = encoded->block.shard_size();
-  record.plain_sha256 = encoded->plain_sha256;
   ScriptedNodes nodes;
   int intact = 0;
   for (int i = 0; i < codec.total_shards(); ++i) {

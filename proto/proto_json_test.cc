@@ -82,7 +82,8 @@ auth::v1::User FullUser() {
 TEST(ProtoJson, FileHasApiFieldNames) {
   const Struct json = ToStruct(FullFile());
   EXPECT_EQ(KeysOf(json), (Keys{"id", "name", "size", "contentType", "sha256", "createdAt",
-                                "updatedAt", "tags", "redundancy", "encryption"}));
+                                "updatedAt", "tags", "redundancy", "encryption", "md5",
+                                "objectMetadata"}));
   EXPECT_EQ(KeysOf(json.fields().at("redundancy").struct_value()),
             (Keys{"dataShards", "parityShards"}));
   // 64-bit sizes are strings and times RFC 3339 UTC, as API.md allows and requires.

@@ -30,6 +30,8 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm
   # the web UI's browser test drives Debian's Chromium (never a downloaded browser)
   chromium
+  # the S3 API's tests drive real S3 clients (tests/s3)
+  awscli rclone s3cmd python3-boto3
 )
 
 missing=()

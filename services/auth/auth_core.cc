@@ -32,6 +32,12 @@ void RegisterFlags(config::FlagSet& f, AuthOptions& o) {
   f.AddDuration("login-window", &o.login_window, "window of the failed-login counters");
   f.AddInt("scrypt-log2-n", &o.scrypt_log2_n,
            "scrypt cost as log2(N) for new password hashes (default 15)");
+  f.AddString("s3-secret-key", &o.s3_secret_key,
+              "server key sealing S3 secrets, base64 of 32 bytes (give it as DM_S3_SECRET_KEY or "
+              "in --s3-secret-key-file, not on the command line); unset: S3 keys are off");
+  f.AddString("s3-secret-key-file", &o.s3_secret_key_file,
+              "file holding the S3 server key (base64 of 32 bytes)");
+  f.AddInt("max-s3-keys", &o.max_s3_keys, "most live S3 keys per user");
 }
 
 namespace {
@@ -58,6 +64,7 @@ AuthCore::AuthCore(const AuthOptions& options, pg::Pool& pg, redis::RedisPool& r
       api_keys_(pg),
       recovery_codes_(pg),
       audit_store_(pg),
+      s3_key_store_(pg),
       limiter_(redis, LoginLimitsFrom(options)),
       events_(bus, std::move(source)) {}
 
@@ -73,6 +80,17 @@ absl::StatusOr<std::unique_ptr<AuthCore>> AuthCore::Create(const AuthOptions& op
       options.session_ttl <= absl::ZeroDuration() || options.login_window <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("auth options out of range");
   }
+  if (options.max_s3_keys < 1) return absl::InvalidArgumentError("--max-s3-keys must be >= 1");
+  std::optional<S3SecretBox> s3_box;
+  if (!options.s3_secret_key.empty() && !options.s3_secret_key_file.empty()) {
+    return absl::InvalidArgumentError("give --s3-secret-key or --s3-secret-key-file, not both");
+  }
+  if (!options.s3_secret_key.empty()) {
+    ASSIGN_OR_RETURN(s3_box, S3SecretBox::FromBase64(options.s3_secret_key));
+  } else if (!options.s3_secret_key_file.empty()) {
+    ASSIGN_OR_RETURN(s3_box, S3SecretBox::FromFile(options.s3_secret_key_file));
+  }
+  if (!s3_box) log::Info("S3 keys are off: no --s3-secret-key(-file)", {});
   std::unique_ptr<AuthCore> core(new AuthCore(options, pg, redis, bus, std::move(source)));
   core->audit_ = std::make_unique<AuditLog>(core->audit_store_, core->events_);
   CredentialOptions co;
@@ -90,8 +108,12 @@ absl::StatusOr<std::unique_ptr<AuthCore>> AuthCore::Create(const AuthOptions& op
   core->recovery_ = std::make_unique<AccountRecovery>(
       ao.scrypt, *core->accounts_, core->users_, core->recovery_codes_, core->limiter_,
       *core->credentials_, *core->audit_);
+  core->s3_keys_ = std::make_unique<S3Keys>(
+      std::move(s3_box), static_cast<int>(options.max_s3_keys), core->s3_key_store_,
+      core->users_, *core->credentials_, *core->audit_, core->events_);
   core->service_ = std::make_unique<AuthServiceImpl>(*core->accounts_, *core->recovery_,
-                                                     *core->credentials_, *core->audit_);
+                                                     *core->credentials_, *core->audit_,
+                                                     *core->s3_keys_);
   return core;
 }
 

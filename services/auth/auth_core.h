@@ -23,6 +23,8 @@
 #include "services/auth/auth_service.h"
 #include "services/auth/credentials.h"
 #include "services/auth/login_limiter.h"
+#include "services/auth/s3_key_store.h"
+#include "services/auth/s3_keys.h"
 #include "services/auth/session_store.h"
 #include "services/auth/user_store.h"
 #include "shared/bus/bus.h"
@@ -47,6 +49,11 @@ struct AuthOptions {
   absl::Duration login_window = absl::Minutes(15);
   int64_t scrypt_log2_n = 15;  // lowered only in tests and local experiments
   bool create_first_admin = true;
+  // The server key S3 secrets are sealed under (base64 of 32 bytes), given directly
+  // (DM_S3_SECRET_KEY) or as a file; neither: S3 keys are off.
+  std::string s3_secret_key;
+  std::string s3_secret_key_file;
+  int64_t max_s3_keys = 10;
 };
 
 void RegisterFlags(config::FlagSet& flags, AuthOptions& options);
@@ -72,6 +79,7 @@ class AuthCore {
   LoginLimiter& limiter() { return limiter_; }
   Credentials& credentials() { return *credentials_; }
   AuditLog& audit() { return *audit_; }
+  S3Keys& s3_keys() { return *s3_keys_; }
   AuthServiceImpl& service() { return *service_; }
 
  private:
@@ -86,12 +94,14 @@ class AuthCore {
   ApiKeyStore api_keys_;
   RecoveryStore recovery_codes_;
   AuditStore audit_store_;
+  S3KeyStore s3_key_store_;
   LoginLimiter limiter_;
   AuthEvents events_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Credentials> credentials_;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<AccountRecovery> recovery_;
+  std::unique_ptr<S3Keys> s3_keys_;
   std::unique_ptr<AuthServiceImpl> service_;
   std::unique_ptr<bus::Consumer> consumer_;
   std::unique_ptr<bus::Subscription> revoked_sub_;

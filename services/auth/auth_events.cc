@@ -65,6 +65,17 @@ absl::Status AuthEvents::CredentialRevoked(const std::string& user_id,
   return Core(std::move(e));
 }
 
+absl::Status AuthEvents::S3KeyRevoked(const std::string& user_id,
+                                      const std::string& access_key_id) {
+  events::v1::Event e = bus::NewEvent("auth.credential.revoked", source_);
+  e.set_subject_user(user_id);
+  auto* p = e.mutable_credential_revoked();
+  p->set_user_id(user_id);
+  p->set_kind("s3_key");
+  p->set_s3_access_key_id(access_key_id);
+  return Core(std::move(e));
+}
+
 absl::Status AuthEvents::UserUpdated(const UserRecord& user, const std::string& actor_id) {
   if (bus_ == nullptr) return absl::OkStatus();
   events::v1::Event e = bus::NewEvent("auth.user.updated", source_);

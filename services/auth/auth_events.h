@@ -29,6 +29,8 @@ class AuthEvents {
   absl::Status Logout(const std::string& user_id, const std::string& token_hash);
   absl::Status CredentialRevoked(const std::string& user_id, const std::string& token_hash,
                                  const std::string& kind, const std::string& api_key_id);
+  // auth.credential.revoked for an S3 key (kind "s3_key", s3_access_key_id set).
+  absl::Status S3KeyRevoked(const std::string& user_id, const std::string& access_key_id);
   absl::Status UserUpdated(const UserRecord& user, const std::string& actor_id);
   // Uses the record's id as the event id, so re-publishing a record is de-duplicated.
   absl::Status AuditRecorded(const AuditEntry& entry);

@@ -20,14 +20,19 @@
 #include "services/auth/accounts.h"
 #include "services/auth/audit_log.h"
 #include "services/auth/credentials.h"
+#include "services/auth/s3_keys.h"
 
 namespace datamesh::auth {
 
 class AuthServiceImpl final : public v1::AuthService::Service {
  public:
   AuthServiceImpl(Accounts& accounts, AccountRecovery& recovery, Credentials& credentials,
-                  AuditLog& audit)
-      : accounts_(accounts), recovery_(recovery), credentials_(credentials), audit_(audit) {}
+                  AuditLog& audit, S3Keys& s3_keys)
+      : accounts_(accounts),
+        recovery_(recovery),
+        credentials_(credentials),
+        audit_(audit),
+        s3_keys_(s3_keys) {}
 
   grpc::Status Register(grpc::ServerContext* ctx, const v1::RegisterRequest* req,
                         v1::RegisterResponse* resp) override;
@@ -62,12 +67,24 @@ class AuthServiceImpl final : public v1::AuthService::Service {
                                v1::GetRecoveryCodeResponse* resp) override;
   grpc::Status ResetPassword(grpc::ServerContext* ctx, const v1::ResetPasswordRequest* req,
                              v1::ResetPasswordResponse* resp) override;
+  // S3 keys (auth_service_s3.cc). VerifyS3Signature's UNAUTHENTICATED carries trailing
+  // `dm-error-code` INVALID_ACCESS_KEY_ID or SIGNATURE_DOES_NOT_MATCH.
+  grpc::Status CreateS3Key(grpc::ServerContext* ctx, const v1::CreateS3KeyRequest* req,
+                           v1::CreateS3KeyResponse* resp) override;
+  grpc::Status ListS3Keys(grpc::ServerContext* ctx, const v1::ListS3KeysRequest* req,
+                          v1::ListS3KeysResponse* resp) override;
+  grpc::Status RevokeS3Key(grpc::ServerContext* ctx, const v1::RevokeS3KeyRequest* req,
+                           v1::RevokeS3KeyResponse* resp) override;
+  grpc::Status VerifyS3Signature(grpc::ServerContext* ctx,
+                                 const v1::VerifyS3SignatureRequest* req,
+                                 v1::VerifyS3SignatureResponse* resp) override;
 
  private:
   Accounts& accounts_;
   AccountRecovery& recovery_;
   Credentials& credentials_;
   AuditLog& audit_;
+  S3Keys& s3_keys_;
 };
 
 }  // namespace datamesh::auth

@@ -20,6 +20,7 @@ std::string Aad(SealPurpose purpose, std::string_view user_id) {
   const char* what = purpose == SealPurpose::kPassword   ? "password"
                      : purpose == SealPurpose::kSession  ? "session"
                      : purpose == SealPurpose::kRecovery ? "recovery"
+                     : purpose == SealPurpose::kS3Key    ? "s3_key"
                                                          : "api_key";
   return absl::StrCat("datamesh auth sealed private key v1|", what, "|",
                       absl::string_view(user_id.data(), user_id.size()));
@@ -52,6 +53,7 @@ absl::StatusOr<crypto::SecretBytes> SecretKey(std::string_view secret, std::stri
                                               SealPurpose purpose) {
   const char* info = purpose == SealPurpose::kSession    ? "datamesh auth session seal v1"
                      : purpose == SealPurpose::kRecovery ? "datamesh auth recovery seal v1"
+                     : purpose == SealPurpose::kS3Key    ? "datamesh auth s3 key seal v1"
                                                          : "datamesh auth api key seal v1";
   return crypto::HkdfSha256(secret, salt, info, crypto::kAesGcmKeySize);
 }

@@ -24,7 +24,7 @@
 namespace datamesh::auth {
 
 // What a sealed copy is for; part of the associated data.
-enum class SealPurpose { kPassword, kSession, kApiKey, kRecovery };
+enum class SealPurpose { kPassword, kSession, kApiKey, kRecovery, kS3Key };
 
 // "scrypt$N$r$p" for `params`, and back (INVALID_ARGUMENT when malformed or out of range).
 std::string FormatKdf(const crypto::ScryptParams& params);

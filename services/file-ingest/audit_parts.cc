@@ -28,7 +28,26 @@ std::unique_ptr<AuditParts> AuditParts::Create(pg::Pool& pool) {
 
 void AuditParts::Stop() {
   disqualified_.reset();
+  std::lock_guard<std::mutex> lock(mu_);
   if (timer_) timer_->Stop();
+}
+
+void AuditParts::SetRate(int64_t rate_per_minute) {
+  std::unique_ptr<server::PeriodicTask> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(timer_);
+    if (rate_per_minute > 0 && worker_ != nullptr) {
+      const absl::Duration interval = absl::Minutes(1) / static_cast<double>(rate_per_minute);
+      timer_ = std::make_unique<server::PeriodicTask>(interval, [worker = worker_.get()] {
+        if (auto r = worker->RunOnce(); !r.ok()) {
+          log::Warn("audit failed to run", {{"error", r.status().ToString()}});
+        }
+      });
+    }
+  }
+  if (old) old->Stop();  // outside the lock: a running audit finishes first
+  log::Info("audit rate set", {{"segments_per_minute", rate_per_minute}});
 }
 
 absl::Status AuditParts::Start(server::Runtime& rt, const AuditFlags& flags, ChunkStubs& stubs,
@@ -53,18 +72,13 @@ absl::Status AuditParts::Start(server::Runtime& rt, const AuditFlags& flags, Chu
     };
     ASSIGN_OR_RETURN(disqualified_, rt.bus()->ConsumeDurable(cc, on_event));
   }
-  if (flags.rate_per_minute <= 0) return absl::OkStatus();
+  // The worker exists even at rate 0, so governance can turn audits on later.
   reader_ = std::make_unique<GrpcStripeReader>(flags.timeout, stubs);
   AuditOptions options;
   options.stripe_bytes = static_cast<uint64_t>(flags.stripe_bytes);
   options.source = rt.source();
   worker_ = std::make_unique<AuditWorker>(*store_, *reader_, rt.bus(), options, &rt.metrics());
-  const absl::Duration interval = absl::Minutes(1) / static_cast<double>(flags.rate_per_minute);
-  timer_ = std::make_unique<server::PeriodicTask>(interval, [worker = worker_.get()] {
-    if (auto r = worker->RunOnce(); !r.ok()) {
-      log::Warn("audit failed to run", {{"error", r.status().ToString()}});
-    }
-  });
+  if (flags.rate_per_minute > 0) SetRate(flags.rate_per_minute);
   return absl::OkStatus();
 }
 

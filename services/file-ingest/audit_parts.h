@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -44,11 +45,15 @@ class AuditParts {
   // Starts the worker (unless the rate is 0) and the disqualification consumer.
   [[nodiscard]] absl::Status Start(server::Runtime& rt, const AuditFlags& flags, ChunkStubs& stubs,
                                    MaintenanceRunner& runner);
+  // Audits `rate_per_minute` segments per minute from now on (0: none); governance's
+  // audit.ratePerMinute. Call after Start.
+  void SetRate(int64_t rate_per_minute);
 
  private:
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<GrpcStripeReader> reader_;
   std::unique_ptr<AuditWorker> worker_;
+  std::mutex mu_;  // guards timer_ against SetRate and Stop racing
   std::unique_ptr<server::PeriodicTask> timer_;
   std::unique_ptr<bus::Consumer> disqualified_;
 };

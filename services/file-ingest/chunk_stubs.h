@@ -19,6 +19,10 @@
 
 namespace datamesh::file_ingest {
 
+// The HTTP/2 flow-control window of each stream that carries shard or upload bytes (BDP
+// probing off): what gRPC may buffer for a stream nobody is reading yet.
+inline constexpr int kShardStreamWindowBytes = 256 << 10;
+
 class ChunkStubs {
  public:
   // `directory` may be null: then the manifest's addresses are used as they are.

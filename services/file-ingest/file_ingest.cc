@@ -13,6 +13,8 @@
 #include "services/file-ingest/grpc_backends.h"
 #include "services/file-ingest/grpc_node_admin.h"
 #include "services/file-ingest/maintenance.h"
+#include "services/file-ingest/param_consumer.h"
+#include "services/file-ingest/reencode_store.h"
 #include "services/file-ingest/segment_budget.h"
 #include "services/file-ingest/shard_intents.h"
 #include "services/file-ingest/worker_pool.h"
@@ -63,6 +65,10 @@ class DeferredRepairs {
 
 struct Parts : server::ServiceParts {
   std::unique_ptr<erasure::ErasureCodec> codec;
+  std::unique_ptr<LiveCodec> live_codec;  // the shape of new uploads, changed by governance
+  std::unique_ptr<LiveParamStore> live_params;
+  int64_t audit_rate = 0;  // --audit-rate, or the value governance set last
+  std::unique_ptr<ReencodeStore> reencode_store;
   std::unique_ptr<ManifestStore> store;
   // Where nodes are now (manifests name them by id); before everything that calls a node.
   std::unique_ptr<dht::v1::DhtService::Stub> directory_dht;
@@ -89,8 +95,10 @@ struct Parts : server::ServiceParts {
   std::unique_ptr<DeferredRepairs> deferred_repairs;
   std::unique_ptr<bus::Consumer> node_down_consumer;
   std::unique_ptr<bus::Consumer> node_up_consumer;
+  std::unique_ptr<ParamChangeConsumer> param_consumer;
 
   void Stop() override {
+    if (param_consumer) param_consumer->Stop();
     if (audits) audits->Stop();
     node_down_consumer.reset();
     node_up_consumer.reset();
@@ -128,12 +136,16 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
                        parts.shards.get(),
                        parts.admin_view.get(),
                        parts.intents.get(),
-                       &rt.metrics()};
+                       &rt.metrics(),
+                       parts.live_codec.get(),
+                       parts.reencode_store.get()};
   MaintenanceOptions mo;
   mo.pg_url = rt.options().pg_url;
   mo.instance_id = rt.instance_id();
   mo.gc_grace = o.gc_grace;
   mo.repair_down_grace = o.repair_down_grace;
+  mo.reencode_bytes_per_second = o.reencode_bytes_per_second;
+  mo.reencode_free_delay = o.reencode_free_delay;
   parts.maintenance = std::make_unique<MaintenanceRunner>(deps, mo);
   MaintenanceRunner* runner = parts.maintenance.get();
   parts.repair_timer = std::make_unique<server::PeriodicTask>(
@@ -172,8 +184,61 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
   RETURN_IF_ERROR(
       trigger("file-ingest-repair", "dm.v1.node.down", "node.down", parts.node_down_consumer));
   RETURN_IF_ERROR(parts.audits->Start(
-      rt, {o.audit_rate, o.audit_stripe_bytes, o.audit_timeout}, *parts.chunk_stubs, *runner));
+      rt, {parts.audit_rate, o.audit_stripe_bytes, o.audit_timeout}, *parts.chunk_stubs, *runner));
   return trigger("file-ingest-spread", "dm.v1.node.up", "node.up", parts.node_up_consumer);
+}
+
+// Restores what governance set last (over the flags), before anything uploads or audits.
+absl::Status RestoreLiveParameters(const FileIngestOptions& o, Parts& parts) {
+  ASSIGN_OR_RETURN(auto stored, parts.live_params->Load());
+  const erasure::ErasureCodec* now = parts.live_codec->Get();
+  const int k = stored.count(kDataShardsKey) ? static_cast<int>(stored[kDataShardsKey])
+                                             : now->data_shards();
+  const int m = stored.count(kParityShardsKey) ? static_cast<int>(stored[kParityShardsKey])
+                                               : now->parity_shards();
+  if (m < o.write_tolerance) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "governance set erasure.parityShards to ", m, ", below --write-tolerance ",
+        o.write_tolerance));
+  }
+  RETURN_IF_ERROR(parts.live_codec->Set(k, m));
+  parts.audit_rate = stored.count(kAuditRateKey) ? stored[kAuditRateKey] : o.audit_rate;
+  log::Info("erasure shape of new uploads",
+            {{"data_shards", k}, {"parity_shards", m}, {"audit_rate", parts.audit_rate}});
+  return absl::OkStatus();
+}
+
+// Governance's executed changes of file-ingest's parameters; a new shape starts re-encoding.
+absl::Status StartParamConsumer(server::Runtime& rt, const FileIngestOptions& o, Parts& parts) {
+  ParamChangeHooks hooks;
+  hooks.count_nodes = [admin = parts.admin_view.get()]() -> absl::StatusOr<int> {
+    ASSIGN_OR_RETURN(auto live, admin->LiveNodes());
+    ASSIGN_OR_RETURN(auto down, admin->DownNodes());
+    // The view lists disqualified nodes as down since forever: they hold nothing again.
+    int nodes = static_cast<int>(live.size());
+    for (const auto& [id, since] : down) nodes += since != absl::InfinitePast() ? 1 : 0;
+    return nodes;
+  };
+  hooks.set_audit_rate = [audits = parts.audits.get()](int64_t rate) { audits->SetRate(rate); };
+  hooks.on_shape_changed = [runner = parts.maintenance.get()](const std::string& proposal) {
+    if (auto id = runner->Start("reencode", "governance:" + proposal); !id.ok()) {
+      log::Warn("could not start re-encoding", {{"error", id.status().ToString()}});
+    }
+  };
+  parts.param_consumer = std::make_unique<ParamChangeConsumer>(
+      *parts.live_codec, *parts.live_params, std::move(hooks),
+      static_cast<int>(o.write_tolerance), rt.source());
+  RETURN_IF_ERROR(parts.param_consumer->Start(*rt.bus()));
+  // A job an earlier run left unfinished (or a change applied while no job could start).
+  const erasure::ErasureCodec* now = parts.live_codec->Get();
+  ASSIGN_OR_RETURN(auto stale,
+                   parts.reencode_store->CountStale(now->data_shards(), now->parity_shards()));
+  if (stale.first > 0) {
+    log::Info("stored contents in another shape: re-encoding",
+              {{"contents", stale.first}, {"bytes", stale.second}});
+    (void)parts.maintenance->Start("reencode", "system");
+  }
+  return absl::OkStatus();
 }
 
 void DrainOutbox(ManifestStore& store, bus::Bus& bus) {
@@ -257,6 +322,12 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
            "Bytes an audit reads from each shard of a segment (64 to 1048576)");
   f.AddDuration("audit-timeout", &o.audit_timeout,
                 "An audited node that has not answered by then counts as offline");
+  f.AddInt("reencode-bytes-per-second", &o.reencode_bytes_per_second,
+           "Sealed segment bytes per second the re-encode job moves to a new erasure shape "
+           "(0: unthrottled)");
+  f.AddDuration("reencode-free-delay", &o.reencode_free_delay,
+                "How long the old shards of a re-encoded file are kept for downloads that "
+                "started before its switch");
 }
 
 absl::Status ValidateOptions(const FileIngestOptions& o) {
@@ -307,6 +378,10 @@ absl::Status ValidateOptions(const FileIngestOptions& o) {
       o.gc_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("intervals must be positive and --gc-grace not negative");
   }
+  if (o.reencode_bytes_per_second < 0 || o.reencode_free_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--reencode-bytes-per-second and --reencode-free-delay must not be negative");
+  }
   return absl::OkStatus();
 }
 
@@ -324,6 +399,11 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
                                   static_cast<int>(o.segment_threads),
                                   static_cast<int>(o.shard_io_threads)});
   RETURN_IF_ERROR(rt.bus()->EnsureStream(bus::DurableEventsStream()));
+  parts->live_codec = std::make_unique<LiveCodec>(parts->codec.get());
+  parts->live_params = std::make_unique<LiveParamStore>(*rt.pg());
+  RETURN_IF_ERROR(RestoreLiveParameters(o, *parts));
+  parts->reencode_store = std::make_unique<ReencodeStore>(*rt.pg());
+  RETURN_IF_ERROR(parts->reencode_store->AbandonEarlierRun(rt.instance_id()));
   parts->store = std::make_unique<ManifestStore>(*rt.pg(), IntentTtl(o));
   parts->intents = std::make_unique<ShardIntents>(*rt.pg(), rt.instance_id(), IntentTtl(o));
   RETURN_IF_ERROR(parts->intents->ForgetEarlierRun());
@@ -347,6 +427,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.placement = parts->placement.get();
   deps.shards = parts->shards.get();
   deps.codec = parts->codec.get();
+  deps.live_codec = parts->live_codec.get();
+  deps.reencode_store = parts->reencode_store.get();
+  deps.reencode_bytes_per_second = o.reencode_bytes_per_second;
   deps.pipeline.segment_bytes = o.segment_bytes;
   deps.pipeline.inline_max_bytes = o.inline_max_bytes;
   deps.pipeline.segments_in_flight = static_cast<int>(o.segments_in_flight);
@@ -363,6 +446,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.metrics = &rt.metrics();
   deps.intents = parts->intents.get();
   RETURN_IF_ERROR(StartMaintenance(rt, o, *parts));
+  RETURN_IF_ERROR(StartParamConsumer(rt, o, *parts));
   deps.maintenance = parts->maintenance.get();
   if (o.late_shard_budget_bytes > 0) {
     parts->late = std::make_unique<LateShards>(

@@ -6,7 +6,10 @@
 // (shards of deleted files and of uploads that never committed, which also refreshes this
 // instance's shard intents), and maintenance (maintenance.h): repair on every dht node.down
 // (durable consumer "file-ingest-repair" on stream DM_NODES) and every --repair-interval,
-// scrub every --scrub-interval, and jobs started by RunMaintenance.
+// scrub every --scrub-interval, and jobs started by RunMaintenance. Governance's executed
+// changes of erasure.* and audit.ratePerMinute are applied live (param_consumer.h); the values
+// applied last (files.live_parameters) win over the flags at start, and a re-encode job
+// resumes at start when stored contents are not in the current shape.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +57,10 @@ struct FileIngestOptions {
   int64_t audit_rate = 6;
   int64_t audit_stripe_bytes = 4096;
   absl::Duration audit_timeout = absl::Seconds(5);
+  // The re-encode job (maintenance.h): sealed bytes per second, and how long old shards of a
+  // switched content are kept for downloads already under way.
+  int64_t reencode_bytes_per_second = 32 << 20;
+  absl::Duration reencode_free_delay = absl::Minutes(10);
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

@@ -14,7 +14,7 @@ grpc::Status FileServiceImpl::RunMaintenance(grpc::ServerContext*,
     return Reply(absl::UnimplementedError("maintenance is not enabled"));
   }
   if (!IsMaintenanceAction(req->action())) {
-    return Reply(absl::InvalidArgumentError("action must be repair, scrub or gc"));
+    return Reply(absl::InvalidArgumentError("action must be repair, scrub, gc or reencode"));
   }
   auto id = deps_.maintenance->Start(req->action(), req->actor_id());
   if (!id.ok()) return Reply(id.status());

@@ -16,7 +16,10 @@
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
-FileServiceImpl::FileServiceImpl(ServiceDeps deps) : deps_(std::move(deps)) {
+FileServiceImpl::FileServiceImpl(ServiceDeps deps)
+    : deps_(std::move(deps)),
+      buckets_(deps_.store != nullptr ? std::make_unique<BucketStore>(deps_.store->pool())
+                                      : nullptr) {
   if (deps_.metrics != nullptr) {
     auto& bytes = prometheus::BuildCounter()
                       .Name("datamesh_file_ingest_transferred_bytes_total")
@@ -37,11 +40,13 @@ void FileServiceImpl::ToProto(const FileRecord& rec, file::v1::File* out) const 
   SetTime(rec.updated_at, out->mutable_updated_at());
   out->mutable_tags()->insert(rec.tags.begin(), rec.tags.end());
   const bool inline_file = rec.content.inline_data.has_value();
-  out->mutable_redundancy()->set_data_shards(inline_file ? deps_.codec->data_shards()
+  out->mutable_redundancy()->set_data_shards(inline_file ? CurrentCodec().data_shards()
                                                          : rec.content.data_shards);
-  out->mutable_redundancy()->set_parity_shards(inline_file ? deps_.codec->parity_shards()
+  out->mutable_redundancy()->set_parity_shards(inline_file ? CurrentCodec().parity_shards()
                                                            : rec.content.parity_shards);
   out->set_encryption(rec.encryption);
+  out->set_md5(rec.md5);
+  out->mutable_object_metadata()->insert(rec.object_metadata.begin(), rec.object_metadata.end());
 }
 
 void FileServiceImpl::PublishCommitted(const std::string& event_bytes, int64_t outbox_id) {
@@ -151,7 +156,7 @@ grpc::Status FileServiceImpl::GetHealth(grpc::ServerContext*, const file::v1::Ge
   resp->set_state("healthy");
   if (file->content.inline_data.has_value()) {
     // Kept in the manifest, not on storage nodes: no node loss touches it.
-    resp->set_min_node_losses_tolerated(static_cast<int32_t>(deps_.codec->parity_shards()));
+    resp->set_min_node_losses_tolerated(static_cast<int32_t>(CurrentCodec().parity_shards()));
     return grpc::Status::OK;
   }
   auto segments = deps_.store->GetSegments(file->content.id);
@@ -186,6 +191,20 @@ grpc::Status FileServiceImpl::GetUsageSummary(grpc::ServerContext*,
   resp->set_logical_bytes(totals->logical_bytes);
   resp->set_stored_bytes(totals->stored_bytes);
   resp->set_owner_count(totals->owner_count);
+  resp->set_current_data_shards(static_cast<uint32_t>(CurrentCodec().data_shards()));
+  resp->set_current_parity_shards(static_cast<uint32_t>(CurrentCodec().parity_shards()));
+  if (deps_.reencode_store != nullptr && req->owner_id().empty()) {
+    auto shapes = deps_.reencode_store->UsageByShape();
+    if (!shapes.ok()) return Reply(shapes.status());
+    for (const ShapeTotals& s : *shapes) {
+      file::v1::ShapeUsage* out = resp->add_by_shape();
+      out->set_data_shards(static_cast<uint32_t>(s.data_shards));
+      out->set_parity_shards(static_cast<uint32_t>(s.parity_shards));
+      out->set_content_count(s.contents);
+      out->set_sealed_bytes(s.sealed_bytes);
+    }
+    resp->set_reencode_bytes_per_second(static_cast<uint64_t>(deps_.reencode_bytes_per_second));
+  }
   return grpc::Status::OK;
 }
 

@@ -21,11 +21,15 @@
 #include "datamesh/quota/v1/quota.grpc.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "services/file-ingest/buckets_store.h"
 #include "services/file-ingest/maintenance.h"
 #include "services/file-ingest/late_shards.h"
+#include "services/file-ingest/live_params.h"
 #include "services/file-ingest/manifest_store.h"
 #include "services/file-ingest/progress.h"
+#include "services/file-ingest/reencode_store.h"
 #include "services/file-ingest/shard_intents.h"
+#include "services/file-ingest/upload_durability.h"
 #include "services/file-ingest/upload_pipeline.h"
 
 namespace datamesh::bus {
@@ -41,6 +45,13 @@ struct ServiceDeps {
   Placement* placement = nullptr;
   ShardStore* shards = nullptr;
   const erasure::ErasureCodec* codec = nullptr;
+  // When set, new uploads take their codec from it (governance changes it live) instead of
+  // `codec`.
+  const LiveCodec* live_codec = nullptr;
+  // Usage by erasure shape for GetUsageSummary (null: not reported), and the re-encode
+  // job's throttle it reports beside.
+  ReencodeStore* reencode_store = nullptr;
+  int64_t reencode_bytes_per_second = 0;
   PipelineOptions pipeline;
   bus::Bus* bus = nullptr;
   quota::v1::QuotaService::StubInterface* quota = nullptr;
@@ -83,6 +94,25 @@ class FileServiceImpl final : public file::v1::FileService::Service {
                                  const file::v1::GetMaintenanceJobRequest* req,
                                  file::v1::GetMaintenanceJobResponse* resp) override;
 
+  // The codec a new upload starts with (uploads keep it to their end).
+  const erasure::ErasureCodec& CurrentCodec() const {
+    return deps_.live_codec != nullptr ? *deps_.live_codec->Get() : *deps_.codec;
+  }
+
+  // S3 (buckets_rpc.cc): buckets, and objects as the newest file of a name.
+  grpc::Status CreateBucket(grpc::ServerContext* ctx, const file::v1::CreateBucketRequest* req,
+                            file::v1::CreateBucketResponse* resp) override;
+  grpc::Status GetBucket(grpc::ServerContext* ctx, const file::v1::GetBucketRequest* req,
+                         file::v1::GetBucketResponse* resp) override;
+  grpc::Status DeleteBucket(grpc::ServerContext* ctx, const file::v1::DeleteBucketRequest* req,
+                            file::v1::DeleteBucketResponse* resp) override;
+  grpc::Status ListBuckets(grpc::ServerContext* ctx, const file::v1::ListBucketsRequest* req,
+                           file::v1::ListBucketsResponse* resp) override;
+  grpc::Status StatByName(grpc::ServerContext* ctx, const file::v1::StatByNameRequest* req,
+                          file::v1::StatResponse* resp) override;
+  grpc::Status ListObjects(grpc::ServerContext* ctx, const file::v1::ListObjectsRequest* req,
+                           file::v1::ListObjectsResponse* resp) override;
+
   // Publishes one outbox event and removes it (best effort: the outbox worker retries).
   void PublishCommitted(const std::string& event_bytes, int64_t outbox_id);
 
@@ -94,7 +124,7 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   absl::StatusOr<UploadPlan> PrepareUpload(const file::v1::UploadHeader& header);
   absl::Status ReceiveBody(grpc::ServerContext* ctx,
                            grpc::ServerReader<file::v1::UploadRequest>* reader,
-                           const file::v1::UploadRequest& first, const UploadPlan& plan,
+                           file::v1::UploadRequest& first, const UploadPlan& plan,
                            UploadPipeline& pipeline);
   absl::StatusOr<CommitResult> CommitUpload(const UploadPlan& plan, UploadOutcome outcome,
                                             std::string* event_bytes);
@@ -108,12 +138,18 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   absl::Status DoDownload(grpc::ServerContext* ctx, const file::v1::DownloadRequest& req,
                           grpc::ServerWriter<file::v1::DownloadResponse>* writer);
   void ToProto(const FileRecord& rec, file::v1::File* out) const;
-  // Core NATS, best effort: a lost progress event is superseded by the next.
-  void PublishUploadProgress(const UploadPlan& plan, uint64_t received, uint64_t stored);
+  // Core NATS, best effort: a lost progress event is superseded by the next. `committed`
+  // marks the final event, sent once the manifest committed.
+  void PublishUploadProgress(const UploadPlan& plan, uint64_t received, uint64_t stored,
+                             const UploadDurability& durability, bool committed);
+  // The durability of what `pipeline` collected so far, against the declared size if any.
+  UploadDurability DurabilitySoFar(const UploadPlan& plan, const UploadPipeline& pipeline) const;
   void PublishDownloadProgress(const std::string& download_id, const FileRecord& file,
                                uint64_t sent, uint64_t total);
 
   const ServiceDeps deps_;
+  // The S3 view of deps_.store's database.
+  const std::unique_ptr<BucketStore> buckets_;
   prometheus::Counter* uploaded_bytes_ = nullptr;
   prometheus::Counter* downloaded_bytes_ = nullptr;
 };

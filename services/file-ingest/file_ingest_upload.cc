@@ -1,9 +1,14 @@
 // FileServiceImpl::Upload: header validation, body streaming, commit, event and quota.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/object_md5.h"
+#include "services/file-ingest/object_metadata.h"
 #include "services/file-ingest/rpc_util.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/validation.h"
@@ -31,6 +36,10 @@ struct FileServiceImpl::UploadPlan {
   std::optional<std::string> expected_sha256;
   bool link_only = false;  // the owner already stores content with expected_sha256
   std::string upload_id;   // from the header, else the file id (correlates progress events)
+  // The shape this upload started with; a live change of shape applies to later uploads.
+  const erasure::ErasureCodec* codec = nullptr;
+  // S3 puts only (header.compute_md5): the ETag, fed with the bytes as they arrive.
+  std::unique_ptr<Md5Stream> md5;
 };
 
 grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
@@ -49,6 +58,78 @@ grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
 }
 
 namespace {
+
+// file.deleted for each file an S3 put replaces, as Delete writes it (the owner deletes).
+EventMaker ReplacedFileEvent(const std::string& source) {
+  return [source](const FileRecord& rec, bool) {
+    events::v1::Event event = bus::NewEvent("file.deleted", source);
+    event.set_subject_user(rec.owner_id);
+    auto* p = event.mutable_file_deleted();
+    p->set_file_id(rec.id);
+    p->set_owner_id(rec.owner_id);
+    p->set_name(rec.name);
+    p->set_size(rec.content.size);
+    p->set_actor_id(rec.owner_id);
+    return event.SerializeAsString();
+  };
+}
+
+// k + m of the content's codec.
+uint32_t ShardsPerSegment(const ContentRecord& content) {
+  return content.data_shards + content.parity_shards;
+}
+
+// Who an upload.progress event is about, copied out of the upload's plan so that an event can
+// still be sent after the upload returned (when its late shard writes end).
+struct ProgressSubject {
+  std::string source;
+  std::string owner_id;
+  std::string upload_id;
+  std::string name;
+  std::optional<uint64_t> total_bytes;
+  uint32_t shards_per_segment = 0;
+  uint64_t segment_bytes = 0;
+};
+
+ProgressSubject SubjectOf(const std::string& source, const FileRecord& file,
+                          const std::string& upload_id, const file::v1::UploadHeader& header,
+                          uint64_t segment_bytes) {
+  ProgressSubject s{source, file.owner_id, upload_id, file.name};
+  if (header.has_declared_size()) s.total_bytes = header.declared_size();
+  s.shards_per_segment = ShardsPerSegment(file.content);
+  s.segment_bytes = segment_bytes;
+  return s;
+}
+
+void PublishProgress(bus::Bus& bus, const ProgressSubject& s, uint64_t received, uint64_t stored,
+                     const UploadDurability& durability, bool committed) {
+  events::v1::Event event = bus::NewEvent("upload.progress", s.source);
+  event.set_subject_user(s.owner_id);
+  auto* p = event.mutable_upload_progress();
+  p->set_upload_id(s.upload_id);
+  p->set_owner_id(s.owner_id);
+  p->set_name(s.name);
+  p->set_bytes_received(received);
+  if (s.total_bytes.has_value()) p->set_total_bytes(*s.total_bytes);
+  p->set_bytes_stored(stored);
+  p->set_shards_placed(durability.shards_placed);
+  p->set_shards_total(durability.shards_total);
+  p->set_segments_durable(durability.segments_durable);
+  p->set_segments_total(durability.segments_total);
+  p->set_shards_per_segment(s.shards_per_segment);
+  p->set_segment_bytes(s.segment_bytes);
+  p->set_committed(committed);
+  (void)bus.PublishEvent(event);  // buffered by libnats; never waits for the network
+}
+
+// The committed file's durability once its late shard writes ended: `stored` more shards
+// placed. Segments are counted durable only when every shard of the file is (the late writes'
+// segments are not told apart here).
+UploadDurability AfterLateWrites(UploadDurability d, uint64_t stored) {
+  d.shards_placed = std::min(d.shards_total, d.shards_placed + stored);
+  if (d.shards_placed == d.shards_total) d.segments_durable = d.segments_total;
+  return d;
+}
 
 bool AnyShardMissing(const std::vector<SegmentRecord>& segments) {
   for (const SegmentRecord& seg : segments) {
@@ -73,10 +154,10 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   // Each shard write is recorded first, so GC cannot take it before the commit. Shared with
   // writes that may outlive this call (late shard writes).
   auto tracked = std::make_shared<IntentShardStore>(*deps_.shards, deps_.intents, plan.file.id);
-  UploadPipeline pipeline(deps_.pipeline, *deps_.codec, *deps_.placement, *tracked,
-                          {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key,
-                           plan.file.content_type},
-                          plan.link_only, deps_.late, tracked);
+  UploadPipeline pipeline(
+      deps_.pipeline, *plan.codec, *deps_.placement, *tracked,
+      {plan.file.id, plan.file.content.nonce_prefix, &plan.data_key, plan.file.content_type},
+      plan.link_only, deps_.late, tracked);
   absl::Status status = ReceiveBody(ctx, reader, first, plan, pipeline);
   absl::StatusOr<UploadOutcome> outcome =
       status.ok() ? pipeline.Finish() : absl::StatusOr<UploadOutcome>(status);
@@ -86,6 +167,12 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     if (absl::Status quota = CommitQuota(plan, outcome->size); !quota.ok()) outcome = quota;
   }
   const bool left_missing = outcome.ok() && AnyShardMissing(outcome->segments);
+  // Counted before the commit takes the segments: the final event's durability.
+  UploadDurability durability;
+  if (outcome.ok()) {
+    durability =
+        CountDurability(outcome->segments, std::nullopt, ShardsPerSegment(plan.file.content));
+  }
   std::string event;
   absl::StatusOr<CommitResult> commit = outcome.ok()
                                             ? CommitUpload(plan, std::move(*outcome), &event)
@@ -100,13 +187,28 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     return commit.status();
   }
   ClearIntents(plan.file.id);
-  if (deps_.late != nullptr) deps_.late->Settle(pipeline.TakeLateWrites());
+  if (deps_.late != nullptr) {
+    // The final event below counts the shards acknowledged by now; writes left running end
+    // later, and one more event then says how many of them landed (a browser's durability bar
+    // reaches 100 % then). The bus outlives the late writes (it is torn down after the parts).
+    ProgressSubject subject = SubjectOf(deps_.source, plan.file, plan.upload_id, plan.header,
+                                        deps_.pipeline.segment_bytes);
+    deps_.late->Settle(pipeline.TakeLateWrites(), [bus = deps_.bus, subject = std::move(subject),
+                                                   size = commit->file.content.size, durability](
+                                                      uint64_t stored, uint64_t /*missing*/) {
+      if (bus == nullptr) return;
+      PublishProgress(*bus, subject, size, size, AfterLateWrites(durability, stored),
+                      /*committed=*/true);
+    });
+  }
   // Shards no node took are written by repair now, not at its next periodic pass.
   if (left_missing && deps_.maintenance != nullptr) {
     deps_.maintenance->RequestRepair("upload left shards missing");
   }
-  PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size);
+  PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size, durability,
+                        /*committed=*/true);
   PublishCommitted(event, commit->outbox_id);
+  for (const ReplacedFile& gone : commit->replaced) PublishCommitted(gone.event, gone.outbox_id);
   if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);
   ToProto(commit->file, resp->mutable_file());
   return absl::OkStatus();
@@ -119,6 +221,9 @@ absl::StatusOr<FileServiceImpl::UploadPlan> FileServiceImpl::PrepareUpload(
   std::map<std::string, std::string> tags(h.tags().begin(), h.tags().end());
   RETURN_IF_ERROR(ValidateTags(tags));
   RETURN_IF_ERROR(ValidateContentType(h.content_type()));
+  std::map<std::string, std::string> metadata(h.object_metadata().begin(),
+                                              h.object_metadata().end());
+  RETURN_IF_ERROR(ValidateObjectMetadata(metadata));
   if (h.owner_public_key().size() != crypto::kX25519KeySize) {
     return absl::InvalidArgumentError("owner_public_key must be 32 bytes");
   }
@@ -136,15 +241,20 @@ absl::StatusOr<FileServiceImpl::UploadPlan> FileServiceImpl::PrepareUpload(
   f.name = h.name();
   f.content_type = h.content_type().empty() ? "application/octet-stream" : h.content_type();
   f.tags = std::move(tags);
+  f.object_metadata = std::move(metadata);
+  if (h.compute_md5()) {
+    ASSIGN_OR_RETURN(plan.md5, Md5Stream::Create());
+  }
   f.encryption = h.client_encrypted() ? "client" : "server";
   ContentRecord& c = f.content;
   c.id = id;
   c.owner_id = h.owner_id();
   c.key_version = h.owner_key_version();
   ASSIGN_OR_RETURN(c.nonce_prefix, crypto::RandomBytes(kNoncePrefixSize));
-  c.codec_id = std::string(deps_.codec->id());
-  c.data_shards = deps_.codec->data_shards();
-  c.parity_shards = deps_.codec->parity_shards();
+  plan.codec = &CurrentCodec();
+  c.codec_id = std::string(plan.codec->id());
+  c.data_shards = plan.codec->data_shards();
+  c.parity_shards = plan.codec->parity_shards();
   c.segment_size = deps_.pipeline.segment_bytes;
   auto wrapped = crypto::EciesSeal(h.owner_public_key(), plan.data_key.view(),
                                    WrappedKeyAad(c.id, c.key_version));
@@ -159,8 +269,8 @@ absl::StatusOr<FileServiceImpl::UploadPlan> FileServiceImpl::PrepareUpload(
 
 absl::Status FileServiceImpl::ReceiveBody(grpc::ServerContext* ctx,
                                           grpc::ServerReader<file::v1::UploadRequest>* reader,
-                                          const file::v1::UploadRequest& first,
-                                          const UploadPlan& plan, UploadPipeline& pipeline) {
+                                          file::v1::UploadRequest& first, const UploadPlan& plan,
+                                          UploadPipeline& pipeline) {
   const auto& h = plan.header;
   auto check_size = [&]() -> absl::Status {
     if (h.has_declared_size() && pipeline.bytes_received() > h.declared_size()) {
@@ -171,15 +281,19 @@ absl::Status FileServiceImpl::ReceiveBody(grpc::ServerContext* ctx,
   ProgressThrottle throttle;
   auto progress = [&] {
     if (throttle.ShouldPublish(pipeline.bytes_received(), absl::Now())) {
-      PublishUploadProgress(plan, pipeline.bytes_received(), pipeline.bytes_stored());
+      PublishUploadProgress(plan, pipeline.bytes_received(), pipeline.bytes_stored(),
+                            DurabilitySoFar(plan, pipeline), /*committed=*/false);
     }
   };
   RETURN_IF_ERROR(pipeline.Write(first.chunk()));
+  if (plan.md5 != nullptr) plan.md5->Update(first.chunk());
   RETURN_IF_ERROR(check_size());
+  std::string().swap(*first.mutable_chunk());  // not held for the whole upload (1 MiB each)
   file::v1::UploadRequest msg;
   while (reader->Read(&msg)) {
     if (msg.has_header()) return absl::InvalidArgumentError("header repeated");
     RETURN_IF_ERROR(pipeline.Write(msg.chunk()));
+    if (plan.md5 != nullptr) plan.md5->Update(msg.chunk());
     RETURN_IF_ERROR(check_size());
     progress();
   }
@@ -203,6 +317,9 @@ absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& pla
   file.content.merkle_root = outcome.merkle_root;
   file.content.inline_data = std::move(outcome.inline_sealed);
   file.content.inline_compressed = outcome.inline_compressed;
+  if (plan.md5 != nullptr) {
+    ASSIGN_OR_RETURN(file.md5, plan.md5->FinishHex());
+  }
   events::v1::Event event = bus::NewEvent("file.stored", deps_.source);
   event.set_subject_user(file.owner_id);
   const uint64_t stored = outcome.stored_bytes;
@@ -226,7 +343,9 @@ absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& pla
     *event_bytes = event.SerializeAsString();
     return *event_bytes;
   };
-  return deps_.store->CommitFile(file, outcome.segments, plan.link_only, maker);
+  CommitOptions options{plan.link_only, {}};
+  if (h.replace_same_name()) options.replaced_event = ReplacedFileEvent(deps_.source);
+  return deps_.store->CommitFile(file, outcome.segments, options, maker);
 }
 
 void FileServiceImpl::ClearIntents(const std::string& writer_id) {
@@ -236,19 +355,25 @@ void FileServiceImpl::ClearIntents(const std::string& writer_id) {
   if (!status.ok()) log::Warn("could not clear shard intents", {{"error", status.ToString()}});
 }
 
+UploadDurability FileServiceImpl::DurabilitySoFar(const UploadPlan& plan,
+                                                  const UploadPipeline& pipeline) const {
+  std::optional<uint64_t> expected;
+  if (plan.header.has_declared_size()) {
+    expected = ExpectedSegments(plan.header.declared_size(), deps_.pipeline.segment_bytes,
+                                deps_.pipeline.inline_max_bytes);
+  }
+  return CountDurability(pipeline.collected_segments(), expected,
+                         ShardsPerSegment(plan.file.content));
+}
+
 void FileServiceImpl::PublishUploadProgress(const UploadPlan& plan, uint64_t received,
-                                            uint64_t stored) {
+                                            uint64_t stored, const UploadDurability& durability,
+                                            bool committed) {
   if (deps_.bus == nullptr) return;
-  events::v1::Event event = bus::NewEvent("upload.progress", deps_.source);
-  event.set_subject_user(plan.file.owner_id);
-  auto* p = event.mutable_upload_progress();
-  p->set_upload_id(plan.upload_id);
-  p->set_owner_id(plan.file.owner_id);
-  p->set_name(plan.file.name);
-  p->set_bytes_received(received);
-  if (plan.header.has_declared_size()) p->set_total_bytes(plan.header.declared_size());
-  p->set_bytes_stored(stored);
-  (void)deps_.bus->PublishEvent(event);  // buffered by libnats; never waits for the network
+  PublishProgress(
+      *deps_.bus,
+      SubjectOf(deps_.source, plan.file, plan.upload_id, plan.header, deps_.pipeline.segment_bytes),
+      received, stored, durability, committed);
 }
 
 absl::Status FileServiceImpl::CommitQuota(const UploadPlan& plan, uint64_t size) {

@@ -4,14 +4,21 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
 #include "file_ingest_migrations.h"
 #include "services/file-ingest/fake_backends.h"
 #include "services/file-ingest/file_ingest.h"
 #include "services/file-ingest/file_ingest_service.h"
 #include "shared/bus/bus.h"
+#include "shared/bus/event.h"
 #include "shared/crypto/random.h"
 #include "shared/crypto/x25519.h"
 #include "shared/pg/migrations.h"
+#include "shared/testing/wait_for.h"
 #include "shared/testing/with_test_stack.h"
 
 namespace datamesh::file_ingest {
@@ -40,7 +47,11 @@ class FileServiceTest : public datamesh::testing::WithTestStack {
     auto codec = erasure::MakeCodec(erasure::Backend::kJerasure, 4, 2);
     ASSERT_OK(codec);
     codec_ = std::move(*codec);
-    ServiceDeps deps{store_.get(), &placement_, &shards_, codec_.get(), {}, bus_.get()};
+    ServiceDeps deps{.store = store_.get(),
+                     .placement = &placement_,
+                     .shards = &shards_,
+                     .codec = codec_.get(),
+                     .bus = bus_.get()};
     deps.pipeline.segment_bytes = kSeg;
     deps.pipeline.inline_max_bytes = 64;
     service_ = std::make_unique<FileServiceImpl>(deps);
@@ -232,6 +243,70 @@ TEST_F(FileServiceTest, DeleteListHealthAndEvents) {
   EXPECT_EQ(shards_.count(), 12u);
   ASSERT_TRUE(Download("bob", b.file().id(), &out).ok());
   EXPECT_EQ(out, data);
+}
+
+// upload.progress on core NATS: shards acknowledged out of segments x (k+m), counted against the
+// declared size while the upload streams, exact in the final event sent after the commit.
+TEST_F(FileServiceTest, UploadProgressCountsPlacedShards) {
+  std::mutex mu;
+  std::map<std::string, std::vector<events::v1::UploadProgress>> by_upload;
+  auto sub = bus_->SubscribeEvents(
+      bus::SubjectFor("upload.progress"), "", [&](const events::v1::Event& e) {
+        std::lock_guard<std::mutex> lock(mu);
+        by_upload[e.upload_progress().upload_id()].push_back(e.upload_progress());
+      });
+  ASSERT_OK(sub);
+  auto final_event = [&](const std::string& id) -> std::optional<events::v1::UploadProgress> {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& p : by_upload[id]) {
+      if (p.committed()) return p;
+    }
+    return std::nullopt;
+  };
+  auto early_events = [&](const std::string& id) {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<events::v1::UploadProgress> out;
+    for (const auto& p : by_upload[id]) {
+      if (!p.committed()) out.push_back(p);
+    }
+    return out;
+  };
+  const size_t size = 7 * kSeg + 5;  // 8 segments
+  UploadResponse declared, undeclared, tiny;
+  ASSERT_TRUE(Upload("carol", "declared", Data(size), &declared, size).ok());
+  ASSERT_TRUE(Upload("carol", "undeclared", Data(size), &undeclared).ok());
+  ASSERT_TRUE(Upload("carol", "tiny", Data(10), &tiny).ok());
+  for (const UploadResponse* r : {&declared, &undeclared, &tiny}) {
+    ASSERT_TRUE(datamesh::testing::WaitFor([&] { return final_event(r->file().id()).has_value(); },
+                                           absl::Seconds(10)))
+        << r->file().name();
+  }
+  for (const UploadResponse* r : {&declared, &undeclared}) {
+    const events::v1::UploadProgress done = *final_event(r->file().id());
+    EXPECT_EQ(done.shards_placed(), 48u) << r->file().name();
+    EXPECT_EQ(done.shards_total(), 48u);
+    EXPECT_EQ(done.segments_durable(), 8u);
+    EXPECT_EQ(done.segments_total(), 8u);
+    EXPECT_EQ(done.shards_per_segment(), 6u);
+    EXPECT_EQ(done.segment_bytes(), kSeg);
+    EXPECT_EQ(done.bytes_received(), size);
+  }
+  // Streaming: the declared size gives the whole file's shards from the first event on; without
+  // it only the segments collected so far count. Never more placed than counted.
+  const auto early_declared = early_events(declared.file().id());
+  ASSERT_FALSE(early_declared.empty());
+  for (const auto& p : early_declared) {
+    EXPECT_EQ(p.shards_total(), 48u);
+    EXPECT_LE(p.shards_placed(), p.shards_total());
+  }
+  for (const auto& p : early_events(undeclared.file().id())) {
+    EXPECT_EQ(p.shards_total(), p.segments_total() * 6);
+    EXPECT_LE(p.shards_placed(), p.shards_total());
+  }
+  // Kept in its manifest: nothing to place, and the final event says so.
+  const events::v1::UploadProgress small = *final_event(tiny.file().id());
+  EXPECT_EQ(small.shards_total(), 0u);
+  EXPECT_EQ(small.shards_placed(), 0u);
 }
 
 TEST(FileIngestOptionsTest, WriteToleranceIsOneToParityShards) {

@@ -13,14 +13,23 @@ constexpr absl::Duration kPoll = absl::Milliseconds(100);
 
 }  // namespace
 
+// Touched by the settling thread only (SettleEnded), after Settle made it.
+struct SettleGroup {
+  size_t remaining = 0;
+  uint64_t stored = 0;
+  uint64_t missing = 0;
+  LateShards::AllEndedFn all_ended;
+};
+
 LateShards::LateShards(uint64_t budget_bytes, SettleFn settle, std::function<void()> on_missing,
                        prometheus::Registry* metrics)
     : budget_(budget_bytes), settle_(std::move(settle)), on_missing_(std::move(on_missing)) {
   if (metrics != nullptr) {
     auto& writes = prometheus::BuildCounter()
                        .Name("datamesh_file_ingest_late_shard_writes_total")
-                       .Help("Shard writes a segment did not wait for (left_running), and how "
-                             "they ended: stored, or missing (repair writes the shard)")
+                       .Help(
+                           "Shard writes a segment did not wait for (left_running), and how "
+                           "they ended: stored, or missing (repair writes the shard)")
                        .Register(*metrics);
     left_running_ = &writes.Add({{"outcome", "left_running"}});
     landed_ = &writes.Add({{"outcome", "stored"}});
@@ -66,11 +75,20 @@ std::shared_ptr<void> LateShards::Reserve(uint64_t bytes) {
   });
 }
 
-void LateShards::Settle(std::vector<LateWrite> writes) {
+void LateShards::Settle(std::vector<LateWrite> writes, AllEndedFn all_ended) {
   if (writes.empty()) return;
+  std::shared_ptr<SettleGroup> group;
+  if (all_ended) {
+    group = std::make_shared<SettleGroup>();
+    group->remaining = writes.size();
+    group->all_ended = std::move(all_ended);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (LateWrite& w : writes) pending_.push_back(std::move(w));
+    for (LateWrite& w : writes) {
+      w.group = group;
+      pending_.push_back(std::move(w));
+    }
   }
   wake_.notify_all();
 }
@@ -104,12 +122,13 @@ void LateShards::Loop() {
 }
 
 void LateShards::SettleEnded() {
-  std::vector<SettledShard> batch;
+  std::vector<std::pair<SettledShard, std::shared_ptr<SettleGroup>>> ended_shards;
   std::vector<LateWrite> ended;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    batch.swap(unrecorded_);
-    std::erase_if(abandoned_, [](const LateWrite& w) { return w.puts->Result(w.shard).has_value(); });
+    ended_shards.swap(unrecorded_);
+    std::erase_if(abandoned_,
+                  [](const LateWrite& w) { return w.puts->Result(w.shard).has_value(); });
     for (size_t i = 0; i < pending_.size();) {
       std::optional<absl::Status> result = pending_[i].puts->Result(pending_[i].shard);
       if (!result.has_value()) {
@@ -117,20 +136,28 @@ void LateShards::SettleEnded() {
         continue;
       }
       pending_[i].where.written = result->ok();
-      batch.push_back(pending_[i].where);
+      ended_shards.emplace_back(pending_[i].where, pending_[i].group);
       ended.push_back(std::move(pending_[i]));
       pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
   ended.clear();  // their reservations return to the budget
-  if (batch.empty()) return;
+  if (ended_shards.empty()) return;
+  std::vector<SettledShard> batch;
+  batch.reserve(ended_shards.size());
+  for (const auto& [shard, group] : ended_shards) batch.push_back(shard);
   absl::Status recorded = settle_(batch);
   if (!recorded.ok()) {
     log::Warn("could not record how late shard writes ended; retrying",
               {{"error", recorded.ToString()}, {"shards", static_cast<int64_t>(batch.size())}});
     std::lock_guard<std::mutex> lock(mu_);
-    unrecorded_.insert(unrecorded_.end(), batch.begin(), batch.end());
+    unrecorded_.insert(unrecorded_.end(), ended_shards.begin(), ended_shards.end());
     return;
+  }
+  for (const auto& [shard, group] : ended_shards) {
+    if (group == nullptr) continue;
+    ++(shard.written ? group->stored : group->missing);
+    if (--group->remaining == 0) group->all_ended(group->stored, group->missing);
   }
   for (const SettledShard& s : batch) {
     prometheus::Counter* outcome = s.written ? landed_ : failed_;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,12 +32,16 @@
 
 namespace datamesh::file_ingest {
 
+// The writes one Settle call handed over, and who is told when the last of them is recorded.
+struct SettleGroup;
+
 // One write left running: shard `shard` of `puts`, recorded in the manifest at `where`.
 struct LateWrite {
   std::shared_ptr<ShardPuts> puts;
   int shard = 0;
   SettledShard where;
-  std::shared_ptr<void> reservation;  // the segment's share of the budget
+  std::shared_ptr<void> reservation;   // the segment's share of the budget
+  std::shared_ptr<SettleGroup> group;  // set by Settle
 };
 
 class LateShards {
@@ -56,8 +61,13 @@ class LateShards {
   std::shared_ptr<void> Reserve(uint64_t bytes);
   // Counts writes a segment left running (for the metric).
   void CountLeftRunning(size_t writes);
-  // The upload committed: record how each write ends, as it ends.
-  void Settle(std::vector<LateWrite> writes);
+  // Told once every write of one Settle call has ended and is recorded: how many stored, how
+  // many missing. Runs on the settling thread; must not call back into LateShards.
+  using AllEndedFn = std::function<void(uint64_t stored, uint64_t missing)>;
+
+  // The upload committed: record how each write ends, as it ends; then `all_ended` (if given,
+  // and if there were writes at all).
+  void Settle(std::vector<LateWrite> writes, AllEndedFn all_ended = nullptr);
   // The upload did not commit: stop the writes.
   void Abandon(std::vector<LateWrite> writes);
 
@@ -77,7 +87,8 @@ class LateShards {
   bool stop_ = false;
   uint64_t held_ = 0;
   std::vector<LateWrite> pending_;  // committed, still running or not yet recorded
-  std::vector<SettledShard> unrecorded_;  // ended, but the manifest update failed
+  // Ended, but the manifest update failed; with the group each belongs to.
+  std::vector<std::pair<SettledShard, std::shared_ptr<SettleGroup>>> unrecorded_;
   std::vector<LateWrite> abandoned_;  // cancelled, maybe not ended yet
   prometheus::Counter* left_running_ = nullptr;
   prometheus::Counter* landed_ = nullptr;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "services/file-ingest/download_pipeline.h"
 #include "services/file-ingest/fake_backends.h"
 #include "services/file-ingest/upload_pipeline.h"
@@ -117,9 +119,20 @@ TEST_F(LateShardsTest, ASlowNodeDoesNotHoldBackTheSegmentsAndItsWritesLandLater)
   // Readable at once from the five stored shards.
   ExpectDownloadsIdentical(*out);
 
-  late->Settle(std::move(writes));
+  // The upload is told once, when the last of its writes is recorded.
+  std::atomic<int> told{0};
+  std::atomic<uint64_t> told_stored{0}, told_missing{0};
+  late->Settle(std::move(writes), [&](uint64_t stored, uint64_t missing) {
+    told_stored = stored;
+    told_missing = missing;
+    ++told;
+  });
+  EXPECT_EQ(told.load(), 0);  // node-5 still hangs
   store_.Release("node-5");
   ASSERT_TRUE(testing::WaitFor([&] { return recorded_.size() == 3; }, absl::Seconds(10)));
+  ASSERT_TRUE(testing::WaitFor([&] { return told.load() == 1; }, absl::Seconds(10)));
+  EXPECT_EQ(told_stored.load(), 3u);
+  EXPECT_EQ(told_missing.load(), 0u);
   for (const SettledShard& s : recorded_.settled) {
     EXPECT_TRUE(s.written);
     EXPECT_EQ(s.node_id, "node-5");
@@ -131,6 +144,26 @@ TEST_F(LateShardsTest, ASlowNodeDoesNotHoldBackTheSegmentsAndItsWritesLandLater)
   EXPECT_TRUE(testing::WaitFor([&] { return late->held_bytes() == 0; }, absl::Seconds(10)));
 }
 
+// A segment's block stays in memory until its last late write ends, and so does its charge
+// on the segment budget: every encoded byte in flight is counted there.
+TEST_F(LateShardsTest, LateWritesHoldTheirSegmentsBudgetUntilTheyEnd) {
+  FakePlacement six(6);
+  store_.Hang("node-5");
+  SegmentBudget budget(1 << 30);
+  options_.budget = &budget;
+  auto late = MakeLate(64 << 20);
+  std::vector<LateWrite> writes;
+  ASSERT_OK(Upload(six, late.get(), &writes));
+  ASSERT_EQ(writes.size(), 3u);
+  // Each segment's charge shrank to its shard block, which its late write keeps.
+  EXPECT_GT(budget.held(), 0u);
+  EXPECT_EQ(budget.held(), late->held_bytes());
+  late->Settle(std::move(writes));
+  store_.Release("node-5");
+  ASSERT_TRUE(testing::WaitFor([&] { return recorded_.size() == 3; }, absl::Seconds(10)));
+  EXPECT_TRUE(testing::WaitFor([&] { return budget.held() == 0; }, absl::Seconds(10)));
+}
+
 TEST_F(LateShardsTest, AFailedLateWriteIsRecordedMissingAndAsksForRepair) {
   FakePlacement six(6);
   store_.Hang("node-5");
@@ -138,7 +171,8 @@ TEST_F(LateShardsTest, AFailedLateWriteIsRecordedMissingAndAsksForRepair) {
   std::vector<LateWrite> writes;
   ASSERT_OK(Upload(six, late.get(), &writes));
   ASSERT_FALSE(writes.empty());
-  late->Settle(writes);
+  std::atomic<uint64_t> told_missing{0};
+  late->Settle(writes, [&](uint64_t, uint64_t missing) { told_missing = missing; });
   // The node fails the writes instead of finishing them.
   store_.Kill("node-5");
   for (LateWrite& w : writes) w.puts->Cancel(w.shard);
@@ -146,6 +180,8 @@ TEST_F(LateShardsTest, AFailedLateWriteIsRecordedMissingAndAsksForRepair) {
                                absl::Seconds(10)));
   for (const SettledShard& s : recorded_.settled) EXPECT_FALSE(s.written);
   EXPECT_GE(recorded_.missing_calls, 1);
+  EXPECT_TRUE(testing::WaitFor([&] { return told_missing.load() == writes.size(); },
+                               absl::Seconds(10)));
 }
 
 TEST_F(LateShardsTest, WithTheBudgetSpentASlowWriteIsCancelledAndPlacedElsewhere) {

@@ -1,7 +1,9 @@
 // The file-ingest service binary: wiring only; the service lives in file_ingest_lib.
+#include <grpcpp/grpcpp.h>
 #include <malloc.h>
 
 #include "file_ingest_migrations.h"
+#include "services/file-ingest/chunk_stubs.h"
 #include "services/file-ingest/file_ingest.h"
 #include "shared/server/service_main.h"
 
@@ -24,6 +26,14 @@ int main(int argc, char** argv) {
   d.pg_schema = "files";
   d.migrations = file_ingest_migrations;
   d.add_flags = [&](datamesh::config::FlagSet& f) { RegisterFlags(f, options); };
+  // An upload waiting for the segment budget stops reading its stream, but gRPC keeps
+  // receiving into it up to its flow-control window, which BDP probing grows to megabytes:
+  // with 50 uploads at once that was most of the process's memory (docs/PERFORMANCE.md).
+  d.configure_grpc_server = [](grpc::ServerBuilder& b) {
+    b.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    b.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
+                         datamesh::file_ingest::kShardStreamWindowBytes);
+  };
   d.build = [&](datamesh::server::Runtime& rt) {
     return datamesh::file_ingest::Build(rt, options);
   };

@@ -20,7 +20,7 @@ prometheus::Counter* AddCounter(prometheus::Family<prometheus::Counter>* family,
 }  // namespace
 
 bool IsMaintenanceAction(const std::string& action) {
-  return action == "repair" || action == "scrub" || action == "gc";
+  return action == "repair" || action == "scrub" || action == "gc" || action == "reencode";
 }
 
 MaintenanceRunner::MaintenanceRunner(MaintenanceDeps deps, MaintenanceOptions options)
@@ -74,7 +74,7 @@ void MaintenanceRunner::Stop() {
 absl::StatusOr<std::string> MaintenanceRunner::Start(const std::string& action,
                                                      const std::string& actor_id) {
   if (!IsMaintenanceAction(action)) {
-    return absl::InvalidArgumentError("action must be repair, scrub or gc");
+    return absl::InvalidArgumentError("action must be repair, scrub, gc or reencode");
   }
   if (stop_) return absl::UnavailableError("shutting down");
   ASSIGN_OR_RETURN(std::string id, crypto::NewUuid());
@@ -119,7 +119,10 @@ void MaintenanceRunner::Run(const std::string& job_id, const std::string& action
   Progress progress(*deps_.store, job_id);
   std::unique_ptr<WorkerLock> lock;
   while (!stop_) {
-    auto got = WorkerLock::TryAcquire(options_.pg_url);
+    // Re-encoding takes hours on a large store: it has its own lock so repair is never
+    // queued behind it.
+    auto got = WorkerLock::TryAcquire(
+        options_.pg_url, action == "reencode" ? WorkerLock::kReencode : WorkerLock::kMaintenance);
     if (got.ok() && *got) {
       lock = std::move(*got);
       break;
@@ -153,6 +156,7 @@ void MaintenanceRunner::Run(const std::string& job_id, const std::string& action
 absl::Status MaintenanceRunner::Execute(const std::string& action, Progress& progress) {
   if (action == "repair") return RepairPass(progress, {}, false);
   if (action == "scrub") return Scrub(progress);
+  if (action == "reencode") return Reencode(progress);
   return CollectGarbage(progress);
 }
 

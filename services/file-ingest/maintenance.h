@@ -10,6 +10,11 @@
 //    first; the manifest rows move in one transaction per segment.
 //  * scrub: every live node re-hashes its shards and deletes corrupt ones; then a repair pass
 //    rebuilds them. `fixed` counts corrupt shards replaced.
+//  * reencode: every content whose erasure shape is not the current one (after governance
+//    changed it) is moved to it: new shards written, the manifest switched in one
+//    transaction, the old shards freed after a delay (reencode.h, reencode_job.cc). It has a
+//    lock of its own, so repair, scrub and GC keep running beside it; the switch checks the
+//    rows they may have changed.
 //  * gc: shards on live nodes older than the grace period that no manifest references and no
 //    live intent names (shard_intents.h) are deleted, each re-checked under its deletion lock.
 //    Intents make this correct for uploads still running however long they take; the grace
@@ -31,12 +36,16 @@
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "services/file-ingest/live_params.h"
 #include "services/file-ingest/maintenance_store.h"
 #include "services/file-ingest/node_admin.h"
+#include "services/file-ingest/reencode.h"
 #include "services/file-ingest/repair.h"
 #include "services/file-ingest/shard_intents.h"
 
 namespace datamesh::file_ingest {
+
+class ReencodeStore;
 
 struct MaintenanceDeps {
   MaintenanceStore* store = nullptr;
@@ -45,6 +54,9 @@ struct MaintenanceDeps {
   NodeAdmin* admin = nullptr;
   ShardIntents* intents = nullptr;          // may be null (tests)
   prometheus::Registry* metrics = nullptr;  // may be null
+  // The shape new uploads use and the re-encode job's store; null: no re-encode job.
+  const LiveCodec* codec = nullptr;
+  ReencodeStore* reencode_store = nullptr;
 };
 
 struct MaintenanceOptions {
@@ -56,9 +68,13 @@ struct MaintenanceOptions {
   absl::Duration repair_down_grace = absl::Minutes(5);
   // A queued or running job not updated for this long is taken as abandoned.
   absl::Duration stale_job = absl::Minutes(2);
+  // Re-encoding: sealed segment bytes per second (0: unthrottled), and how long the old
+  // shards of a switched content stay for downloads that read the manifest before.
+  int64_t reencode_bytes_per_second = 32 << 20;
+  absl::Duration reencode_free_delay = absl::Minutes(10);
 };
 
-// "repair", "scrub", "gc".
+// "repair", "scrub", "gc", "reencode".
 bool IsMaintenanceAction(const std::string& action);
 
 class MaintenanceRunner {
@@ -92,6 +108,14 @@ class MaintenanceRunner {
                          const MissingShards& seed, bool count_seed_only);
   absl::Status Scrub(Progress& progress);
   absl::Status CollectGarbage(Progress& progress);
+  absl::Status Reencode(Progress& progress);
+  // Moves one content to `target`; whether it was switched. Adds its sealed bytes to `bytes`.
+  absl::StatusOr<bool> ReencodeContent(const std::string& content_id,
+                                       const erasure::ErasureCodec& target,
+                                       ReencodeThrottle& throttle, Progress& progress,
+                                       uint64_t* bytes);
+  // Sleeps up to `d`; false (early) when stopping.
+  bool Pause(absl::Duration d);
 
   const MaintenanceDeps deps_;
   const MaintenanceOptions options_;

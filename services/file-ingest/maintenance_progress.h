@@ -21,12 +21,15 @@ struct MaintenanceRunner::Progress {
     (void)store_.UpdateProgress(id_, examined, fixed);
   }
   std::string Summary() const {
-    return absl::StrCat(examined, " examined, ", fixed, " fixed, ", failed, " failed");
+    return absl::StrCat(examined, " examined, ", fixed, " fixed, ", failed, " failed", detail);
   }
+
+  const std::string& job_id() const { return id_; }
 
   uint64_t examined = 0;
   uint64_t fixed = 0;
   uint64_t failed = 0;
+  std::string detail;  // appended to the summary, e.g. bytes re-encoded
 
  private:
   MaintenanceStore& store_;

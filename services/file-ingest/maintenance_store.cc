@@ -10,7 +10,6 @@ namespace {
 
 // The worker lock's key in the two-int advisory key space: (class, id).
 constexpr int kLockClass = 0x646d;  // "dm"
-constexpr int kLockMaintenance = 1;
 
 std::optional<absl::Time> TimeOrNull(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -33,15 +32,15 @@ std::string ShardMovesJson(const SegmentLayout& seg, const std::vector<int>& pos
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<WorkerLock>> WorkerLock::TryAcquire(const std::string& pg_url) {
+absl::StatusOr<std::unique_ptr<WorkerLock>> WorkerLock::TryAcquire(const std::string& pg_url,
+                                                                   int which) {
   try {
     auto conn = std::make_unique<pqxx::connection>(pg_url);
     pqxx::nontransaction n(*conn);
     bool got =
-        n.exec_params1("SELECT pg_try_advisory_lock($1, $2)", kLockClass, kLockMaintenance)[0]
-            .as<bool>();
+        n.exec_params1("SELECT pg_try_advisory_lock($1, $2)", kLockClass, which)[0].as<bool>();
     if (!got) return std::unique_ptr<WorkerLock>();
-    return std::unique_ptr<WorkerLock>(new WorkerLock(std::move(conn)));
+    return std::unique_ptr<WorkerLock>(new WorkerLock(std::move(conn), which));
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("worker lock: ", e.what()));
   }
@@ -50,7 +49,7 @@ absl::StatusOr<std::unique_ptr<WorkerLock>> WorkerLock::TryAcquire(const std::st
 WorkerLock::~WorkerLock() {
   try {
     pqxx::nontransaction n(*conn_);
-    n.exec_params("SELECT pg_advisory_unlock($1, $2)", kLockClass, kLockMaintenance);
+    n.exec_params("SELECT pg_advisory_unlock($1, $2)", kLockClass, which_);
   } catch (const std::exception&) {
     // Closing the connection below releases the lock anyway.
   }

@@ -41,13 +41,20 @@ struct StartedJob {
 // which releases it too).
 class WorkerLock {
  public:
+  // Which lock: repair, scrub and GC share one; the re-encode job has its own.
+  static constexpr int kMaintenance = 1;
+  static constexpr int kReencode = 2;
+
   // The lock if no other session holds it, else nullopt. UNAVAILABLE: cannot connect.
-  static absl::StatusOr<std::unique_ptr<WorkerLock>> TryAcquire(const std::string& pg_url);
+  static absl::StatusOr<std::unique_ptr<WorkerLock>> TryAcquire(const std::string& pg_url,
+                                                                int which = kMaintenance);
   ~WorkerLock();
 
  private:
-  explicit WorkerLock(std::unique_ptr<pqxx::connection> conn) : conn_(std::move(conn)) {}
+  WorkerLock(std::unique_ptr<pqxx::connection> conn, int which)
+      : conn_(std::move(conn)), which_(which) {}
   std::unique_ptr<pqxx::connection> conn_;
+  const int which_;
 };
 
 class MaintenanceStore {

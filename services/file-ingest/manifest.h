@@ -74,6 +74,10 @@ struct FileRecord {
   std::string content_type;
   std::map<std::string, std::string> tags;
   std::string encryption;  // "server" or "client"
+  // S3: MD5 hex of the content when the upload computed it ('' otherwise), and the object
+  // metadata kept with it (object_metadata.h).
+  std::string md5;
+  std::map<std::string, std::string> object_metadata;
   absl::Time created_at;
   absl::Time updated_at;
   ContentRecord content;

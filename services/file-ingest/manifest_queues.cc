@@ -25,8 +25,8 @@ absl::StatusOr<int> ManifestStore::DrainShardDeletions(
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     done = 0;
     pqxx::result r = w.exec_params(
-        "SELECT id, shard_id, node_id, node_address FROM files.shard_deletions ORDER BY id "
-        "LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "SELECT id, shard_id, node_id, node_address FROM files.shard_deletions "
+        "WHERE not_before <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit);
     for (const pqxx::row& row : r) {
       ShardDeletion d{row[0].as<int64_t>(),

@@ -68,7 +68,8 @@ const char kContentColumns[] =
 const char kFileSelect[] =
     "SELECT f.id, f.owner_id, f.name, f.content_type, jsonb_build_object('tags', f.tags)::text, "
     "f.encryption, (extract(epoch FROM f.created_at) * 1000000)::bigint, "
-    "(extract(epoch FROM f.updated_at) * 1000000)::bigint, "
+    "(extract(epoch FROM f.updated_at) * 1000000)::bigint, f.md5, "
+    "jsonb_build_object('tags', f.object_metadata)::text, "
     "c.id, c.owner_id, c.size, c.sha256, c.merkle_root, c.wrapped_key, c.key_version, "
     "c.nonce_prefix, c.codec_id, c.data_shards, c.parity_shards, c.segment_size, c.inline_data, "
     "c.inline_compressed "
@@ -105,6 +106,11 @@ absl::StatusOr<FileRecord> FileFromRow(const pqxx::row& row) {
   f.encryption = row[5].as<std::string>();
   f.created_at = absl::FromUnixMicros(row[6].as<int64_t>());
   f.updated_at = absl::FromUnixMicros(row[7].as<int64_t>());
+  f.md5 = row[8].as<std::string>();
+  // Kept in the tags' JSON shape ({"tags": {...}}), so one conversion serves both maps.
+  auto metadata = TagsFromJson(row[9].as<std::string>());
+  if (!metadata.ok()) return metadata.status();
+  f.object_metadata = std::move(*metadata);
   f.content = ContentFromRow(row, kFileColumnCount);
   return f;
 }
@@ -119,6 +125,9 @@ absl::StatusOr<std::string> TagsToJson(const std::map<std::string, std::string>&
 }
 
 absl::StatusOr<std::map<std::string, std::string>> TagsFromJson(const std::string& json) {
+  // Most files have no tags and no object metadata: skip the JSON parser for them (listings
+  // read two such maps per row).
+  if (json == "{\"tags\": {}}") return std::map<std::string, std::string>();
   file::v1::File holder;
   auto status = google::protobuf::util::JsonStringToMessage(json, &holder);
   if (!status.ok()) return absl::InternalError("stored tags do not parse");

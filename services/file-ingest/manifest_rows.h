@@ -17,9 +17,9 @@ inline constexpr char kOutboxTable[] = "files.outbox";
 
 // Content columns, 14 of them, from alias c.
 extern const char kContentColumns[];
-// File columns (8) then content columns, from files f JOIN contents c.
+// File columns (10) then content columns, from files f JOIN contents c.
 extern const char kFileSelect[];
-inline constexpr int kFileColumnCount = 8;
+inline constexpr int kFileColumnCount = 10;
 
 ContentRecord ContentFromRow(const pqxx::row& row, int first);
 absl::StatusOr<FileRecord> FileFromRow(const pqxx::row& row);

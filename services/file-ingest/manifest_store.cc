@@ -70,16 +70,76 @@ int64_t InsertOutbox(pqxx::work& w, const std::string& event) {
   return pg::AppendToOutbox(w, internal::kOutboxTable, event);
 }
 
+// Removes a file row locked by the caller; when it was its content's last reference the
+// content goes too and its shards are queued for deletion. The one delete path: DeleteFile and
+// the files an S3 put replaces both come through here.
+void DeleteFileRow(pqxx::work& w, const FileRecord& file) {
+  w.exec_params("DELETE FROM files.files WHERE id = $1", file.id);
+  const std::string& content = file.content.id;
+  int refs = w.exec_params1(
+                  "UPDATE files.contents SET ref_count = ref_count - 1 WHERE id = $1 "
+                  "RETURNING ref_count",
+                  content)[0]
+                 .as<int>();
+  if (refs <= 0) {
+    w.exec_params(
+        "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
+        "SELECT shard_id, node_id, node_address FROM files.shards WHERE content_id = $1 "
+        "AND state <> 'missing'",
+        content);
+    w.exec_params("DELETE FROM files.contents WHERE id = $1", content);
+  }
+}
+
+// S3 PUT, first thing in the transaction (before any row lock, so two same-name commits
+// cannot deadlock): serializes commits of this (owner, name), then holds the bucket row FOR
+// SHARE. NOT_FOUND when the name is not in a bucket of the owner.
+absl::Status LockForReplace(pqxx::work& w, const FileRecord& file) {
+  w.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", file.owner_id,
+                file.name);
+  const size_t slash = file.name.find('/');
+  if (slash == std::string::npos) return absl::NotFoundError("the name is not in a bucket");
+  pqxx::result r =
+      w.exec_params("SELECT 1 FROM files.buckets WHERE name = $1 AND owner_id = $2 FOR SHARE",
+                    file.name.substr(0, slash), file.owner_id);
+  if (r.empty()) return absl::NotFoundError("no such bucket");
+  return absl::OkStatus();
+}
+
+// Deletes every other file of the owner named exactly like `file`, with one event each.
+absl::StatusOr<std::vector<ReplacedFile>> ReplaceSameName(pqxx::work& w, const FileRecord& file,
+                                                          const EventMaker& event) {
+  std::vector<ReplacedFile> replaced;
+  pqxx::result r = w.exec_params(
+      absl::StrCat(kFileSelect,
+                   "WHERE f.owner_id = $1 AND f.name COLLATE \"C\" = $2 AND f.id <> $3 "
+                   "ORDER BY f.id FOR UPDATE OF f"),
+      file.owner_id, file.name, file.id);
+  for (const pqxx::row& row : r) {
+    ASSIGN_OR_RETURN(FileRecord old, internal::FileFromRow(row));
+    DeleteFileRow(w, old);
+    ReplacedFile gone{old, event(old, false), 0};
+    gone.outbox_id = InsertOutbox(w, gone.event);
+    replaced.push_back(std::move(gone));
+  }
+  return replaced;
+}
+
 }  // namespace
 
 absl::StatusOr<CommitResult> ManifestStore::CommitFile(const FileRecord& file,
                                                        const std::vector<SegmentRecord>& segments,
-                                                       bool link_only, const EventMaker& event) {
+                                                       const CommitOptions& options,
+                                                       const EventMaker& event) {
   ASSIGN_OR_RETURN(std::string tags_json, internal::TagsToJson(file.tags));
+  ASSIGN_OR_RETURN(std::string metadata_json, internal::TagsToJson(file.object_metadata));
+  const bool link_only = options.link_only;
+  const bool replace = static_cast<bool>(options.replaced_event);
   CommitResult result;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) -> absl::Status {
     result = CommitResult{};
     result.file = file;
+    if (replace) RETURN_IF_ERROR(LockForReplace(w, file));
     std::optional<ContentRecord> existing =
         FindContentLocked(w, file.owner_id, file.content.sha256, file.content.size);
     if (existing.has_value()) {
@@ -93,12 +153,17 @@ absl::StatusOr<CommitResult> ManifestStore::CommitFile(const FileRecord& file,
     } else {
       InsertContent(w, file.content, segments);
     }
+    if (replace) {
+      ASSIGN_OR_RETURN(result.replaced, ReplaceSameName(w, file, options.replaced_event));
+    }
     pqxx::row t = w.exec_params1(
         "INSERT INTO files.files (id, owner_id, name, content_type, tags, content_id, "
-        "encryption) VALUES ($1, $2, $3, $4, COALESCE(($5::jsonb)->'tags', '{}'::jsonb), $6, "
-        "$7) RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
+        "encryption, md5, object_metadata) VALUES ($1, $2, $3, $4, "
+        "COALESCE(($5::jsonb)->'tags', '{}'::jsonb), $6, $7, $8, "
+        "COALESCE(($9::jsonb)->'tags', '{}'::jsonb)) "
+        "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint",
         file.id, file.owner_id, file.name, file.content_type, tags_json, result.file.content.id,
-        file.encryption);
+        file.encryption, file.md5, metadata_json);
     result.file.created_at = result.file.updated_at = absl::FromUnixMicros(t[0].as<int64_t>());
     result.outbox_id = InsertOutbox(w, event(result.file, result.deduplicated));
     return absl::OkStatus();
@@ -184,21 +249,7 @@ absl::StatusOr<FileRecord> ManifestStore::DeleteFile(const std::string& owner_id
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) -> absl::Status {
     out = SelectFile(w, owner_id, file_id, true);
     if (!out.ok()) return absl::OkStatus();
-    w.exec_params("DELETE FROM files.files WHERE id = $1", file_id);
-    const std::string& content = out->content.id;
-    int refs = w.exec_params1(
-                    "UPDATE files.contents SET ref_count = ref_count - 1 WHERE id = $1 "
-                    "RETURNING ref_count",
-                    content)[0]
-                   .as<int>();
-    if (refs <= 0) {
-      w.exec_params(
-          "INSERT INTO files.shard_deletions (shard_id, node_id, node_address) "
-          "SELECT shard_id, node_id, node_address FROM files.shards WHERE content_id = $1 "
-          "AND state <> 'missing'",
-          content);
-      w.exec_params("DELETE FROM files.contents WHERE id = $1", content);
-    }
+    DeleteFileRow(w, *out);
     *outbox_id = InsertOutbox(w, event(*out, false));
     return absl::OkStatus();
   }));

@@ -21,15 +21,35 @@
 
 namespace datamesh::file_ingest {
 
+// A file an S3 put replaced (CommitOptions::replaced_event), with its file.deleted event.
+struct ReplacedFile {
+  FileRecord file;
+  std::string event;
+  int64_t outbox_id = 0;
+};
+
 struct CommitResult {
   FileRecord file;            // as committed (timestamps set; content may be an earlier one)
   bool deduplicated = false;  // the file links to content the owner already stored
   int64_t outbox_id = 0;
+  std::vector<ReplacedFile> replaced;  // S3 puts only
 };
 
 // Builds the serialized durable event for a change, from the committed record; called inside
 // the transaction, maybe more than once (retries), so it must be pure.
 using EventMaker = std::function<std::string(const FileRecord&, bool deduplicated)>;
+
+struct CommitOptions {
+  // `segments` is empty and links to an earlier content (see CommitFile).
+  bool link_only = false;
+  // Set: S3 PUT semantics. The file's name must start with "<bucket>/" for a bucket of its
+  // owner (else NOT_FOUND, nothing committed); the bucket row is held FOR SHARE until commit,
+  // so DeleteBucket's emptiness check (buckets_store.h) cannot miss the file. Every other file
+  // of the owner with exactly this name is deleted in the same transaction, as DeleteFile
+  // deletes, with the event this makes for it. Same-name commits are serialized by a
+  // transaction-scoped advisory lock on (owner, name): the last to commit wins.
+  EventMaker replaced_event;
+};
 
 struct ListPage {
   std::vector<FileRecord> files;
@@ -64,7 +84,13 @@ class ManifestStore {
   // (else ABORTED: it was deleted meanwhile; the client retries).
   [[nodiscard]] absl::StatusOr<CommitResult> CommitFile(const FileRecord& file,
                                                         const std::vector<SegmentRecord>& segments,
-                                                        bool link_only, const EventMaker& event);
+                                                        bool link_only, const EventMaker& event) {
+    return CommitFile(file, segments, CommitOptions{link_only, {}}, event);
+  }
+  [[nodiscard]] absl::StatusOr<CommitResult> CommitFile(const FileRecord& file,
+                                                        const std::vector<SegmentRecord>& segments,
+                                                        const CommitOptions& options,
+                                                        const EventMaker& event);
 
   // The owner's content with this SHA-256 (hex), if any.
   [[nodiscard]] absl::StatusOr<std::optional<ContentRecord>> FindContent(
@@ -118,6 +144,9 @@ class ManifestStore {
   // Up to `limit` committed files of every owner whose id sorts after `after`, in id order.
   [[nodiscard]] absl::StatusOr<std::vector<StoredFileRow>> ListStoredFiles(
       const std::string& after, int limit);
+
+  // The pool this store runs on (the S3 view, buckets_store.h, shares it).
+  pg::Pool& pool() const { return pool_; }
 
  private:
   pg::Pool& pool_;

@@ -17,6 +17,12 @@ void SegmentBudget::Grant::Release() {
   if (budget_ != nullptr) std::exchange(budget_, nullptr)->Give(bytes_);
 }
 
+void SegmentBudget::Grant::ShrinkTo(uint64_t bytes) {
+  if (budget_ == nullptr || bytes >= bytes_) return;
+  budget_->Give(bytes_ - bytes);
+  bytes_ = bytes;
+}
+
 SegmentBudget::SegmentBudget(uint64_t capacity_bytes, prometheus::Registry* metrics)
     : capacity_(capacity_bytes) {
   if (metrics == nullptr) return;

@@ -7,8 +7,11 @@
 // An upload charges one grant per segment before it buffers more than its first few bytes
 // (UploadPipeline: past `inline_max_bytes`, so small files are never held back) and keeps it
 // until the segment's job has ended: the grant covers the plaintext being filled, the queued
-// segment, and the shard block it is encoded into. An upload that finds the budget spent waits
-// in Write and stops reading its stream, which also stops gRPC buffering for it.
+// segment, and the shard block it is encoded into (once encoded, only the block: ShrinkTo).
+// Shard writes left running after the segment was acknowledged (LateShards) keep the block's
+// grant until the last of them ends, so every segment byte in flight is counted here. An upload
+// that finds the budget spent waits in Write and stops reading its stream, which also stops gRPC
+// buffering for it.
 //
 // No deadlock, and a single upload always progresses: a waiting upload holds only grants of
 // segments already handed to the worker pools, which finish without any further grant; grants
@@ -43,7 +46,11 @@ class SegmentBudget {
     Grant& operator=(const Grant&) = delete;
     ~Grant() { Release(); }
     void Release();
+    // Gives back what this grant holds beyond `bytes` (a segment whose plaintext is freed
+    // keeps only its shard block); no-op when it holds `bytes` or less.
+    void ShrinkTo(uint64_t bytes);
     bool held() const { return budget_ != nullptr; }
+    uint64_t bytes() const { return budget_ != nullptr ? bytes_ : 0; }
 
    private:
     friend class SegmentBudget;

@@ -56,6 +56,21 @@ TEST(SegmentBudgetTest, AnAcquirePastTheCapacityWaitsUntilBytesComeBack) {
   EXPECT_EQ(budget.waiting(), 0);
 }
 
+TEST(SegmentBudgetTest, ShrinkingAGrantLetsAWaiterInAndReleasesOnlyWhatIsLeft) {
+  SegmentBudget budget(100);
+  SegmentBudget::Grant segment = budget.Acquire(80);
+  std::future<SegmentBudget::Grant> next = AcquireAsync(budget, 50);
+  ASSERT_TRUE(WaitFor([&] { return budget.waiting() == 1; }, kPatience));
+  segment.ShrinkTo(120);  // more than it holds: nothing changes
+  EXPECT_EQ(segment.bytes(), 80u);
+  EXPECT_FALSE(Ready(next));
+  segment.ShrinkTo(30);  // the plaintext went, the shard block stays
+  SegmentBudget::Grant got = next.get();
+  EXPECT_EQ(budget.held(), 80u);
+  segment.Release();
+  EXPECT_EQ(budget.held(), 50u);
+}
+
 TEST(SegmentBudgetTest, WaitersAreServedInArrivalOrder) {
   SegmentBudget budget(100);
   std::optional<SegmentBudget::Grant> held(budget.Acquire(90));

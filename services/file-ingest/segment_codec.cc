@@ -187,7 +187,6 @@ absl::StatusOr<EncodedSegment> EncodeSegment(crypto::AesGcm& aead,
                                              bool try_compress) {
   EncodedSegment seg;
   seg.plain_size = plain.size();
-  ASSIGN_OR_RETURN(seg.plain_sha256, crypto::Sha256Hex(plain));
   // The compressed bytes stay in this thread's buffer, which nothing else touches before they
   // are sealed below.
   std::string_view compressed;
@@ -296,26 +295,6 @@ absl::StatusOr<PlainSegment> OpenPayloadInBlock(crypto::AesGcm& aead, const Segm
     }
   }
   return plain;
-}
-
-absl::StatusOr<std::string> MerkleRoot(const std::vector<std::string>& leaves_hex) {
-  if (leaves_hex.empty()) return crypto::Sha256Hex("");
-  std::vector<std::string> level;
-  level.reserve(leaves_hex.size());
-  for (const std::string& hex : leaves_hex) {
-    ASSIGN_OR_RETURN(std::string raw, crypto::HexDecode(hex));
-    level.push_back(std::move(raw));
-  }
-  while (level.size() > 1) {
-    std::vector<std::string> next;
-    for (size_t i = 0; i + 1 < level.size(); i += 2) {
-      ASSIGN_OR_RETURN(crypto::Sha256Digest d, crypto::Sha256(level[i] + level[i + 1]));
-      next.emplace_back(crypto::AsStringView(d));
-    }
-    if (level.size() % 2 == 1) next.push_back(std::move(level.back()));
-    level = std::move(next);
-  }
-  return crypto::HexEncode(level[0]);
 }
 
 }  // namespace datamesh::file_ingest

@@ -99,10 +99,11 @@ struct EncodedSegment {
   uint64_t plain_size = 0;
   uint64_t stored_size = 0;  // payload bytes after compression, before the GCM tag
   bool compressed = false;
-  std::string plain_sha256;  // hex
 };
 
-// Compresses (maybe; never when `try_compress` is false), seals and encodes `plain`.
+// Compresses (maybe; never when `try_compress` is false), seals and encodes `plain`. The
+// plaintext is not hashed: the GCM tag proves each segment on the way out, the shard ids
+// find a bad shard, and the file's SHA-256 is computed over the stream by the upload.
 [[nodiscard]] absl::StatusOr<EncodedSegment> EncodeSegment(crypto::AesGcm& aead,
                                                            const erasure::ErasureCodec& codec,
                                                            const SegmentPosition& pos,
@@ -149,10 +150,5 @@ class PlainSegment {
                                                               ShardBlock block, size_t sealed_size,
                                                               bool compressed, uint64_t plain_size,
                                                               std::string_view plain_sha256);
-
-// Root of a binary SHA-256 Merkle tree over the segments' hashes (hex in, hex out): leaves are
-// the raw 32-byte digests, a parent is SHA-256(left || right), an odd node is promoted as is.
-// SHA-256 of nothing for an empty list.
-[[nodiscard]] absl::StatusOr<std::string> MerkleRoot(const std::vector<std::string>& leaves_hex);
 
 }  // namespace datamesh::file_ingest

@@ -32,7 +32,7 @@ class SegmentCodecTest : public ::testing::Test {
   absl::StatusOr<std::string> Open(const EncodedSegment& seg, uint64_t index, bool final,
                                    std::string_view content = "content-1") {
     return OpenPayload(*aead_, {content, "pref", index, final}, Sealed(seg), seg.compressed,
-                       seg.plain_size, seg.plain_sha256);
+                       seg.plain_size, /*plain_sha256=*/"");
   }
 
   std::unique_ptr<erasure::ErasureCodec> codec_;
@@ -140,7 +140,7 @@ TEST_F(SegmentCodecTest, TamperedShardFailsToOpen) {
   std::string sealed = Sealed(*seg);
   sealed[3] ^= 1;
   EXPECT_THAT(OpenPayload(*aead_, {"c", "pref", 0, true}, sealed, seg->compressed, seg->plain_size,
-                          seg->plain_sha256),
+                          /*plain_sha256=*/""),
               StatusIs(absl::StatusCode::kDataLoss));
 }
 
@@ -153,22 +153,6 @@ TEST_F(SegmentCodecTest, InlineRoundTripAndNonceLayout) {
   EXPECT_EQ(*back, "hello");
   EXPECT_EQ(SegmentNonce("pref", 258), std::string("pref\0\0\0\0\0\0\x01\x02", 12));
   EXPECT_NE(SegmentAad("c", 1, true), SegmentAad("c", 1, false));
-}
-
-TEST(MerkleRootTest, KnownShapes) {
-  auto a = crypto::Sha256Hex("a");
-  auto b = crypto::Sha256Hex("b");
-  ASSERT_OK(a);
-  ASSERT_OK(b);
-  auto one = MerkleRoot({*a});
-  ASSERT_OK(one);
-  EXPECT_EQ(*one, *a);
-  auto two = MerkleRoot({*a, *b});
-  auto swapped = MerkleRoot({*b, *a});
-  ASSERT_OK(two);
-  ASSERT_OK(swapped);
-  EXPECT_NE(*two, *swapped);
-  EXPECT_EQ(two->size(), 64u);
 }
 
 }  // namespace

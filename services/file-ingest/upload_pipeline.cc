@@ -109,10 +109,6 @@ absl::StatusOr<UploadOutcome> UploadPipeline::Finish() {
   outcome_.size = received_;
   ASSIGN_OR_RETURN(crypto::Sha256Digest digest, hasher_.Finish());
   outcome_.sha256 = crypto::HexEncode(crypto::AsStringView(digest));
-  std::vector<std::string> leaves;
-  for (const SegmentRecord& s : outcome_.segments) leaves.push_back(s.plain_sha256);
-  if (outcome_.inline_sealed.has_value()) leaves.push_back(outcome_.sha256);
-  ASSIGN_OR_RETURN(outcome_.merkle_root, MerkleRoot(leaves));
   return std::move(outcome_);
 }
 
@@ -140,11 +136,10 @@ absl::Status UploadPipeline::OnSegment(PlainSegment plain, uint64_t index, bool 
   while (static_cast<int>(in_flight_.size()) >= options_.segments_in_flight) {
     RETURN_IF_ERROR(CollectOldest());
   }
-  // The segment's charge goes with its job and ends with it (a late write's block is counted
-  // by LateShards' own budget).
+  // The segment's charge goes with its job and ends with it, or with its last late write.
   in_flight_.push_back(PoolsOf(options_).segments().Submit(
       [this, p = std::move(plain), index, final, grant = std::move(filling_)]() mutable {
-        absl::StatusOr<SegmentRecord> rec = StoreSegment(std::move(p), index, final);
+        absl::StatusOr<SegmentRecord> rec = StoreSegment(std::move(p), index, final, grant);
         grant.Release();
         return rec;
       }));
@@ -164,7 +159,8 @@ absl::Status UploadPipeline::CollectOldest() {
 }
 
 absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(PlainSegment plain, uint64_t index,
-                                                           bool final) {
+                                                           bool final,
+                                                           SegmentBudget::Grant& grant) {
   SegmentPosition pos{key_.content_id, key_.nonce_prefix, index, final};
   // CPU work on the coding pool (as many threads as cores), with that thread's cipher and
   // compression contexts; this job only waits for it.
@@ -181,13 +177,15 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(PlainSegment plain, u
   auto enc = std::make_shared<const EncodedSegment>(std::move(encoded));
   const int n = codec_.total_shards();
   const uint64_t shard_size = enc->block.shard_size();
+  grant.ShrinkTo(static_cast<uint64_t>(n) * shard_size);  // the plaintext is gone
   // Up to k + m nodes: with fewer (a node down or full), the segment doubles up shards rather
   // than failing, as long as the layout meets the write quorum.
   ASSIGN_OR_RETURN(std::vector<NodeRef> nodes,
                    placement_.Place(enc->shard_ids[0], n, shard_size, {}, /*allow_fewer=*/true));
   RETURN_IF_ERROR(CheckNodesUp(nodes.size()));
   SegmentRecord rec{
-      index, enc->plain_size, enc->stored_size, enc->compressed, shard_size, enc->plain_sha256, {}};
+      index, enc->plain_size, enc->stored_size, enc->compressed, shard_size, /*plain_sha256=*/"",
+      {}};
   SegmentWrites writes;
   for (int i = 0; i < n; ++i) rec.shards.push_back({i, enc->shard_ids[i], nodes[i % nodes.size()]});
   for (const NodeRef& node : nodes) writes.used.push_back(node.id);
@@ -204,7 +202,7 @@ absl::StatusOr<SegmentRecord> UploadPipeline::StoreSegment(PlainSegment plain, u
   std::vector<std::pair<int, absl::Status>> failed = AwaitFirstWrites(*puts, rec, writes, running);
   if (!running.empty()) {
     auto unlanded =
-        LeaveOrCancel(puts, running, static_cast<uint64_t>(n) * shard_size, rec, writes);
+        LeaveOrCancel(puts, running, static_cast<uint64_t>(n) * shard_size, rec, writes, grant);
     failed.insert(failed.end(), unlanded.begin(), unlanded.end());
   }
   // Re-place failed shards one by one, so each sees where the others went. A shard no attempt
@@ -260,9 +258,12 @@ std::vector<std::pair<int, absl::Status>> UploadPipeline::AwaitFirstWrites(
 
 std::vector<std::pair<int, absl::Status>> UploadPipeline::LeaveOrCancel(
     const std::shared_ptr<ShardPuts>& puts, const std::vector<int>& running, uint64_t block_bytes,
-    SegmentRecord& rec, SegmentWrites& writes) {
+    SegmentRecord& rec, SegmentWrites& writes, SegmentBudget::Grant& grant) {
   std::shared_ptr<void> reservation = late_->Reserve(block_bytes);
   if (reservation != nullptr) {
+    // The block stays in memory until the last late write ends: so does its segment charge.
+    reservation = std::make_shared<std::pair<std::shared_ptr<void>, SegmentBudget::Grant>>(
+        std::move(reservation), std::move(grant));
     std::lock_guard<std::mutex> lock(written_mu_);
     for (int i : running) {
       rec.shards[i].state = ShardState::kWriting;

@@ -7,7 +7,8 @@
 // blocks while that window is full or the shared pool's queue is, so memory stays bounded
 // (about segments_in_flight x 3 segments per upload, and the pools' bound across uploads)
 // whatever the file's size. With a SegmentBudget, every segment past the first
-// `inline_max_bytes` of the file is charged against it from its first byte until its job ends,
+// `inline_max_bytes` of the file is charged against it from its first byte until its job ends
+// (only its shard block once encoded; until its last late write ends if it left some running),
 // so the segments of all uploads together stay within one process-wide bound. A file whose whole
 // content is at most `inline_max_bytes` is sealed in one piece for the manifest instead (no
 // shards).
@@ -94,7 +95,7 @@ struct UploadOutcome {
   std::optional<std::string> inline_sealed;
   bool inline_compressed = false;
   std::vector<SegmentRecord> segments;
-  std::string merkle_root;    // hex
+  std::string merkle_root;    // empty: segments are no longer hashed (nothing read them)
   uint64_t stored_bytes = 0;  // shard bytes written, parity included
 };
 
@@ -126,6 +127,8 @@ class UploadPipeline {
   uint64_t bytes_received() const { return received_; }
   // Plaintext bytes whose segments are durable on their nodes (collected so far).
   uint64_t bytes_stored() const { return stored_plain_; }
+  // The segments collected so far, in order (their shards' states tell which were acknowledged).
+  const std::vector<SegmentRecord>& collected_segments() const { return outcome_.segments; }
   // Every shard acknowledged so far (for clean-up when the upload does not commit). Waits for
   // running jobs first.
   std::vector<ShardRecord> WrittenShards();
@@ -137,7 +140,10 @@ class UploadPipeline {
   absl::Status OnSegment(PlainSegment plain, uint64_t index, bool final);
   // Waits for the oldest job and records its segment.
   absl::Status CollectOldest();
-  absl::StatusOr<SegmentRecord> StoreSegment(PlainSegment plain, uint64_t index, bool final);
+  // `grant` is the segment's budget charge: shrunk to the shard block once encoded, and handed
+  // to the late writes when some are left running.
+  absl::StatusOr<SegmentRecord> StoreSegment(PlainSegment plain, uint64_t index, bool final,
+                                             SegmentBudget::Grant& grant);
   struct SegmentWrites;
   // Waits for the first writes of a segment: all of them, or -- with LateShards -- until the
   // quorum has held for the grace. Records the acknowledged ones in `writes`; returns the
@@ -151,7 +157,8 @@ class UploadPipeline {
   std::vector<std::pair<int, absl::Status>> LeaveOrCancel(const std::shared_ptr<ShardPuts>& puts,
                                                           const std::vector<int>& running,
                                                           uint64_t block_bytes, SegmentRecord& rec,
-                                                          SegmentWrites& writes);
+                                                          SegmentWrites& writes,
+                                                          SegmentBudget::Grant& grant);
   // Writes a shard whose first PUT (to rec->node) failed with `failure` elsewhere (see the
   // order above), updating rec->node; false when every attempt failed.
   bool PutWithRetry(const std::string& key, std::string_view shard, ShardRecord* rec,

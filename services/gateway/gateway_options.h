@@ -45,6 +45,12 @@ struct GatewayOptions {
   int64_t max_transfers_per_user = 8;
   // CIDRs of proxies whose X-Forwarded-For names the client (comma-separated; empty: none).
   std::string trusted_proxies;
+  // The S3 API's listener (docs/S3.md); empty: no S3 endpoint.
+  std::string s3_addr;
+  // Virtual-host style S3 requests, {bucket}.{s3_domain}; empty: path style only.
+  std::string s3_domain;
+  // The one region the S3 endpoint answers for (signatures must name it).
+  std::string s3_region = "us-east-1";
 };
 
 void RegisterFlags(config::FlagSet& flags, GatewayOptions& options);

@@ -18,6 +18,10 @@
 #include "services/gateway/routes/file_routes.h"
 #include "services/gateway/routes/governance_routes.h"
 #include "services/gateway/routes/monitoring_routes.h"
+#include "services/gateway/routes/s3_key_routes.h"
+#include "services/gateway/s3/auth/auth_key_verifier.h"
+#include "services/gateway/s3/auth/sigv4_authenticator.h"
+#include "services/gateway/s3/s3_routes.h"
 #include "shared/log/log.h"
 
 namespace datamesh::gateway {
@@ -29,6 +33,7 @@ class Parts : public server::ServiceParts {
     if (edge_metrics) edge_metrics->Stop();
     // The gRPC server has already drained; HTTP requests get the same grace.
     if (http) http->Stop(std::chrono::steady_clock::now() + grace);
+    if (s3_http) s3_http->Stop(std::chrono::steady_clock::now() + grace);
     if (upstreams) upstreams->Stop();
   }
   std::unique_ptr<Upstreams> upstreams;
@@ -44,8 +49,13 @@ class Parts : public server::ServiceParts {
   // over `api`.
   std::unique_ptr<public_grpc::PublicGrpcServices> public_grpc;
   std::unique_ptr<live::LiveFeed> live;  // GET /api/v1/ws
+  // The S3 endpoint (--s3-addr): SigV4 through auth, and the context its handlers share.
+  std::unique_ptr<s3::AuthKeyVerifier> s3_verifier;
+  std::unique_ptr<s3::SigV4Authenticator> s3_authenticator;
+  std::unique_ptr<s3::S3Context> s3;
   // Last: stopped and destroyed first, while what its handlers use still exists.
   std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<http::HttpServer> s3_http;
   std::unique_ptr<EdgeMetrics> edge_metrics;  // reads `http`: destroyed before it
   std::chrono::milliseconds grace{0};
 };
@@ -137,10 +147,34 @@ absl::Status BuildApi(server::Runtime& runtime, const GatewayOptions& options, P
   return BuildAdmin(runtime, options, parts);
 }
 
+// The S3 listener when --s3-addr is set: its own router over the same context as REST.
+absl::Status BuildS3(server::Runtime& runtime, const GatewayOptions& options, Parts& parts) {
+  if (options.s3_addr.empty()) return absl::OkStatus();
+  parts.s3_verifier = std::make_unique<s3::AuthKeyVerifier>(*parts.clients, options.rpc_timeout);
+  s3::SigV4Authenticator::Options auth_options;
+  auth_options.region = options.s3_region;
+  parts.s3_authenticator =
+      std::make_unique<s3::SigV4Authenticator>(auth_options, *parts.s3_verifier);
+  if (runtime.bus() != nullptr) {
+    if (absl::Status s = parts.s3_authenticator->SubscribeRevocations(*runtime.bus()); !s.ok()) {
+      return s;
+    }
+  }
+  parts.s3 = std::make_unique<s3::S3Context>(s3::S3Context{
+      &parts.api, parts.s3_authenticator.get(), {options.s3_domain, options.s3_region}});
+  http::HttpServer::Options s3_options = HttpOptions(options);
+  s3_options.bind_address = options.s3_addr;
+  parts.s3_http = std::make_unique<http::HttpServer>(s3_options, s3::MakeS3Router(*parts.s3));
+  if (absl::Status s = parts.s3_http->Start(); !s.ok()) return s;
+  log::Info("s3 listening", {{"addr", options.s3_addr}, {"port", int{parts.s3_http->port()}}});
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddApiRoutes(http::Router& router, const ApiContext& api) {
   AddAuthRoutes(router, api);
+  AddS3KeyRoutes(router, api);
   AddFileRoutes(router, api);
   AddAdminRoutes(router, api);
   if (api.static_files != nullptr) StaticFiles::AddRoutes(router, *api.static_files);
@@ -190,6 +224,11 @@ void RegisterFlags(config::FlagSet& flags, GatewayOptions& o) {
   flags.AddString("trusted-proxies", &o.trusted_proxies,
                   "comma-separated CIDRs of proxies whose X-Forwarded-For names the client "
                   "(empty: the header is ignored)");
+  flags.AddString("s3-addr", &o.s3_addr, "S3 API listen address (empty: no S3 endpoint)");
+  flags.AddString("s3-domain", &o.s3_domain,
+                  "domain of virtual-host style S3 requests, {bucket}.{domain} (empty: path "
+                  "style only)");
+  flags.AddString("s3-region", &o.s3_region, "the region the S3 endpoint answers for");
 }
 
 http::Router MakeRouter(const server::Runtime& runtime, const Upstreams& upstreams,
@@ -266,6 +305,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   parts->edge_metrics =
       std::make_unique<EdgeMetrics>(runtime.metrics(), *parts->http, *parts->api.transfers);
   log::Info("http listening", {{"addr", options.http_addr}, {"port", int{parts->http->port()}}});
+  if (absl::Status s = BuildS3(runtime, options, *parts); !s.ok()) return s;
   return parts;
 }
 

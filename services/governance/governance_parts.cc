@@ -26,7 +26,11 @@ struct GovernanceParts : server::ServiceParts {
       : billing_records(flags.quota_addr.empty()
                             ? billing::BillingRecordSource()
                             : billing::QuotaBillingSource(flags.quota_addr)),
-        service(*rt.pg(), rt.bus(), {rt.source(), [] { return absl::Now(); }, billing_records}),
+        service(*rt.pg(), rt.bus(),
+                {rt.source(), [] { return absl::Now(); }, billing_records,
+                 flags.file_ingest_addr.empty()
+                     ? proposals::StoredUsageSource()
+                     : proposals::FileIngestUsageSource(flags.file_ingest_addr)}),
         lifecycle(*rt.pg(), {rt.source(),
                              [source = rt.source()](pqxx::work& tx, const std::string& type,
                                                     const std::string& operator_id) {
@@ -99,6 +103,9 @@ void RegisterFlags(config::FlagSet& flags, GovernanceFlags& options) {
   flags.AddString("quota-addr", &options.quota_addr,
                   "quota's gRPC address, for the billing records invoices are written from "
                   "(empty: no invoices)");
+  flags.AddString("file-ingest-addr", &options.file_ingest_addr,
+                  "file-ingest's gRPC address, for the bytes an erasure proposal would have "
+                  "re-encoded (empty: shown as not known)");
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,

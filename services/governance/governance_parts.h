@@ -17,6 +17,9 @@ struct GovernanceFlags {
   absl::Duration tick_interval = absl::Seconds(5);
   // quota's gRPC address: billing records for invoices. Empty: no invoices are written.
   std::string quota_addr;
+  // file-ingest's gRPC address: what it stores by erasure shape, for the impact of erasure
+  // proposals. Empty: bytes to re-encode are shown as not known.
+  std::string file_ingest_addr;
 };
 
 void RegisterFlags(config::FlagSet& flags, GovernanceFlags& options);

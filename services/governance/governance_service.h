@@ -15,6 +15,7 @@
 #include "datamesh/events/v1/event.pb.h"
 #include "datamesh/governance/v1/governance.grpc.pb.h"
 #include "services/governance/billing/billing_month.h"
+#include "services/governance/proposals/stored_usage.h"
 
 namespace datamesh::bus {
 class Bus;
@@ -34,6 +35,9 @@ struct GovernanceDeps {
   // quota's billing records of a month (billing/billing_month.h); empty: CloseBillingMonth
   // answers FAILED_PRECONDITION.
   billing::BillingRecordSource billing_records;
+  // What file-ingest stores by erasure shape, for erasure proposals' impact; empty: the bytes
+  // to re-encode are shown as not known.
+  proposals::StoredUsageSource stored_usage;
 };
 
 class GovernanceServiceImpl final : public governance::v1::GovernanceService::Service {
@@ -104,6 +108,10 @@ class GovernanceServiceImpl final : public governance::v1::GovernanceService::Se
   grpc::Status CloseBillingMonth(grpc::ServerContext* ctx,
                                  const governance::v1::CloseBillingMonthRequest* req,
                                  governance::v1::CloseBillingMonthResponse* resp) override;
+  // reputation_rpc.cc
+  grpc::Status GetNodeReputation(grpc::ServerContext* ctx,
+                                 const governance::v1::GetNodeReputationRequest* req,
+                                 governance::v1::GetNodeReputationResponse* resp) override;
 
  private:
   // Proposals' helpers (proposal_rpc.cc).

@@ -1,4 +1,6 @@
 // GovernanceServiceImpl: the proposal, vote and parameter RPCs over proposals/ and params/.
+#include <optional>
+
 #include "services/governance/governance_service.h"
 #include "services/governance/params/parameters.h"
 #include "services/governance/proposal_converter.h"
@@ -6,6 +8,7 @@
 #include "services/governance/proposals/impact.h"
 #include "services/governance/proposals/proposal_book.h"
 #include "services/governance/proposals/proposal_events.h"
+#include "services/governance/proposals/stored_usage.h"
 #include "shared/bus/bus.h"
 #include "shared/log/log.h"
 #include "shared/pg/pool.h"
@@ -41,7 +44,17 @@ absl::StatusOr<governance::v1::Proposal> GovernanceServiceImpl::ProposalToApi(
     ASSIGN_OR_RETURN(m, params::IntParam(tx, "erasure.parityShards"));
     return absl::OkStatus();
   }));
-  *out.mutable_impact() = proposals::ComputeImpact(p.type, *change, k, m);
+  std::optional<proposals::StoredUsage> stored;
+  if (deps_.stored_usage && proposals::ChangesErasure(*change)) {
+    absl::StatusOr<proposals::StoredUsage> usage = deps_.stored_usage();
+    if (usage.ok()) {
+      stored = *std::move(usage);
+    } else {
+      log::Warn("file-ingest usage by shape not available", {{"error", usage.status().ToString()}});
+    }
+  }
+  *out.mutable_impact() =
+      proposals::ComputeImpact(p.type, *change, k, m, stored ? &*stored : nullptr);
   return out;
 }
 

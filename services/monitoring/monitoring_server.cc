@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "services/monitoring/admin_rules/admin_rule.h"
+#include "services/monitoring/admin_rules/admin_rules_service.h"
 #include "services/monitoring/alerts/alert_table.h"
 #include "services/monitoring/alerts/rule_evaluator.h"
 #include "services/monitoring/alerts_api.h"
@@ -135,7 +137,11 @@ class Parts : public server::ServiceParts {
                   EvaluatorDeps(runtime, store, alert_table), runtime.metrics()),
         // Nodes are down after three silent heartbeat intervals, forgotten after an hour.
         nodes(3 * runtime.options().heartbeat_interval, absl::Hours(1)),
-        service(store, evaluator, {&directory, &nodes, &zones}, [] { return absl::Now(); }) {}
+        service(store, evaluator, {&directory, &nodes, &zones}, [] { return absl::Now(); }),
+        admin_rule_table(*runtime.pg()),
+        admin_rules(admin_rule_table, evaluator, [] { return bus::NewUuidV4(); }) {
+    service.SetAdminRules(&admin_rules);
+  }
 
   void Stop() override {
     notify.Stop();
@@ -161,6 +167,8 @@ class Parts : public server::ServiceParts {
   health::NodeDirectory nodes;
   analytics::InstanceZones zones;
   MonitoringServiceImpl service;
+  admin_rules::AdminRuleTable admin_rule_table;
+  admin_rules::AdminRules admin_rules;
   std::unique_ptr<bus::Subscription> subscription;
   std::unique_ptr<bus::Subscription> node_subscription;
   std::unique_ptr<server::PeriodicTask> scrape_task;
@@ -171,7 +179,8 @@ class Parts : public server::ServiceParts {
   NotifyParts notify;
 };
 
-// The shipped rules (unless turned off) and the --rule-files, in that order.
+// The shipped rules (unless turned off), the --rule-files, and the admin-managed rules' group
+// (filled from PostgreSQL by AdminRules::Reload), in that order.
 absl::StatusOr<std::vector<rules::RuleGroup>> LoadRules(const MonitoringOptions& o) {
   std::vector<rules::RuleGroup> groups;
   if (o.default_rules) {
@@ -181,6 +190,10 @@ absl::StatusOr<std::vector<rules::RuleGroup>> LoadRules(const MonitoringOptions&
   std::vector<std::string> files = absl::StrSplit(o.rule_files, ',', absl::SkipWhitespace());
   ASSIGN_OR_RETURN(std::vector<rules::RuleGroup> more, rules::LoadRuleFiles(files));
   for (rules::RuleGroup& g : more) {
+    if (g.name == admin_rules::kAdminGroup) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          g.file, ": group \"", g.name, "\" is reserved for the rules managed through the API"));
+    }
     for (const rules::RuleGroup& seen : groups) {
       if (seen.name == g.name) {
         return absl::InvalidArgumentError(
@@ -189,6 +202,7 @@ absl::StatusOr<std::vector<rules::RuleGroup>> LoadRules(const MonitoringOptions&
     }
     groups.push_back(std::move(g));
   }
+  groups.push_back(rules::RuleGroup{.name = admin_rules::kAdminGroup, .file = "(api)"});
   return groups;
 }
 
@@ -293,9 +307,26 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   });
   parts->lease_task = std::make_unique<server::PeriodicTask>(options.rule_interval,
                                                              [p] { p->evaluator.RenewLease(); });
+  // The admin group is the last: every replica re-reads its rules at each of its intervals
+  // (the lease holder before evaluating), so an edit made on any replica is evaluated at the
+  // next evaluation, and a replica taking the lease already knows the rules whose saved alerts
+  // it restores.
+  const size_t admin_group = parts->evaluator.num_groups() - 1;
+  if (absl::Status s = parts->admin_rules.Reload(); !s.ok()) {
+    log::Warn("admin rules not loaded yet; retried before each evaluation",
+              {{"error", std::string(s.message())}});
+  }
   for (size_t i = 0; i < parts->evaluator.num_groups(); ++i) {
     parts->rule_tasks.push_back(std::make_unique<server::PeriodicTask>(
-        parts->evaluator.interval(i), [p, i] { p->evaluator.Tick(i); }));
+        parts->evaluator.interval(i), [p, i, admin_group] {
+          if (i == admin_group) {
+            if (absl::Status s = p->admin_rules.Reload(); !s.ok()) {
+              log::Warn("admin rules not re-read; evaluating the last ones read",
+                        {{"error", std::string(s.message())}});
+            }
+          }
+          p->evaluator.Tick(i);
+        }));
   }
   runtime.AddGrpcService(&parts->service);
   log::Info("monitoring started",

@@ -25,8 +25,8 @@ struct MonitoringOptions {
   // Chunks whose last sample is older are deleted (15 days).
   absl::Duration retention = absl::Hours(15 * 24);
   // A head chunk is sealed at this many samples, or when open this long.
-  int64_t chunk_samples = 120;
-  absl::Duration chunk_max_age = absl::Hours(1);
+  int64_t chunk_samples = 480;
+  absl::Duration chunk_max_age = absl::Hours(2);
   // How often heads are written behind to PostgreSQL: what a crash can lose.
   absl::Duration flush_interval = absl::Seconds(30);
   // Rule files (comma-separated paths) evaluated besides the shipped defaults, which

@@ -153,6 +153,53 @@ grpc::Status MonitoringServiceImpl::GetAnalytics(grpc::ServerContext*,
   return Answer(report.status(), "GetAnalytics");
 }
 
+// ---- admin-managed alert rules (admin_rules/) ----
+
+grpc::Status MonitoringServiceImpl::CreateAlertRule(grpc::ServerContext*,
+                                                    const v1::CreateAlertRuleRequest* request,
+                                                    v1::CreateAlertRuleResponse* response) {
+  if (admin_rules_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::AlertRule> r = admin_rules_->Create(*request);
+  if (r.ok()) *response->mutable_rule() = *std::move(r);
+  return Answer(r.status(), "CreateAlertRule");
+}
+
+grpc::Status MonitoringServiceImpl::GetAlertRule(grpc::ServerContext*,
+                                                 const v1::GetAlertRuleRequest* request,
+                                                 v1::GetAlertRuleResponse* response) {
+  if (admin_rules_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::AlertRule> r = admin_rules_->Get(request->rule_id());
+  if (r.ok()) *response->mutable_rule() = *std::move(r);
+  return Answer(r.status(), "GetAlertRule");
+}
+
+grpc::Status MonitoringServiceImpl::ListAlertRules(grpc::ServerContext*,
+                                                   const v1::ListAlertRulesRequest*,
+                                                   v1::ListAlertRulesResponse* response) {
+  if (admin_rules_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<std::vector<v1::AlertRule>> r = admin_rules_->List();
+  if (r.ok()) {
+    for (v1::AlertRule& rule : *r) *response->add_rules() = std::move(rule);
+  }
+  return Answer(r.status(), "ListAlertRules");
+}
+
+grpc::Status MonitoringServiceImpl::UpdateAlertRule(grpc::ServerContext*,
+                                                    const v1::UpdateAlertRuleRequest* request,
+                                                    v1::UpdateAlertRuleResponse* response) {
+  if (admin_rules_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  absl::StatusOr<v1::AlertRule> r = admin_rules_->Update(*request);
+  if (r.ok()) *response->mutable_rule() = *std::move(r);
+  return Answer(r.status(), "UpdateAlertRule");
+}
+
+grpc::Status MonitoringServiceImpl::DeleteAlertRule(grpc::ServerContext*,
+                                                    const v1::DeleteAlertRuleRequest* request,
+                                                    v1::DeleteAlertRuleResponse*) {
+  if (admin_rules_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "starting");
+  return Answer(admin_rules_->Delete(request->rule_id()), "DeleteAlertRule");
+}
+
 // ---- silences and acknowledgements (notify_rpc.h) ----
 
 grpc::Status MonitoringServiceImpl::CreateSilence(grpc::ServerContext*,

@@ -6,9 +6,8 @@
 //
 // GetAnalytics builds the analytics report (analytics/report_builder.h) over the store.
 //
-// RPCs that are not built yet (the rule CRUD RPCs) are not overridden: the
-// generated base class answers them with UNIMPLEMENTED, so no caller is ever told a made-up
-// success.
+// The rule CRUD RPCs (CreateAlertRule, GetAlertRule, ListAlertRules, UpdateAlertRule,
+// DeleteAlertRule) are admin_rules/admin_rules_service.h's; UNAVAILABLE until SetAdminRules.
 //
 // Thread-safe: gRPC calls handlers concurrently; the store allows it.
 #pragma once
@@ -17,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
+#include "services/monitoring/admin_rules/admin_rules_service.h"
 #include "services/monitoring/alerts/rule_evaluator.h"
 #include "services/monitoring/analytics/instance_zones.h"
 #include "services/monitoring/health/node_directory.h"
@@ -71,9 +71,26 @@ class MonitoringServiceImpl final : public v1::MonitoringService::Service {
                                 const v1::AcknowledgeAlertRequest* request,
                                 v1::AcknowledgeAlertResponse* response) override;
 
+  grpc::Status CreateAlertRule(grpc::ServerContext* context,
+                               const v1::CreateAlertRuleRequest* request,
+                               v1::CreateAlertRuleResponse* response) override;
+  grpc::Status GetAlertRule(grpc::ServerContext* context, const v1::GetAlertRuleRequest* request,
+                            v1::GetAlertRuleResponse* response) override;
+  grpc::Status ListAlertRules(grpc::ServerContext* context,
+                              const v1::ListAlertRulesRequest* request,
+                              v1::ListAlertRulesResponse* response) override;
+  grpc::Status UpdateAlertRule(grpc::ServerContext* context,
+                               const v1::UpdateAlertRuleRequest* request,
+                               v1::UpdateAlertRuleResponse* response) override;
+  grpc::Status DeleteAlertRule(grpc::ServerContext* context,
+                               const v1::DeleteAlertRuleRequest* request,
+                               v1::DeleteAlertRuleResponse* response) override;
+
   // The notification pipeline the silence and ack RPCs use; set once by the wiring before the
   // server starts, and outliving the service.
   void SetNotifier(notify::Notifier* notifier) { notifier_ = notifier; }
+  // The admin rules the rule CRUD RPCs edit; set once before the server starts, outliving it.
+  void SetAdminRules(admin_rules::AdminRules* rules) { admin_rules_ = rules; }
 
  private:
   store::SampleStore& store_;
@@ -81,6 +98,7 @@ class MonitoringServiceImpl final : public v1::MonitoringService::Service {
   const HealthSources health_;
   const std::function<absl::Time()> clock_;
   notify::Notifier* notifier_ = nullptr;
+  admin_rules::AdminRules* admin_rules_ = nullptr;
   const PrometheusApi prometheus_;
 };
 

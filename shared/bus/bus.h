@@ -36,6 +36,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -158,6 +160,10 @@ class Bus {
   // idempotent by event id (see dedup.h). NOT_FOUND if the stream does not exist.
   absl::StatusOr<std::unique_ptr<Consumer>> ConsumeDurable(const ConsumerConfig& config,
                                                            DurableHandler handler);
+
+  // The (stream, durable) of every durable consumer this Bus runs now (ConsumeDurable handles
+  // not yet destroyed), for lag metrics.
+  std::vector<std::pair<std::string, std::string>> DurableConsumers() const;
 
   absl::StatusOr<StreamState> GetStreamState(const std::string& stream);
   absl::StatusOr<ConsumerState> GetConsumerState(const std::string& stream,

@@ -74,6 +74,8 @@ std::shared_ptr<DurableWorker> StartDurableWorker(std::shared_ptr<SharedState> s
 void SignalDurableWorker(DurableWorker& worker);
 // Signals and waits for the worker's thread to finish. Idempotent and thread-safe.
 void StopDurableWorker(DurableWorker& worker);
+// The consumer configuration the worker was started with.
+const ConsumerConfig& DurableWorkerConfig(const DurableWorker& worker);
 // The public handle: destroying it stops the worker.
 std::unique_ptr<Consumer> MakeConsumerHandle(std::shared_ptr<DurableWorker> worker);
 

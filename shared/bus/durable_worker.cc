@@ -26,6 +26,8 @@ class DurableWorker : public std::enable_shared_from_this<DurableWorker> {
     natsSubscription_Destroy(sub_);
   }
 
+  const ConsumerConfig& config() const { return config_; }
+
   void Start() {
     absl::MutexLock lock(&join_mu_);
     // The thread keeps the worker alive, so that a handler destroying its own Consumer (which
@@ -188,6 +190,8 @@ std::shared_ptr<DurableWorker> StartDurableWorker(std::shared_ptr<SharedState> s
 
 void SignalDurableWorker(DurableWorker& worker) { worker.Signal(); }
 void StopDurableWorker(DurableWorker& worker) { worker.Stop(); }
+
+const ConsumerConfig& DurableWorkerConfig(const DurableWorker& worker) { return worker.config(); }
 
 std::unique_ptr<Consumer> MakeConsumerHandle(std::shared_ptr<DurableWorker> worker) {
   return std::make_unique<DurableConsumer>(std::move(worker));

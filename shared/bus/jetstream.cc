@@ -171,6 +171,18 @@ absl::StatusOr<std::unique_ptr<Consumer>> Bus::ConsumeDurable(const ConsumerConf
   return absl::FailedPreconditionError("the bus is drained");
 }
 
+std::vector<std::pair<std::string, std::string>> Bus::DurableConsumers() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  absl::MutexLock lock(&core_->mu);
+  for (const auto& weak : core_->workers) {
+    if (std::shared_ptr<internal::DurableWorker> worker = weak.lock()) {
+      const ConsumerConfig& config = internal::DurableWorkerConfig(*worker);
+      out.emplace_back(config.stream, config.durable);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<StreamState> Bus::GetStreamState(const std::string& stream) {
   RETURN_IF_ERROR(core_->CheckOpen());
   jsStreamInfo* info = nullptr;

@@ -61,7 +61,18 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(const PoolOptions& options) {
 }
 
 Pool::Pool(PoolOptions options, std::string conninfo)
-    : options_(std::move(options)), conninfo_(std::move(conninfo)) {}
+    : options_(std::move(options)), conninfo_(std::move(conninfo)) {
+  if (options_.metrics == nullptr) return;
+  auto counter = [&](const char* name, const char* help) {
+    return &prometheus::BuildCounter().Name(name).Help(help).Register(*options_.metrics).Add({});
+  };
+  waits_ = counter("datamesh_pg_pool_waits_total",
+                   "Calls that found every pooled PostgreSQL connection leased and waited");
+  wait_seconds_ = counter("datamesh_pg_pool_wait_seconds_total",
+                          "Time calls spent waiting for a free PostgreSQL connection");
+  wait_timeouts_ = counter("datamesh_pg_pool_wait_timeouts_total",
+                           "Waits for a PostgreSQL connection that ended in DEADLINE_EXCEEDED");
+}
 
 Pool::~Pool() { Close(); }
 
@@ -129,7 +140,13 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
     const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return closed_ || !idle_.empty() || open_ < options_.size;
     };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&ready), deadline)) {
+    bool got = true;
+    if (!ready()) {
+      const absl::Time start = absl::Now();
+      got = mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+      CountWait(absl::Now() - start, got);
+    }
+    if (!got) {
       return absl::DeadlineExceededError(absl::StrCat(
           "pg: no free connection within ", absl::FormatDuration(options_.acquire_timeout),
           " (pool size ", options_.size, ")"));
@@ -151,6 +168,13 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Acquire() {
     --open_;
   }
   return conn;
+}
+
+void Pool::CountWait(absl::Duration waited, bool got) {
+  if (waits_ == nullptr) return;
+  waits_->Increment();
+  wait_seconds_->Increment(absl::ToDoubleSeconds(waited));
+  if (!got) wait_timeouts_->Increment();
 }
 
 absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Connect() {

@@ -31,6 +31,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
 
 namespace datamesh::pg {
 
@@ -42,6 +44,11 @@ struct PoolOptions {
   // How long a call waits for a free connection before DEADLINE_EXCEEDED. Also bounds the time
   // to open a connection (libpq's connect_timeout, at least 2 s), unless `url` sets one.
   absl::Duration acquire_timeout = absl::Seconds(5);
+  // Where waits for a free connection are counted, so a pool too small for its callers shows:
+  // datamesh_pg_pool_waits_total (calls that found every connection leased),
+  // datamesh_pg_pool_wait_seconds_total and datamesh_pg_pool_wait_timeouts_total (waits that
+  // ended in DEADLINE_EXCEEDED). Null: not counted. Must outlive the pool.
+  prometheus::Registry* metrics = nullptr;
   // Shown in pg_stat_activity, e.g. "auth".
   std::string application_name;
   // Attempts Transact makes when the database aborts the transaction with a serialization
@@ -88,6 +95,7 @@ class Pool {
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
   void Release(std::unique_ptr<pqxx::connection> conn, bool reusable);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect();
+  void CountWait(absl::Duration waited, bool got);  // metrics, when counted
   // Leases a connection and runs `fn`; `*retryable` tells whether a failure was a
   // serialization failure or deadlock raised by the database.
   absl::Status Run(const std::function<absl::Status(pqxx::connection&)>& fn, bool* retryable);
@@ -100,6 +108,9 @@ class Pool {
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being opened
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  prometheus::Counter* waits_ = nullptr;
+  prometheus::Counter* wait_seconds_ = nullptr;
+  prometheus::Counter* wait_timeouts_ = nullptr;
 };
 
 }  // namespace datamesh::pg

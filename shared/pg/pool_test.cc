@@ -172,9 +172,16 @@ TEST_F(PoolTest, TransactRollsBackOnExceptions) {
   EXPECT_EQ(QueryInt(*pool, "SELECT count(*) FROM tx_throw_t"), 0);
 }
 
+// The value of one of the pool's wait counters in `metrics`.
+double WaitCounter(prometheus::Registry& metrics, const char* name) {
+  return prometheus::BuildCounter().Name(name).Register(metrics).Add({}).Value();
+}
+
 TEST_F(PoolTest, CallsWaitForAFreeConnectionThenGiveUp) {
+  prometheus::Registry metrics;
   PoolOptions options = Options(2);
   options.acquire_timeout = absl::Milliseconds(300);
+  options.metrics = &metrics;
   auto pool = MakePool(options);
   ASSERT_NE(pool, nullptr);
   absl::Notification release;
@@ -198,14 +205,19 @@ TEST_F(PoolTest, CallsWaitForAFreeConnectionThenGiveUp) {
   }),
               StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_FALSE(ran);
+  EXPECT_EQ(WaitCounter(metrics, "datamesh_pg_pool_waits_total"), 1);
+  EXPECT_EQ(WaitCounter(metrics, "datamesh_pg_pool_wait_timeouts_total"), 1);
+  EXPECT_GT(WaitCounter(metrics, "datamesh_pg_pool_wait_seconds_total"), 0);
   release.Notify();
   for (auto& t : holders) t.join();
   EXPECT_OK(pool->Ping());
 }
 
 TEST_F(PoolTest, AWaitingCallGetsTheConnectionWhenItIsReturned) {
+  prometheus::Registry metrics;
   PoolOptions options = Options(1);
   options.acquire_timeout = absl::Seconds(60);
+  options.metrics = &metrics;
   auto pool = MakePool(options);
   ASSERT_NE(pool, nullptr);
   absl::Notification held, release;
@@ -228,6 +240,9 @@ TEST_F(PoolTest, AWaitingCallGetsTheConnectionWhenItIsReturned) {
   release.Notify();
   holder.join();
   waiter.join();
+  // The waiter found the one connection leased, or came after it was back: never a timeout.
+  EXPECT_LE(WaitCounter(metrics, "datamesh_pg_pool_waits_total"), 1);
+  EXPECT_EQ(WaitCounter(metrics, "datamesh_pg_pool_wait_timeouts_total"), 0);
 }
 
 TEST_F(PoolTest, ConcurrentTransactionsFromEightThreadsLoseNothing) {

@@ -3,7 +3,11 @@
 namespace datamesh::server {
 
 std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address) {
-  grpc::ChannelArguments args;
+  return ServiceChannel(address, grpc::ChannelArguments());
+}
+
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              grpc::ChannelArguments args) {
   args.SetMaxReceiveMessageSize(8 << 20);
   args.SetMaxSendMessageSize(8 << 20);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);

@@ -15,5 +15,8 @@
 namespace datamesh::server {
 
 std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address);
+// The same, on top of `args` (e.g. flow-control settings of a byte-path channel).
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              grpc::ChannelArguments args);
 
 }  // namespace datamesh::server

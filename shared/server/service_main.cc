@@ -17,6 +17,7 @@
 #include "shared/pg/migrations.h"
 #include "shared/pg/pool.h"
 #include "shared/redis/redis_pool.h"
+#include "shared/server/bus_metrics.h"
 #include "shared/server/heartbeat.h"
 #include "shared/server/malformed_request.h"
 #include "shared/server/periodic_task.h"
@@ -73,6 +74,7 @@ class ServiceRunner {
   std::string grpc_address_;
   std::unique_ptr<PeriodicTask> readiness_task_;
   std::unique_ptr<HeartbeatPublisher> heartbeat_;
+  std::unique_ptr<BusMetrics> bus_metrics_;
 };
 
 absl::Status ServiceRunner::ParseFlags(int argc, char** argv) {
@@ -135,6 +137,7 @@ absl::Status ServiceRunner::ConnectDependencies() {
     o.url = options_.pg_url;
     o.size = static_cast<int>(options_.pg_pool_size);
     o.application_name = def_.name;
+    o.metrics = registry_.get();
     ASSIGN_OR_RETURN(pg_,
                      RetryUntilStartupDeadline("postgres", [&] { return pg::Pool::Create(o); }));
     if (def_.migrations) {
@@ -178,6 +181,7 @@ absl::Status ServiceRunner::StartServing() {
   interceptors.push_back(MakeMalformedRequestInterceptor());
   interceptors.push_back(MakeRpcMetricsInterceptor(*registry_, def_.name));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  if (def_.configure_grpc_server) def_.configure_grpc_server(builder);
   server_ = builder.BuildAndStart();
   if (!server_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", options_.grpc_addr));
@@ -219,6 +223,8 @@ absl::Status ServiceRunner::StartServing() {
     heartbeat_ = std::make_unique<HeartbeatPublisher>(
         *bus_, runtime_->source(), beat, [&readiness] { return readiness.ready(); },
         options_.heartbeat_interval);
+    // Every 15 s, the default scrape interval: consumer lag is one JetStream API call per durable.
+    bus_metrics_ = std::make_unique<BusMetrics>(*bus_, *registry_, absl::Seconds(15));
   }
   log::Info("listening", {{"grpc", grpc_address_}, {"metrics_port", metrics_->port()}});
   return absl::OkStatus();
@@ -229,6 +235,7 @@ void ServiceRunner::Shutdown(int signal) {
   if (readiness_task_) readiness_task_->Stop();
   if (server_) server_->GetHealthCheckService()->SetServingStatus(false);
   if (heartbeat_) heartbeat_->Stop();
+  if (bus_metrics_) bus_metrics_->Stop();
   if (server_) {
     // In-flight calls may finish until the deadline; then they are cancelled.
     server_->Shutdown(std::chrono::system_clock::now() +

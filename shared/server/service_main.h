@@ -27,6 +27,10 @@
 #include "shared/pg/migrations.h"
 #include "shared/server/runtime.h"
 
+namespace grpc {
+class ServerBuilder;
+}
+
 namespace datamesh::server {
 
 // What a service builds: owns its gRPC service implementations, workers and clients.
@@ -52,6 +56,9 @@ struct ServiceDefinition {
   std::function<void(config::FlagSet&)> add_flags;
   // Builds the service after dependencies are up. An error stops start-up (exit 1).
   std::function<absl::StatusOr<std::unique_ptr<ServiceParts>>(Runtime&)> build;
+  // Optional: extra gRPC server settings (channel arguments such as flow-control windows),
+  // applied after the common ones and before the server starts.
+  std::function<void(grpc::ServerBuilder&)> configure_grpc_server;
 };
 
 int RunService(const ServiceDefinition& definition, int argc, char** argv);

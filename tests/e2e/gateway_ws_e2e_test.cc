@@ -6,13 +6,11 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -27,6 +25,7 @@
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/ws_client.h"
 
 namespace datamesh {
 namespace {
@@ -35,10 +34,7 @@ namespace fs = std::filesystem;
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
-
-constexpr auto kFrameWait = std::chrono::seconds(30);
 
 struct Reply {
   int code = 0;
@@ -48,77 +44,7 @@ struct Reply {
 using e2e::Obj;
 using e2e::ParseJson;
 using e2e::Str;
-
-// One WebSocket client with its own io_context, so every read can be bounded in time.
-class WsClient {
- public:
-  WsClient() : ws_(ioc_) {}
-
-  // Connects and upgrades; true when the session is open.
-  bool Open(uint16_t port, const std::string& target, const std::string& authorization = "") {
-    beast::get_lowest_layer(ws_).connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-    ws_.set_option(websocket::stream_base::decorator([authorization](auto& req) {
-      if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
-    }));
-    beast::error_code ec;
-    ws_.handshake("127.0.0.1", target, ec);
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind == websocket::frame_type::pong) pongs_.fetch_add(1);
-    });
-    return !ec;
-  }
-
-  // The next text frame, parsed; nullopt (and a test failure) when none comes in time.
-  std::optional<google::protobuf::Struct> Next() {
-    beast::flat_buffer buffer;
-    beast::error_code ec;
-    bool done = false;
-    ws_.async_read(buffer, [&](beast::error_code e, size_t) {
-      ec = e;
-      done = true;
-    });
-    ioc_.restart();
-    ioc_.run_for(kFrameWait);
-    if (!done) {
-      beast::get_lowest_layer(ws_).cancel();
-      ioc_.restart();
-      ioc_.run();
-      ADD_FAILURE() << "no frame within " << kFrameWait.count() << " s";
-      return std::nullopt;
-    }
-    if (ec) {
-      ADD_FAILURE() << "read failed: " << ec.message();
-      return std::nullopt;
-    }
-    const std::string text = beast::buffers_to_string(buffer.data());
-    frames_.push_back(text);
-    return ParseJson(text);
-  }
-
-  // Reads frames until one of `type` (whose data satisfies `match`) arrives.
-  std::optional<google::protobuf::Struct> Until(
-      const std::string& type,
-      const std::function<bool(const google::protobuf::Struct&)>& match = nullptr) {
-    for (int i = 0; i < 1000; ++i) {
-      std::optional<google::protobuf::Struct> frame = Next();
-      if (!frame) return std::nullopt;
-      if (Str(*frame, "type") == type && (!match || match(Obj(*frame, "data")))) return frame;
-    }
-    ADD_FAILURE() << "no " << type << " frame among 1000";
-    return std::nullopt;
-  }
-
-  void Ping() { ws_.ping("are-you-there"); }
-  int pongs() const { return pongs_.load(); }
-  // Every frame read so far, as received.
-  const std::vector<std::string>& frames() const { return frames_; }
-
- private:
-  net::io_context ioc_;
-  websocket::stream<beast::tcp_stream> ws_;
-  std::atomic<int> pongs_{0};
-  std::vector<std::string> frames_;
-};
+using e2e::WsClient;
 
 class GatewayWsE2eTest : public e2e::StackSuite {
  protected:

@@ -3,7 +3,9 @@
 // test. A silence created over REST holds back a killed chunk-store's DataMeshChunkStoreDown
 // alert; once expired the alert reaches the webhook (version 4 JSON, HMAC verified); left
 // unacknowledged it is re-sent and escalated to a second receiver; an ack over REST stops that;
-// resolved is sent when the store returns. Bad silences and acks are refused with 400/404.
+// resolved is sent when the store returns. The firing alert also reaches an admin's WebSocket
+// session (monitoring:alert:triggered), silence or not: silences hold back receivers, not the
+// live feed. Bad silences and acks are refused with 400/404.
 #include <google/protobuf/struct.pb.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -22,6 +25,7 @@
 #include "shared/testing/test_stack.h"
 #include "shared/testing/wait_for.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/e2e/ws_client.h"
 
 namespace datamesh {
 namespace {
@@ -190,6 +194,13 @@ TEST_F(MonitoringNotifyE2eTest, SilenceEscalationAckAndResolvedReachTheWebhook) 
   EXPECT_EQ(Str(created.Json(), "createdBy"), "admin");
   EXPECT_EQ(Str(created.Json(), "state"), "active");
 
+  // An admin's live feed, read from before the store goes until the end.
+  const std::string url = stack_->Env("DM_GATEWAY_URL");
+  uint32_t port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(url.substr(url.rfind(':') + 1), &port)) << url;
+  e2e::WsRecorder feed(static_cast<uint16_t>(port), "/api/v1/ws", "Bearer " + *admin_);
+  ASSERT_TRUE(feed.opened());
+
   ASSERT_OK(stack_->Devstack(absl::StrCat("kill-instance ", kVictim)));
   // The rule's `for` is one minute.
   ASSERT_TRUE(Poll(
@@ -206,6 +217,17 @@ TEST_F(MonitoringNotifyE2eTest, SilenceEscalationAckAndResolvedReachTheWebhook) 
   const auto& silenced_by = alert->fields().at("silencedBy").list_value();
   ASSERT_EQ(silenced_by.values_size(), 1);
   EXPECT_EQ(silenced_by.values(0).string_value(), silence_id);
+  // The live feed relays the firing alert as monitoring's alert.triggered event.
+  auto is_victim = [&](const Struct& data) {
+    return Str(data, "rule") == kRule && Str(Obj(data, "labels"), "instance") == kVictim;
+  };
+  ASSERT_TRUE(Poll([&] { return feed.Find("monitoring:alert:triggered", is_victim).has_value(); },
+                   30))
+      << "the alert never reached the admin's WebSocket";
+  const Struct triggered = Obj(*feed.Find("monitoring:alert:triggered", is_victim), "data");
+  EXPECT_EQ(Str(triggered, "alertId"), alert_id);
+  EXPECT_EQ(Str(triggered, "severity"), "critical");
+  EXPECT_FALSE(Str(Obj(triggered, "annotations"), "remediation").empty());
   // Several notifier ticks (1 s each) pass while the alert fires silenced: nothing is sent. (An
   // absence can only be observed over a span.)
   absl::SleepFor(absl::Seconds(3));

@@ -112,21 +112,21 @@ TEST_F(StackTest, GatewayAnswersHealthzAndReadyz) {
   EXPECT_NE(absl::AsciiStrToLower(*readyz).find("x-request-id"), std::string::npos) << *readyz;
 }
 
-TEST_F(StackTest, RpcsNotBuiltYetAnswerUnimplementedAndAreCounted) {
-  // Monitoring's rule management through the API is not built yet: the RPC must say so, not
-  // pretend.
+TEST_F(StackTest, RpcOutcomesAreCountedByCode) {
+  // An unknown rule id: a refused call is counted under its code like any other.
   auto channel = grpc::CreateChannel(GrpcAddr("monitoring"), grpc::InsecureChannelCredentials());
   auto stub = monitoring::v1::MonitoringService::NewStub(channel);
   grpc::ClientContext ctx;
-  monitoring::v1::ListAlertRulesRequest request;
-  monitoring::v1::ListAlertRulesResponse response;
-  grpc::Status s = stub->ListAlertRules(&ctx, request, &response);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  monitoring::v1::GetAlertRuleRequest request;
+  request.set_rule_id("no-such-rule");
+  monitoring::v1::GetAlertRuleResponse response;
+  grpc::Status s = stub->GetAlertRule(&ctx, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
 
   auto metrics = RunCommand("curl -sf http://" +
                             stack_->Env(EnvKey("monitoring", "METRICS_ADDR")) + "/metrics");
   ASSERT_OK(metrics);
-  EXPECT_NE(metrics->find("datamesh_grpc_server_handled_total{code=\"UNIMPLEMENTED\""),
+  EXPECT_NE(metrics->find("datamesh_grpc_server_handled_total{code=\"NOT_FOUND\""),
             std::string::npos);
   EXPECT_NE(metrics->find("datamesh_grpc_server_handling_seconds_bucket"), std::string::npos);
   EXPECT_NE(metrics->find("datamesh_dependency_up{dependency=\"postgres\""), std::string::npos);

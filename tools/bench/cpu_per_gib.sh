@@ -5,7 +5,8 @@
 # DM_MID_COUNT, 8 clients), small (4 KiB files x DM_SMALL_COUNT, 8 clients), many (50 uploads
 # of DM_MANY_BYTES, default 32 MiB, at once over gRPC with dm-file-bench, then downloaded).
 # Default: big mid small. After each case file-ingest's peak RSS so far (VmHWM) is printed;
-# "many" also prints file-ingest's peak during its uploads and during its downloads.
+# "many" also prints file-ingest's peak during its uploads and during its downloads. Then come
+# file-ingest's counts of waits for segment memory and for a PostgreSQL connection so far.
 # For each case it reads utime + stime of the gateway, file-ingest and every chunk-store from
 # /proc/<pid>/stat before and after, and prints them with the bytes moved (up + down) and the
 # load average. With DM_PERF=1 it also runs `perf record -g` on those processes during the case
@@ -91,4 +92,8 @@ for c in "${CASES[@]}"; do
   grep -E '^\|' "$OUT/$c.out" | sed "s/^/$c: /" >&2 || cat "$OUT/$c.out" >&2
   echo "$c: file-ingest peak RSS so far: $(awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' \
     "/proc/$(cat "$STACK/pids/file-ingest.pid")/status")" >&2
+  # Whether memory or database connections held anything back (totals since the stack started).
+  curl -s "http://$(grep '^DM_FILE_INGEST_METRICS_ADDR=' "$STACK/env" | cut -d= -f2-)/metrics" \
+    | grep -E '^datamesh_(pg_pool_wait|file_ingest_segment_budget_waits)' \
+    | sed "s/^/$c: file-ingest /" >&2 || true
 done

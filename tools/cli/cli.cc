@@ -45,7 +45,7 @@ const std::vector<Command>& AllCommands() {
   static const auto* const kCommands = [] {
     auto* all = new std::vector<Command>();
     for (std::vector<Command> group :
-         {AccountCommands(), FileCommands(), std::vector<Command>{PutCommand(), GetCommand()},
+         {AccountCommands(), S3KeyCommands(), FileCommands(), std::vector<Command>{PutCommand(), GetCommand()},
           OperationCommands(), MetricsCommands(), GovernanceCommands(), WalletCommands(),
           InvoiceCommands()}) {
       all->insert(all->end(), group.begin(), group.end());

@@ -28,6 +28,7 @@ struct Command {
 const std::vector<Command>& AllCommands();
 
 std::vector<Command> AccountCommands();  // register login logout whoami usage keys
+std::vector<Command> S3KeyCommands();    // s3-keys
 std::vector<Command> FileCommands();     // ls rm stat mv
 Command PutCommand();
 Command GetCommand();

@@ -198,6 +198,38 @@ absl::Status ClaimNode(Context& ctx, ApiClient& api, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+// One node's audit record and standing (GET /governance/nodes/{id}/reputation).
+absl::Status NodeReputation(Context& ctx, ApiClient& api, const std::string& node_id) {
+  ASSIGN_OR_RETURN(json answer, api.Call("GET", "/governance/nodes/" + node_id + "/reputation"));
+  if (ctx.global.json) return ctx.PrintJson(answer);
+  const json r = answer.value("reputation", json::object());
+  const bool audited = r.value("audited", false);
+  // Proto JSON leaves zeros out.
+  auto n = [&r](const std::string& key) {
+    const std::string cell = Cell(r, key);
+    return cell.empty() ? std::string("0") : cell;
+  };
+  std::string standing = r.contains("disqualifiedAt")
+                             ? "disqualified since " + JsonStr(r, "disqualifiedAt")
+                         : r.contains("vettedAt") ? "vetted since " + JsonStr(r, "vettedAt")
+                                                  : "not vetted yet";
+  PrintTable(ctx.out, {"FIELD", "VALUE"},
+             {{"node", JsonStr(r, "nodeId")},
+              {"operator", r.contains("operatorId") ? JsonStr(r, "operatorId") : "-"},
+              {"score", audited ? n("score") + " (disqualified below " +
+                                      n("disqualifyBelow") + ")"
+                                : "1 (never audited)"},
+              {"audits", absl::StrCat(n("auditsTotal"), " total: ", n("auditsSuccess"),
+                                      " passed, ", n("auditsFailed"), " failed, ",
+                                      n("auditsOffline"), " offline")},
+              {"standing", standing + " (vetting needs " + n("vettingAuditsRequired") +
+                               " passed audits)"},
+              {"uptime", absl::StrCat(n("uptime"), " (", n("uptimeWindowsUp"), " of ",
+                                      n("uptimeWindowsTotal"), " windows of ",
+                                      n("uptimeWindowSeconds"), " s)")}});
+  return absl::OkStatus();
+}
+
 absl::Status Operators(Context& ctx, const ParsedArgs& args) {
   const std::vector<std::string>& p = args.positionals;
   const std::string sub = p.empty() ? "list" : p[0];
@@ -220,9 +252,11 @@ absl::Status Operators(Context& ctx, const ParsedArgs& args) {
   }
   if (sub == "register" && p.size() == 1) return RegisterOperator(ctx, api, args);
   if (sub == "claim" && p.size() == 1) return ClaimNode(ctx, api, args);
+  if (sub == "reputation" && p.size() == 2) return NodeReputation(ctx, api, p[1]);
   return absl::InvalidArgumentError(
       "use 'operators list', 'operators challenge', 'operators register --name NAME "
-      "[--challenge C --proofs FILE]' or 'operators claim --challenge C --proofs FILE'");
+      "[--challenge C --proofs FILE]', 'operators claim --challenge C --proofs FILE' or "
+      "'operators reputation NODE_ID'");
 }
 
 }  // namespace
@@ -242,16 +276,18 @@ std::vector<Command> GovernanceCommands() {
                    .min_positionals = 1,
                    .max_positionals = 3},
        Proposals},
-      {"operators", "storage operators (list | challenge | register | claim)",
+      {"operators", "storage operators (list | challenge | register | claim | reputation)",
        "datamesh operators [list] [--limit N] [--cursor C]\n"
        "datamesh operators challenge\n"
        "datamesh operators register --name NAME [--challenge C --proofs FILE]\n"
        "datamesh operators claim --challenge C --proofs FILE\n"
+       "datamesh operators reputation <node-id>\n"
        "  Registers you as an operator, with the storage nodes whose proofs of possession FILE\n"
        "  holds (a JSON {\"nodeId\",\"publicKey\",\"signature\"} or an array of them, each\n"
-       "  signing the challenge), or adds one more node. Stake is shown in tokens.",
+       "  signing the challenge), or adds one more node. Stake is shown in tokens.\n"
+       "  reputation: a storage node's audits, score, vetting, disqualification and uptime.",
        CommandSpec{.value_options = {"name", "challenge", "proofs", "limit", "cursor"},
-                   .max_positionals = 1},
+                   .max_positionals = 2},
        Operators},
   };
 }

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "shared/status/status.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/commands_alert_rules.h"
 #include "tools/cli/progress.h"
 
 namespace datamesh::cli {
@@ -169,9 +170,10 @@ absl::Status Alerts(Context& ctx, const ParsedArgs& args) {
   if (action == "silence") return Silence(ctx, api, args);
   if (action == "silences") return Silences(ctx, api);
   if (action == "unsilence") return Unsilence(ctx, api, args);
+  if (action == "rules") return AlertRules(ctx, api, args);
   if (!action.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown alerts action \"", action,
-                                                   "\": ack, silence, silences or unsilence"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown alerts action \"", action, "\": ack, silence, silences, unsilence or rules"));
   }
   std::string path = "/monitoring/alerts";
   if (std::optional<std::string> state = args.Value("state")) {
@@ -217,8 +219,12 @@ std::vector<Command> OperationCommands() {
        "datamesh alerts silence --match 'alertname=X' [MATCHER...] --for 2h --comment TEXT\n"
        "  Mutes the matching alerts' notifications (=, !=, =~, !~).\n"
        "datamesh alerts silences | datamesh alerts unsilence <silence id>\n"
-       "  Lists silences / ends one now.",
-       CommandSpec{.value_options = {"state", "comment", "match", "for"}, .max_positionals = 8},
+       "  Lists silences / ends one now.\n"
+       "datamesh alerts rules [list] | rules add -f rule.yml | rules rm <rule id>\n"
+       "  Lists the alert rules (shipped ones read-only), adds one from a YAML file (a\n"
+       "  Prometheus rule, or kind: anomaly|forecast), deletes an admin-managed one.",
+       CommandSpec{.value_options = {"state", "comment", "match", "for", "f", "file"},
+                   .max_positionals = 8},
        Alerts},
   };
 }

@@ -62,6 +62,7 @@ export_dependency_env() { # dir
   DM_PG_URL="$(env_get "$dir" DM_PG_URL)"
   DM_REDIS_URL="$(env_get "$dir" DM_REDIS_URL)"
   DM_ADMIN_PASSWORD="$(cat "$dir/admin-password")"
+  DM_S3_SECRET_KEY="$(cat "$dir/s3-secret-key")"
   DM_HEARTBEAT_INTERVAL="${DM_HEARTBEAT_INTERVAL:-2s}"
   set +a
 }
@@ -112,6 +113,12 @@ warn_admin_password_ignored() { # dir
   log "DM_ADMIN_PASSWORD is not used: the admin of the stack in $dir was created with another" \
     "password. The variable applies to a new stack: stop this one, remove $dir, start again."
 }
+# The server key auth seals S3 secrets under (services/auth/s3_secret_box.h): one per stack,
+# kept in D/s3-secret-key (mode 0600) so the S3 keys of a stack survive its restarts.
+choose_s3_secret_key() { # dir
+  [ -s "$1/s3-secret-key" ] && return 0
+  (umask 077; head -c 32 /dev/urandom | base64 > "$1/s3-secret-key")
+}
 # A new database (initdb) has no admin yet.
 forget_admin_password() { rm -f "$1/admin-password" "$1/admin-password-source"; }
 
@@ -121,6 +128,7 @@ services_up() {
   [ -d "$bin" ] || die "$bin not found: build first (make build)"
   [ -n "$(env_get "$dir" DM_NATS_URL)" ] || die "dependencies are not up in $dir"
   choose_admin_password "$dir"
+  choose_s3_secret_key "$dir"
   export_dependency_env "$dir"
 
   local instances=("${CORE_SERVICES[@]}")
@@ -129,9 +137,12 @@ services_up() {
   # Every port first, so each service starts knowing where the others are (DM_<NAME>_ADDR).
   for name in "${instances[@]}"; do assign_ports "$dir" "$name"; done
   export_peer_env "$dir"
-  local http_port
+  local http_port s3_port
   http_port=$(free_port)
   env_set "$dir" DM_GATEWAY_URL "http://127.0.0.1:$http_port"
+  # The S3 API (docs/S3.md) on a port of its own.
+  s3_port=$(free_port)
+  env_set "$dir" DM_GATEWAY_S3_URL "http://127.0.0.1:$s3_port"
 
   for name in "${CORE_SERVICES[@]}"; do
     start_service "$dir" "$bin" "$name" "$name"
@@ -146,7 +157,8 @@ services_up() {
   if [ -z "${DM_STATIC_DIR:-}" ] && [ -f "$bin/../web/dist/index.html" ]; then
     web=(--static-dir "$(cd -P "$bin/../web/dist" && pwd -P)")
   fi
-  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port" "${web[@]}"
+  start_service "$dir" "$bin" gateway gateway --http-addr "127.0.0.1:$http_port" \
+    --s3-addr "127.0.0.1:$s3_port" "${web[@]}"
 
   for name in "${instances[@]}"; do
     wait_serving "$dir" "$bin" "$name"
@@ -217,6 +229,7 @@ DataMesh is up.
   Web UI:    $(if grep -q -- --static-dir "$dir/args/gateway" 2> /dev/null; then
                  echo "$(env_get "$dir" DM_GATEWAY_URL)/"
                else echo "not built (needs Node.js: make deps, make build)"; fi)
+  S3 API:    $(env_get "$dir" DM_GATEWAY_S3_URL)   (S3 keys: datamesh s3-keys create; docs/S3.md)
   Admin:     user "admin", $password
   Logs:      $dir/logs/   (one JSON-lines file per service)
   Addresses: $dir/env

@@ -39,6 +39,7 @@ export function checkCompose(compose, values) {
     expectPort('DM_GRPC_ADDR', want.grpcPort);
     expectPort('DM_METRICS_ADDR', want.metricsPort);
     expectPort('DM_HTTP_ADDR', want.httpPort);
+    expectPort('DM_S3_ADDR', want.s3Port);
     const test = s.healthcheck?.test ?? [];
     if (portOf(test[test.indexOf('--addr') + 1]) !== want.grpcPort) {
       problems.push(`${name}: the healthcheck does not ask the gRPC port ${want.grpcPort}`);

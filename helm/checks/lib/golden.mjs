@@ -1,9 +1,10 @@
-// The golden render must not change between runs: the one random value (the generated
-// administrator password) is replaced by a fixed marker.
+// The golden render must not change between runs: the random values (the generated
+// administrator password and S3 server key) are replaced by a fixed marker.
 export function normaliseForGolden(text) {
   const adminPassword =
     /^(# Source: datamesh\/templates\/secret-admin\.yaml[\s\S]*?\ndata:\n\s+password: )"[^"]*"/m;
-  return text.replace(adminPassword, '$1"<generated>"');
+  const s3Key = /^(# Source: datamesh\/templates\/secret-s3\.yaml[\s\S]*?\ndata:\n\s+key: )"[^"]*"/m;
+  return text.replace(adminPassword, '$1"<generated>"').replace(s3Key, '$1"<generated>"');
 }
 
 // The first line where two texts differ, or null when they are equal.

@@ -137,6 +137,10 @@ app.kubernetes.io/component: {{ .name }}
 {{- include "datamesh.suffixedName" (dict "root" . "suffix" "endpoints") }}
 {{- end }}
 
+{{- define "datamesh.s3SecretName" -}}
+{{- default (include "datamesh.suffixedName" (dict "root" . "suffix" "s3")) .Values.s3.existingSecret }}
+{{- end }}
+
 {{- define "datamesh.adminSecretName" -}}
 {{- default (include "datamesh.suffixedName" (dict "root" . "suffix" "admin")) .Values.admin.existingSecret }}
 {{- end }}
@@ -199,6 +203,10 @@ checks that against the binaries' --help). Input: dict root, name, svc, zone.
 - name: DM_HTTP_ADDR
   value: {{ printf "0.0.0.0:%v" $svc.httpPort | quote }}
 {{- end }}
+{{- if $svc.s3Port }}
+- name: DM_S3_ADDR
+  value: {{ printf "0.0.0.0:%v" $svc.s3Port | quote }}
+{{- end }}
 # The pod name: stable for a StatefulSet pod, and it ties logs and heartbeats to kubectl.
 - name: DM_INSTANCE_ID
   valueFrom:
@@ -254,6 +262,11 @@ checks that against the binaries' --help). Input: dict root, name, svc, zone.
     secretKeyRef:
       name: {{ include "datamesh.adminSecretName" $root }}
       key: {{ $root.Values.admin.existingSecretKey }}
+- name: DM_S3_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "datamesh.s3SecretName" $root }}
+      key: {{ $root.Values.s3.existingSecretKey }}
 {{- end }}
 {{- if and (eq .name "gateway") $root.Values.ingress.enabled $root.Values.ingress.trustedProxies }}
 # Behind the Ingress every client arrives from the controller: its X-Forwarded-For names them.
@@ -403,6 +416,11 @@ spec:
         {{- if $svc.httpPort }}
         - name: http
           containerPort: {{ $svc.httpPort }}
+          protocol: TCP
+        {{- end }}
+        {{- if $svc.s3Port }}
+        - name: s3
+          containerPort: {{ $svc.s3Port }}
           protocol: TCP
         {{- end }}
         - name: metrics

@@ -115,9 +115,10 @@ void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& 
                     ResponseWriter& w) {
   fv1::RunMaintenanceRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
-  if (req.action() != "repair" && req.action() != "scrub" && req.action() != "gc") {
-    return WriteApiError(
-        w, absl::InvalidArgumentError("action must be \"repair\", \"scrub\" or \"gc\""));
+  if (req.action() != "repair" && req.action() != "scrub" && req.action() != "gc" &&
+      req.action() != "reencode") {
+    return WriteApiError(w, absl::InvalidArgumentError(
+                                "action must be \"repair\", \"scrub\", \"gc\" or \"reencode\""));
   }
   req.set_actor_id(caller.user_id);
   fv1::RunMaintenanceResponse resp;

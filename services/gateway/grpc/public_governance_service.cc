@@ -96,6 +96,12 @@ grpc::Status PublicGovernanceService::ListLedgerEntries(grpc::ServerContext* ser
   return Forward(ctx_, client_, *server, "ListLedgerEntries", *req, resp, &Stub::ListLedgerEntries);
 }
 
+grpc::Status PublicGovernanceService::GetNodeReputation(
+    grpc::ServerContext* server, const gv1::GetNodeReputationRequest* req,
+    gv1::GetNodeReputationResponse* resp) {
+  return Forward(ctx_, client_, *server, "GetNodeReputation", *req, resp, &Stub::GetNodeReputation);
+}
+
 grpc::Status PublicGovernanceService::ListParameters(grpc::ServerContext* server,
                                                      const gv1::ListParametersRequest* req,
                                                      gv1::ListParametersResponse* resp) {

@@ -47,6 +47,9 @@ class PublicGovernanceService final : public governance::v1::GovernanceService::
                                  governance::v1::ListLedgerEntriesResponse* resp) override;
   grpc::Status Grant(grpc::ServerContext* server, const governance::v1::GrantRequest* req,
                      governance::v1::GrantResponse* resp) override;
+  grpc::Status GetNodeReputation(grpc::ServerContext* server,
+                                 const governance::v1::GetNodeReputationRequest* req,
+                                 governance::v1::GetNodeReputationResponse* resp) override;
   grpc::Status ListParameters(grpc::ServerContext* server,
                               const governance::v1::ListParametersRequest* req,
                               governance::v1::ListParametersResponse* resp) override;

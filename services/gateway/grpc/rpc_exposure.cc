@@ -23,6 +23,14 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.file.v1.FileService/GetUsageSummary", kAdmin},
     // Every owner's files: quota's reconciliation reads it service to service.
     RpcExposure{"/datamesh.file.v1.FileService/ListStoredFiles", kInternal},
+    // Buckets and objects are served by the S3 listener (SigV4), not the public gRPC endpoint;
+    // GetBucket also names other owners' buckets.
+    RpcExposure{"/datamesh.file.v1.FileService/CreateBucket", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/GetBucket", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/DeleteBucket", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/ListBuckets", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/StatByName", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/ListObjects", kInternal},
 
     RpcExposure{"/datamesh.auth.v1.AuthService/Register", kAnonymous},
     RpcExposure{"/datamesh.auth.v1.AuthService/Login", kAnonymous},
@@ -43,6 +51,12 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.auth.v1.AuthService/ValidateToken", kInternal},
     // Components append audit records; clients must not forge them.
     RpcExposure{"/datamesh.auth.v1.AuthService/RecordAudit", kInternal},
+    // S3 keys are managed over REST (/auth/s3-keys) and the CLI, not here yet; verification
+    // answers signing keys and private keys: the S3 listener's alone.
+    RpcExposure{"/datamesh.auth.v1.AuthService/CreateS3Key", kInternal},
+    RpcExposure{"/datamesh.auth.v1.AuthService/ListS3Keys", kInternal},
+    RpcExposure{"/datamesh.auth.v1.AuthService/RevokeS3Key", kInternal},
+    RpcExposure{"/datamesh.auth.v1.AuthService/VerifyS3Signature", kInternal},
 
     RpcExposure{"/datamesh.quota.v1.QuotaService/GetUsage", kUser},
     RpcExposure{"/datamesh.quota.v1.QuotaService/GetLimits", kUser},
@@ -75,6 +89,8 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.governance.v1.GovernanceService/ListLedgerEntries", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/ExportStatement", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/ListParameters", kUser},
+    // A node's audits, reputation and standing: public facts of the network.
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/GetNodeReputation", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/Transfer", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/GetOperatorChallenge", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/ClaimNode", kUser},

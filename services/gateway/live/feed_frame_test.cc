@@ -57,6 +57,35 @@ TEST(FeedFrame, FileStoredIsTheOwnersUploadComplete) {
   EXPECT_EQ(Str(data, "storedBytes"), "0");
 }
 
+TEST(FeedFrame, UploadProgressCarriesItsDurabilityToTheOwner) {
+  Event e;
+  e.set_type("upload.progress");
+  e.set_subject_user("user-a");
+  auto* p = e.mutable_upload_progress();
+  p->set_upload_id("web-u1-1");
+  p->set_bytes_received(20 << 20);
+  p->set_shards_placed(30);
+  p->set_shards_total(30);
+  p->set_segments_durable(5);
+  p->set_segments_total(5);
+  p->set_shards_per_segment(6);
+  p->set_segment_bytes(4 << 20);
+  p->set_committed(true);
+  std::optional<FeedFrame> frame = ToFeedFrame(e);
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->type, "file:upload:progress");
+  EXPECT_EQ(frame->owner, "user-a");
+  const google::protobuf::Struct data = ParseFrame(*frame).fields().at("data").struct_value();
+  EXPECT_EQ(Str(data, "uploadId"), "web-u1-1");
+  EXPECT_EQ(Str(data, "shardsPlaced"), "30");
+  EXPECT_EQ(Str(data, "shardsTotal"), "30");
+  EXPECT_EQ(Str(data, "segmentsDurable"), "5");
+  EXPECT_EQ(Str(data, "segmentsTotal"), "5");
+  EXPECT_EQ(Str(data, "segmentBytes"), "4194304");
+  EXPECT_EQ(data.fields().at("shardsPerSegment").number_value(), 6);  // uint32: a JSON number
+  EXPECT_TRUE(data.fields().at("committed").bool_value());
+}
+
 TEST(FeedFrame, NodeDownIsAnAdminPeerDisconnected) {
   Event e;
   e.set_type("node.down");

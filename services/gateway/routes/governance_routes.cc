@@ -100,6 +100,15 @@ void ListParameters(const ApiContext& ctx, GovernanceClient& client, const Calle
   ForwardGovernance(ctx, client, r, w, req, &Stub::ListParameters);
 }
 
+// A storage node's audit record, reputation score, vetting, disqualification and uptime.
+// Public to every signed-in caller, like the operator listing its score comes from.
+void NodeReputation(const ApiContext& ctx, GovernanceClient& client, const Caller&,
+                    const Request& r, BodyReader&, ResponseWriter& w) {
+  gv1::GetNodeReputationRequest req;
+  req.set_node_id(PathId(r));
+  ForwardGovernance(ctx, client, r, w, req, &Stub::GetNodeReputation);
+}
+
 }  // namespace
 
 GovernanceClient::GovernanceClient(const std::string& address)
@@ -124,6 +133,8 @@ void AddGovernanceRoutes(http::Router& router, const ApiContext& ctx, Governance
                 GovernanceRoute(ctx, client, ClaimNode), json);
   router.Handle("GET", "/api/v1/governance/parameters",
                 GovernanceRoute(ctx, client, ListParameters));
+  router.Handle("GET", "/api/v1/governance/nodes/{id}/reputation",
+                GovernanceRoute(ctx, client, NodeReputation));
   AddGovernanceAccountRoutes(router, ctx, client);
   AddGovernanceBillingRoutes(router, ctx, client);
 }

@@ -10,6 +10,7 @@
 //   POST /governance/operators/challenge        GetOperatorChallenge
 //   POST /governance/operators/me/nodes         ClaimNode
 //   GET  /governance/parameters                 ?prefix= -> ListParameters
+//   GET  /governance/nodes/{id}/reputation      GetNodeReputation
 //   GET  /governance/accounts/me                GetBalance of the caller
 //   GET  /governance/accounts/me/entries        ?limit=&cursor= -> ListLedgerEntries
 //   GET  /governance/accounts/me/statement      ?format=json|csv -> ExportStatement

@@ -176,6 +176,13 @@ class FakeGovernance final : public gv1::GovernanceService::Service {
     resp->mutable_balance()->set_available(req->amount());
     return Record("Grant", *req);
   }
+  grpc::Status GetNodeReputation(grpc::ServerContext*, const gv1::GetNodeReputationRequest* req,
+                                 gv1::GetNodeReputationResponse* resp) override {
+    resp->mutable_reputation()->set_node_id(req->node_id());
+    resp->mutable_reputation()->set_score(0.97);
+    resp->mutable_reputation()->set_audits_failed(3);
+    return Record("GetNodeReputation", *req);
+  }
 
   std::mutex mu;
   std::map<std::string, std::string> last;
@@ -504,6 +511,20 @@ TEST_F(GovernanceRoutesTest, ListsPassStateAndPage) {
   EXPECT_EQ(Call(bhttp::verb::get, "/proposals?limit=1001", "alice-token").code, 400);
 }
 
+TEST_F(GovernanceRoutesTest, NodeReputationIsThePathsNodeForAnySignedInCaller) {
+  const std::string node(64, 'a');
+  Answer a = Call(bhttp::verb::get, "/nodes/" + node + "/reputation", "alice-token");
+  ASSERT_EQ(a.code, 200) << a.body;
+  EXPECT_EQ(governance_.Last<gv1::GetNodeReputationRequest>("GetNodeReputation").node_id(), node);
+  const Struct body = a.Json();
+  EXPECT_EQ(Field(body, "reputation.nodeId").string_value(), node);
+  EXPECT_DOUBLE_EQ(Field(body, "reputation.score").number_value(), 0.97);
+  EXPECT_EQ(Field(body, "reputation.auditsFailed").string_value(), "3");  // uint64: a string
+  EXPECT_EQ(Call(bhttp::verb::get, "/nodes/" + node + "/reputation", "").code, 401);
+  governance_.Fail(grpc::Status(grpc::StatusCode::NOT_FOUND, "no such storage node"));
+  EXPECT_EQ(Call(bhttp::verb::get, "/nodes/" + node + "/reputation", "alice-token").code, 404);
+}
+
 TEST(GovernanceConvert, BindAccountFillsOrRefuses) {
   Caller alice{.user_id = "u-alice"};
   std::string field;
@@ -525,7 +546,8 @@ TEST(GovernanceRoutes, EveryRouteIsInTheOpenApiDocument) {
       google::protobuf::util::JsonStringToMessage(std::string(json.data(), json.size()), &doc)
           .ok());
   const Struct& paths = doc.fields().at("paths").struct_value();
-  EXPECT_EQ(router.routes().size(), 24u);  // 18 + invoices, epochs and paystubs (6)
+  // 18 + invoices, epochs and paystubs (6) + a node's reputation
+  EXPECT_EQ(router.routes().size(), 25u);
   for (const http::Router::Route& route : router.routes()) {
     auto path = paths.fields().find(route.pattern);
     ASSERT_NE(path, paths.fields().end()) << route.pattern << " is missing";

@@ -326,6 +326,7 @@ MonitoringClient::MonitoringClient(const std::string& address) {
 
 void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client) {
   AddAlertNotifyRoutes(router, ctx, client);
+  AddAlertRuleRoutes(router, ctx, client);
   router.Handle("GET", "/api/v1/monitoring/metrics",
                 Authed(
                     ctx,

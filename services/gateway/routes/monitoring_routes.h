@@ -52,4 +52,12 @@ void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, Monitoring
 //   POST     /monitoring/alerts/{id}/ack AcknowledgeAlert (id or fingerprint; {"comment"})
 void AddAlertNotifyRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);
 
+// Admin-managed alert rules (alert_rule_routes.cc), added by AddMonitoringRoutes:
+//   GET|POST /monitoring/alert-rules        ListAlertRules (shipped ones read-only) /
+//                                           CreateAlertRule (201; JSON, or the YAML with
+//                                           Content-Type application/yaml)
+//   GET|PUT|DELETE /monitoring/alert-rules/{id}  GetAlertRule / UpdateAlertRule / DeleteAlertRule
+//                                           (204)
+void AddAlertRuleRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);
+
 }  // namespace datamesh::gateway

@@ -30,7 +30,7 @@ TEST(MonitoringRoutes, EveryRouteIsInTheOpenApiDocument) {
   http::Router router;
   AddMonitoringRoutes(router, api, client);
   const google::protobuf::Struct paths = Paths();
-  ASSERT_EQ(router.routes().size(), 21u);
+  ASSERT_EQ(router.routes().size(), 26u);
   for (const http::Router::Route& route : router.routes()) {
     auto path = paths.fields().find(route.pattern);
     ASSERT_NE(path, paths.fields().end()) << route.pattern << " is missing";

@@ -28,38 +28,38 @@ void SetFileHeaders(const fv1::File& file, http::ResponseWriter& w) {
   w.SetHeader("Accept-Ranges", "bytes");
 }
 
-// Streams the Download of [offset, offset + length) to `w`, paying for the bytes through
-// `meter` before they go out.
-void Stream(const ApiContext& ctx, const Caller& caller, const http::Request& r,
-            const RangeRequest& range, uint64_t size, DownloadMeter& meter,
-            http::ResponseWriter& w) {
+// Streams the Download of `spec`'s part to `w`, paying for the bytes through `meter` before they
+// go out.
+void Stream(const ApiContext& ctx, const Caller& caller, std::string_view request_id,
+            const DownloadSpec& spec, DownloadMeter& meter, http::ResponseWriter& w) {
   grpc::ClientContext context;
-  PrepareContext(context, r.request_id(), absl::InfiniteDuration());
+  PrepareContext(context, request_id, absl::InfiniteDuration());
   fv1::DownloadRequest req;
-  req.set_file_id(std::string(r.path_param("id").value_or("")));
+  req.set_file_id(spec.file_id);
   req.set_owner_id(caller.user_id);
   req.set_private_key(caller.private_key);
-  const bool partial = range.kind == RangeRequest::Kind::kPartial;
-  req.set_offset(partial ? range.offset : 0);
-  if (partial) req.set_length(range.length);
+  const bool partial = spec.range.kind == RangeRequest::Kind::kPartial;
+  req.set_offset(partial ? spec.range.offset : 0);
+  if (partial) req.set_length(spec.range.length);
   auto stream = ctx.clients->file().Download(&context, req);
   fv1::DownloadResponse message;
   if (!stream->Read(&message)) {
-    WriteApiError(w, StatusFromRpc(stream->Finish(), context));
+    spec.write_error(StatusFromRpc(stream->Finish(), context), w);
     return;
   }
   const uint64_t length = message.header().length();
   // The first step is paid before the headers, so a refusal is still a clean 403.
   if (absl::Status paid = meter.Admit(std::min(length, kBandwidthStep)); !paid.ok()) {
     context.TryCancel();
-    return WriteApiError(w, paid);
+    return spec.write_error(paid, w);
   }
   if (partial) {
     w.SetStatus(206);
-    w.SetHeader("Content-Range", absl::StrCat("bytes ", message.header().offset(), "-",
-                                              message.header().offset() + length - 1, "/", size));
+    w.SetHeader("Content-Range",
+                absl::StrCat("bytes ", message.header().offset(), "-",
+                             message.header().offset() + length - 1, "/", spec.size));
   }
-  SetFileHeaders(message.header().file(), w);
+  spec.set_headers(message.header().file(), w);
   if (!w.BeginStream(length).ok()) {
     context.TryCancel();
     return;
@@ -125,15 +125,27 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
     (void)w.BeginStream(partial ? range.length : size);
     return;
   }
-  const uint64_t to_send = range.kind == RangeRequest::Kind::kPartial ? range.length : size;
-  const CallOrigin origin{std::string(r.request_id())};
+  DownloadSpec spec{.file_id = stat_req.file_id(),
+                    .range = range,
+                    .size = size,
+                    .set_headers = SetFileHeaders,
+                    .write_error = [](const absl::Status& s,
+                                      http::ResponseWriter& out) { WriteApiError(out, s); }};
+  StreamFileDownload(ctx, caller, r.request_id(), spec, w);
+}
+
+void StreamFileDownload(const ApiContext& ctx, const Caller& caller, std::string_view request_id,
+                        const DownloadSpec& spec, http::ResponseWriter& w) {
+  const bool partial = spec.range.kind == RangeRequest::Kind::kPartial;
+  const uint64_t to_send = partial ? spec.range.length : spec.size;
+  const CallOrigin origin{std::string(request_id)};
   if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, to_send); !s.ok()) {
-    return WriteApiError(w, s);
+    return spec.write_error(s, w);
   }
   absl::StatusOr<TransferSlots::Slot> slot = ctx.transfers->Acquire(caller.user_id);
-  if (!slot.ok()) return WriteApiError(w, slot.status());
+  if (!slot.ok()) return spec.write_error(slot.status(), w);
   DownloadMeter meter(ctx, caller, origin);
-  Stream(ctx, caller, r, range, size, meter, w);
+  Stream(ctx, caller, request_id, spec, meter, w);
 }
 
 }  // namespace datamesh::gateway

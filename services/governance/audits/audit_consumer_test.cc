@@ -2,12 +2,13 @@
 // delivered; enough successes vet a node (governance.node.vetted in the outbox); failures
 // disqualify it at the threshold (governance.node.disqualified in the outbox, its operator
 // slashed audit.disqualifySlashPpm of the stake, once); malformed results change nothing;
-// uptime windows from heartbeats.
+// uptime windows from heartbeats; a node's standing as GetNodeReputation shows it.
 #include "services/governance/audits/audit_consumer.h"
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/governance/audits/node_standing.h"
 #include "services/governance/audits/uptime_windows.h"
 #include "services/governance/ledger/ledger_test_fixture.h"
 #include "services/governance/ledger/stake.h"
@@ -188,6 +189,52 @@ TEST_F(AuditConsumerTest, UptimeIsTheShareOfWindowsWithAHeartbeat) {
     EXPECT_EQ(UptimeWindows::Uptime(tx, NewNodeId(), absl::Now()), 0);
     return absl::OkStatus();
   }));
+}
+
+TEST_F(AuditConsumerTest, NodeStandingShowsAuditsScoreVettingDisqualificationAndUptime) {
+  const std::string node = NewNodeId();
+  NewOperator(node, 1'000'000);
+  auto standing = [&](const std::string& id) {
+    absl::StatusOr<governance::v1::NodeReputation> out;
+    EXPECT_OK(Run([&](pqxx::work& tx) {
+      out = ReadNodeStanding(tx, id, absl::Now());
+      return absl::OkStatus();
+    }));
+    return out;
+  };
+  // Claimed, never audited: the start values.
+  absl::StatusOr<governance::v1::NodeReputation> r = standing(node);
+  ASSERT_OK(r);
+  EXPECT_FALSE(r->audited());
+  EXPECT_DOUBLE_EQ(r->score(), 1);
+  EXPECT_FALSE(r->operator_id().empty());
+  EXPECT_EQ(r->vetting_audits_required(), 3u);
+  EXPECT_DOUBLE_EQ(r->disqualify_below(), 0.3);
+
+  // Three successes vet it; two failures then disqualify it (lambda 0.5, threshold 0.3).
+  for (const char* outcome : {"success", "success", "success", "offline", "failure", "failure"}) {
+    ASSERT_OK(consumer_->Handle(Result(node, outcome)));
+  }
+  UptimeWindows windows(*pool_);
+  windows.OnHeartbeat(node, absl::Now());
+  r = standing(node);
+  ASSERT_OK(r);
+  EXPECT_TRUE(r->audited());
+  EXPECT_EQ(r->audits_total(), 6u);
+  EXPECT_EQ(r->audits_success(), 3u);
+  EXPECT_EQ(r->audits_failed(), 2u);
+  EXPECT_EQ(r->audits_offline(), 1u);
+  EXPECT_LT(r->score(), 0.3);
+  EXPECT_NEAR(r->score(), r->alpha() / (r->alpha() + r->beta()), 1e-12);
+  EXPECT_TRUE(r->has_vetted_at());
+  EXPECT_TRUE(r->has_disqualified_at());
+  EXPECT_EQ(r->uptime_windows_up(), 1u);
+  EXPECT_EQ(r->uptime_windows_total(), 1u);
+  EXPECT_DOUBLE_EQ(r->uptime(), 1);
+  EXPECT_EQ(r->uptime_window_seconds(), 300u);
+
+  EXPECT_EQ(standing(NewNodeId()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(standing("not-a-node").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -57,6 +57,14 @@ absl::StatusOr<int64_t> UptimeWindows::Prune(absl::Time now) {
 }
 
 double UptimeWindows::Uptime(pqxx::work& tx, const std::string& node_id, absl::Time now) {
+  const Windows w = Count(tx, node_id, now);
+  if (w.up == 0) return 0;
+  return std::min(1.0,
+                  static_cast<double>(w.up) / static_cast<double>(std::max<int64_t>(w.total, 1)));
+}
+
+UptimeWindows::Windows UptimeWindows::Count(pqxx::work& tx, const std::string& node_id,
+                                            absl::Time now) {
   const absl::Time since = WindowStart(now - kUptimeHorizon);
   pqxx::row r = tx.exec_params1(
       "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM min(window_start)) * 1e6, 0)::bigint "
@@ -64,11 +72,9 @@ double UptimeWindows::Uptime(pqxx::work& tx, const std::string& node_id, absl::T
       "AND window_start >= to_timestamp($2::double precision / 1e6)",
       node_id, Micros(since));
   const int64_t up = r[0].as<int64_t>();
-  if (up == 0) return 0;
+  if (up == 0) return {};
   const absl::Time first = absl::FromUnixMicros(r[1].as<int64_t>());
-  const int64_t windows = (WindowStart(now) - first) / kUptimeWindow + 1;
-  return std::min(1.0,
-                  static_cast<double>(up) / static_cast<double>(std::max<int64_t>(windows, 1)));
+  return {up, (WindowStart(now) - first) / kUptimeWindow + 1};
 }
 
 }  // namespace datamesh::governance::audits

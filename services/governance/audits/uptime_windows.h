@@ -40,6 +40,13 @@ class UptimeWindows {
 
   // The node's uptime in [0, 1] at `now`; 0 for a node never heard.
   static double Uptime(pqxx::work& tx, const std::string& node_id, absl::Time now);
+  // The windows behind Uptime: those with a heartbeat, and all since the node's first (both
+  // within the horizon); {0, 0} for a node never heard.
+  struct Windows {
+    int64_t up = 0;
+    int64_t total = 0;
+  };
+  static Windows Count(pqxx::work& tx, const std::string& node_id, absl::Time now);
 
  private:
   pg::Pool& pool_;

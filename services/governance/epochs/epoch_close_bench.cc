@@ -18,7 +18,7 @@
 #include "shared/pg/migrations.h"
 #include "shared/pg/pool.h"
 #include "shared/status/status.h"
-#include "shared/testing/test_stack.h"
+#include "shared/testing/bench_postgres.h"
 
 namespace datamesh::governance::epochs {
 namespace {
@@ -50,44 +50,23 @@ absl::Status Populate(pg::Pool& pool, const std::string& run, int operators, int
 }
 
 int Main(int argc, char** argv) {
-  std::string pg_url;
   int64_t operators = 1000, nodes = 10;
   config::FlagSet flags("governance_epoch_close_bench");
-  flags.AddString("pg-url", &pg_url, "PostgreSQL to use (default: start one)");
+  testing::BenchPostgres pg(flags);
   flags.AddInt("operators", &operators, "admitted operators");
   flags.AddInt("nodes", &nodes, "nodes per operator");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok() || flags.help_requested()) {
-    std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << flags.Usage();
-    return s.ok() ? 0 : 2;
-  }
-  std::unique_ptr<testing::TestStack> stack;
-  if (pg_url.empty()) {
-    auto started = testing::TestStack::Start();
-    if (!started.ok()) {
-      std::cerr << started.status() << "\n";
-      return 1;
-    }
-    stack = std::move(*started);
-    pg_url = stack->pg_url();
-  }
-  pg::PoolOptions po;
-  po.url = pg_url;
-  auto pool = pg::Pool::Create(po);
-  if (!pool.ok()) {
-    std::cerr << pool.status() << "\n";
-    return 1;
-  }
+  if (std::optional<int> exit = testing::ParseBenchFlags(flags, argc, argv)) return *exit;
   const absl::Time start = absl::Now();
-  absl::Status ready = pg::ApplyMigrations(**pool, "governance", governance_migrations());
+  absl::Status ready = pg.Connect({}, "governance", governance_migrations());
   if (ready.ok()) {
-    ready = (*pool)->Transact([&](pqxx::work& tx) -> absl::Status {
+    ready = pg.pool().Transact([&](pqxx::work& tx) -> absl::Status {
       RETURN_IF_ERROR(ledger::EnsureGenesis(tx, 1'000'000'000'000'000));
       return CloseDueEpoch(tx, start).status();  // opens an epoch when there is none
     });
   }
   const std::string run = absl::StrCat("bench", absl::ToUnixMicros(start));
   if (ready.ok())
-    ready = Populate(**pool, run, static_cast<int>(operators), static_cast<int>(nodes));
+    ready = Populate(pg.pool(), run, static_cast<int>(operators), static_cast<int>(nodes));
   if (!ready.ok()) {
     std::cerr << ready << "\n";
     return 1;
@@ -95,7 +74,7 @@ int Main(int argc, char** argv) {
   // One close, in one transaction, as the worker makes it.
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<int64_t> closed;
-  absl::Status done = (*pool)->Transact([&](pqxx::work& tx) -> absl::Status {
+  absl::Status done = pg.pool().Transact([&](pqxx::work& tx) -> absl::Status {
     ASSIGN_OR_RETURN(closed, CloseDueEpoch(tx, absl::Now() + absl::Hours(24 * 365)));
     return absl::OkStatus();
   });
@@ -108,7 +87,7 @@ int Main(int argc, char** argv) {
   std::printf("| epoch close, %lld operators x %lld nodes (PostgreSQL) | %8.2f s |\n",
               static_cast<long long>(operators), static_cast<long long>(nodes), seconds);
   ledger::InvariantReport report;
-  absl::Status checked = (*pool)->Transact([&](pqxx::work& tx) {
+  absl::Status checked = pg.pool().Transact([&](pqxx::work& tx) {
     report = ledger::VerifyInvariants(tx);
     return absl::OkStatus();
   });

@@ -28,7 +28,7 @@
 #include "shared/config/flags.h"
 #include "shared/pg/migrations.h"
 #include "shared/pg/pool.h"
-#include "shared/testing/test_stack.h"
+#include "shared/testing/bench_postgres.h"
 
 namespace datamesh::governance::ledger {
 namespace {
@@ -124,49 +124,31 @@ absl::StatusOr<double> Run(pg::Pool& pool, const std::vector<std::string>& accou
 }
 
 int Main(int argc, char** argv) {
-  std::string pg_url;
   int64_t transfers = 5000, account_count = 200;
   config::FlagSet flags("governance_ledger_bench");
-  flags.AddString("pg-url", &pg_url, "PostgreSQL to use (default: start a throwaway one)");
+  testing::BenchPostgres pg(flags);
   flags.AddInt("transfers", &transfers, "transfers per thread count");
   flags.AddInt("accounts", &account_count, "funded accounts the transfers move between");
-  if (absl::Status s = flags.Parse(argc, argv); !s.ok() || flags.help_requested()) {
-    std::cerr << (s.ok() ? "" : std::string(s.message()) + "\n") << flags.Usage();
-    return s.ok() ? 0 : 2;
-  }
-  std::unique_ptr<testing::TestStack> stack;
-  if (pg_url.empty()) {
-    auto started = testing::TestStack::Start();
-    if (!started.ok()) {
-      std::cerr << started.status() << "\n";
-      return 1;
-    }
-    stack = std::move(*started);
-    pg_url = stack->pg_url();
-  }
+  if (std::optional<int> exit = testing::ParseBenchFlags(flags, argc, argv)) return *exit;
   pg::PoolOptions po;
-  po.url = pg_url;
   po.size = 8;
   po.application_name = "governance_ledger_bench";
-  auto pool = pg::Pool::Create(po);
-  absl::Status ready = pool.ok()
-                           ? pg::ApplyMigrations(**pool, "governance", governance_migrations())
-                           : pool.status();
+  absl::Status ready = pg.Connect(po, "governance", governance_migrations());
   const std::string run =
       std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
   std::vector<std::string> accounts;
   for (int i = 0; i < account_count; ++i) accounts.push_back(absl::StrCat("bench-", run, "-", i));
-  if (ready.ok()) ready = Fund(**pool, accounts);
+  if (ready.ok()) ready = Fund(pg.pool(), accounts);
   if (!ready.ok()) {
     std::cerr << ready << "\n";
     return 1;
   }
   int code = 0;
-  const long postmaster = PostmasterPid(stack.get());
+  const long postmaster = PostmasterPid(pg.stack());
   double load[3] = {0, 0, 0};
   for (int threads : {1, 4}) {
     const double client_before = SelfCpuSeconds(), server_before = TreeCpuSeconds(postmaster);
-    absl::StatusOr<double> rate = Run(**pool, accounts, threads, transfers, run);
+    absl::StatusOr<double> rate = Run(pg.pool(), accounts, threads, transfers, run);
     const double client = SelfCpuSeconds() - client_before;
     const double server = TreeCpuSeconds(postmaster) - server_before;
     if (!rate.ok()) {
@@ -183,7 +165,7 @@ int Main(int argc, char** argv) {
   }
   if (getloadavg(load, 3) > 0) std::printf("(load average during the run: %.1f)\n", load[0]);
   InvariantReport report;
-  absl::Status checked = (*pool)->Transact([&](pqxx::work& tx) {
+  absl::Status checked = pg.pool().Transact([&](pqxx::work& tx) {
     report = VerifyInvariants(tx);
     return absl::OkStatus();
   });

@@ -94,6 +94,8 @@ std::vector<ParamSpec> BuildSpecs() {
           "share of placements (by segment) in which unvetted storage nodes take part; in the "
           "others they only fill in when too few vetted nodes have room"),
       Num(i, "erasure.dataShards", f, 1, 32, "data shards k per segment of new uploads"),
+      Num(i, "audit.ratePerMinute", f, 0, 60000,
+          "segments file-ingest audits per minute (0: no audits); applied live"),
       Num(i, "erasure.parityShards", f, 1, 16,
           "parity shards m per segment of new uploads (node losses tolerated)"),
       Num(b, "tier.*.storageBytes", q, 0, kMaxBytes,

@@ -1,5 +1,6 @@
 // Reads and writes of governance.parameters beyond the typed reads of parameters.h: the listing
-// for ListParameters and the write an executed parameter change makes.
+// for ListParameters, the write an executed parameter change makes, and its undoing when the
+// owning service refuses it.
 //
 // All calls take the caller's transaction. Thread-compatible (as pqxx::work).
 #pragma once
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,6 +28,20 @@ std::vector<ParameterRow> ListParameterRows(pqxx::work& tx, const std::string& p
 // Sets `key` to `value_json` (already validated by ValidateValue), recording the proposal.
 void SetParameter(pqxx::work& tx, const std::string& key, const std::string& value_json,
                   const std::string& proposal_id);
+
+// An owning service refused proposal `proposal_id`'s change: every key owned by `owner` that
+// still holds the proposal's value goes back to the value it held before (a key the proposal
+// created is removed), and is marked reverted by the proposal. Returns those keys.
+std::vector<std::string> RevertParameters(pqxx::work& tx, const std::string& proposal_id,
+                                          const std::string& owner);
+
+// The owner applied proposal `proposal_id`'s change after all (a late answer after a refusal):
+// each of `values` (key -> JSON, the proposal's validated change) owned by `owner` that the
+// proposal's refusal reverted, and that no later change has set since, takes the proposal's
+// value again. Returns those keys.
+std::vector<std::string> RestoreParameters(
+    pqxx::work& tx, const std::string& proposal_id, const std::string& owner,
+    const std::vector<std::pair<std::string, std::string>>& values);
 
 // A real parameter in parts per billion, rounded to the nearest (0.334 -> 334,000,000), so
 // thresholds compare as integers (proposals/tally.h).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/strings/numbers.h"
+#include "services/governance/params/param_registry.h"
 #include "services/governance/params/parameter_table.h"
 
 namespace datamesh::governance::params {
@@ -73,9 +74,63 @@ void SetParameter(pqxx::work& tx, const std::string& key, const std::string& val
   tx.exec_params(
       "INSERT INTO governance.parameters (key, value, last_proposal_id, updated_at) "
       "VALUES ($1, $2::jsonb, $3, now()) ON CONFLICT (key) DO UPDATE "
-      "SET value = EXCLUDED.value, last_proposal_id = EXCLUDED.last_proposal_id, "
-      "updated_at = now()",
+      "SET previous_value = governance.parameters.value, "
+      "previous_proposal_id = governance.parameters.last_proposal_id, "
+      "reverted_by_proposal_id = NULL, "
+      "value = EXCLUDED.value, last_proposal_id = EXCLUDED.last_proposal_id, updated_at = now()",
       key, value_json, proposal_id);
+}
+
+namespace {
+
+bool OwnedBy(const std::string& key, const std::string& owner) {
+  absl::StatusOr<ParamSpec> spec = SpecFor(key);
+  return spec.ok() && spec->owner == owner;
+}
+
+}  // namespace
+
+std::vector<std::string> RevertParameters(pqxx::work& tx, const std::string& proposal_id,
+                                          const std::string& owner) {
+  std::vector<std::string> reverted;
+  pqxx::result rows = tx.exec_params(
+      "SELECT key, previous_value IS NULL FROM governance.parameters "
+      "WHERE last_proposal_id = $1 ORDER BY key FOR UPDATE",
+      proposal_id);
+  for (const pqxx::row& row : rows) {
+    const std::string key = row[0].as<std::string>();
+    if (!OwnedBy(key, owner)) continue;
+    if (row[1].as<bool>()) {
+      tx.exec_params0("DELETE FROM governance.parameters WHERE key = $1", key);
+    } else {
+      // The right-hand sides read the row as it was: the values swap.
+      tx.exec_params0(
+          "UPDATE governance.parameters SET value = previous_value, previous_value = value, "
+          "last_proposal_id = previous_proposal_id, previous_proposal_id = last_proposal_id, "
+          "reverted_by_proposal_id = $2, updated_at = now() WHERE key = $1",
+          key, proposal_id);
+    }
+    reverted.push_back(key);
+  }
+  return reverted;
+}
+
+std::vector<std::string> RestoreParameters(
+    pqxx::work& tx, const std::string& proposal_id, const std::string& owner,
+    const std::vector<std::pair<std::string, std::string>>& values) {
+  std::vector<std::string> restored;
+  for (const auto& [key, json] : values) {
+    if (!OwnedBy(key, owner)) continue;
+    pqxx::result row = tx.exec_params(
+        "SELECT COALESCE(reverted_by_proposal_id, '') FROM governance.parameters WHERE key = $1 "
+        "FOR UPDATE",
+        key);
+    // Present and not reverted by this proposal: applied as executed, or changed since.
+    if (!row.empty() && row[0][0].as<std::string>() != proposal_id) continue;
+    SetParameter(tx, key, json, proposal_id);
+    restored.push_back(key);
+  }
+  return restored;
 }
 
 }  // namespace datamesh::governance::params

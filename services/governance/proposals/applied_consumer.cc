@@ -1,6 +1,8 @@
 #include "services/governance/proposals/applied_consumer.h"
 
+#include "services/governance/params/parameter_table.h"
 #include "services/governance/proposals/change_validation.h"
+#include "services/governance/proposals/proposal_events.h"
 #include "services/governance/proposals/proposal_record.h"
 #include "shared/log/log.h"
 #include "shared/status/status.h"
@@ -41,6 +43,24 @@ absl::Status ChangeAppliedConsumer::Handle(const events::v1::Event& event) {
     const absl::Time at = bus::EventTime(event);
     SetExecution(tx, a.proposal_id(), a.service(), a.ok() ? "applied" : "failed",
                  a.ok() ? "" : a.reason().substr(0, 1000), at);
+    // The parameters list what is in force: a refused change is undone there.
+    if (!a.ok()) {
+      for (const std::string& key : params::RevertParameters(tx, a.proposal_id(), a.service())) {
+        log::Info("parameter change refused by its owner: previous value restored",
+                  {{"proposal_id", a.proposal_id()}, {"key", key}, {"owner", a.service()}});
+      }
+      return absl::OkStatus();
+    }
+    pqxx::result change = tx.exec_params(
+        "SELECT type, change::text FROM governance.proposals WHERE id = $1", a.proposal_id());
+    if (change.empty() || change[0][0].as<std::string>() != kParameterChange) {
+      return absl::OkStatus();
+    }
+    absl::StatusOr<google::protobuf::Struct> parsed = ChangeFromJson(change[0][1].as<std::string>());
+    if (!parsed.ok()) return absl::OkStatus();
+    absl::StatusOr<ValidatedChange> validated = ValidateChange(kParameterChange, *parsed);
+    if (!validated.ok()) return absl::OkStatus();
+    params::RestoreParameters(tx, a.proposal_id(), a.service(), validated->parameters);
     return absl::OkStatus();
   });
 }

@@ -55,7 +55,7 @@ TEST(ParamRegistry, RefusesUnknownKeysWrongTypesAndOutOfBounds) {
   }
 }
 
-TEST(ProposalImpact, ErasureChangeShowsOverheadAndLossesAndSaysReencodeIsUnknown) {
+TEST(ProposalImpact, ErasureChangeWithoutFileIngestsReportSaysReencodeIsUnknown) {
   auto change = proposals::ValidateChange("parameter_change", S(R"({"erasure.parityShards": 4})"));
   ASSERT_OK(change);
   governance::v1::ProposalImpact impact =
@@ -67,6 +67,36 @@ TEST(ProposalImpact, ErasureChangeShowsOverheadAndLossesAndSaysReencodeIsUnknown
   EXPECT_DOUBLE_EQ(impact.erasure().current_storage_overhead(), 1.5);
   EXPECT_EQ(impact.erasure().node_losses_tolerated(), 4u);
   EXPECT_FALSE(impact.erasure().reencode_known());
+}
+
+TEST(ProposalImpact, ErasureChangeCountsEveryOtherShapeAndItsTimeAtTheThrottle) {
+  auto change = proposals::ValidateChange(
+      "parameter_change", S(R"({"erasure.dataShards": 3, "erasure.parityShards": 3})"));
+  ASSERT_OK(change);
+  proposals::StoredUsage stored;
+  stored.shapes = {{3, 3, 5, 1000},       // already in the new shape: nothing to move
+                   {4, 2, 10, 64 << 20},  // the shape in force
+                   {6, 3, 1, 1}};         // an older one
+  stored.reencode_bytes_per_second = 32 << 20;
+  // governance's table says 8+2 (a proposal file-ingest refused); file-ingest says 4+2.
+  stored.current_data_shards = 4;
+  stored.current_parity_shards = 2;
+  governance::v1::ProposalImpact impact =
+      proposals::ComputeImpact("parameter_change", *change, 8, 2, &stored);
+  EXPECT_DOUBLE_EQ(impact.erasure().current_storage_overhead(), 1.5);
+  ASSERT_TRUE(impact.has_erasure());
+  EXPECT_DOUBLE_EQ(impact.erasure().storage_overhead(), 2.0);
+  EXPECT_EQ(impact.erasure().node_losses_tolerated(), 3u);
+  EXPECT_TRUE(impact.erasure().reencode_known());
+  EXPECT_EQ(impact.erasure().reencode_files(), 11u);
+  EXPECT_EQ(impact.erasure().reencode_bytes(), (64u << 20) + 1);
+  EXPECT_EQ(impact.erasure().reencode_throttle_bytes_per_second(), 32u << 20);
+  EXPECT_EQ(impact.erasure().reencode_seconds(), 3u);  // 2 s and one byte more, rounded up
+
+  stored.reencode_bytes_per_second = 0;  // unthrottled: no time to show
+  impact = proposals::ComputeImpact("parameter_change", *change, 4, 2, &stored);
+  EXPECT_EQ(impact.erasure().reencode_seconds(), 0u);
+  EXPECT_EQ(impact.erasure().reencode_bytes(), (64u << 20) + 1);
 }
 
 TEST(ProposalImpact, TierChangeSaysUsersOverTheLimitAreNotAvailable) {

@@ -49,6 +49,18 @@ class ProposalsTest : public datamesh::testing::WithTestStack {
     }));
   }
 
+  // The stored JSON of a parameter; "" when the key has no row.
+  std::string ParamJson(const std::string& key) {
+    std::string json;
+    EXPECT_OK(pool_->Transact([&](pqxx::work& tx) {
+      pqxx::result r =
+          tx.exec_params("SELECT value::text FROM governance.parameters WHERE key = $1", key);
+      json = r.empty() ? "" : r[0][0].as<std::string>();
+      return absl::OkStatus();
+    }));
+    return json;
+  }
+
   // Issues `available` and `staked` micro-tokens to `account` from the mint.
   void Fund(const std::string& account, int64_t available, int64_t staked) {
     ASSERT_OK(pool_->Transact([&](pqxx::work& tx) -> absl::Status {
@@ -309,9 +321,12 @@ TEST_F(ProposalsTest, OwnersAnswersAreRecordedOnce) {
   e.mutable_change_applied()->set_service("quota");
   e.mutable_change_applied()->set_ok(false);
   e.mutable_change_applied()->set_reason("unknown tier");
+  EXPECT_EQ(ParamJson("tier.free.storageBytes"), "1000");  // set when executed
   ASSERT_OK(consumer.Handle(e));
   EXPECT_EQ(book_->Get(p->id)->execution[1].state, "failed");
   EXPECT_EQ(book_->Get(p->id)->execution[1].reason, "unknown tier");
+  // Refused by its owner: the parameters list the value still in force.
+  EXPECT_EQ(ParamJson("tier.free.storageBytes"), "5000000000");
   // A redelivery of an older answer after a newer one changes nothing.
   events::v1::Event fixed = bus::NewEvent("governance.change.applied", "quota/test");
   *fixed.mutable_change_applied() = e.change_applied();
@@ -320,6 +335,29 @@ TEST_F(ProposalsTest, OwnersAnswersAreRecordedOnce) {
   ASSERT_OK(consumer.Handle(fixed));
   ASSERT_OK(consumer.Handle(e));
   EXPECT_EQ(book_->Get(p->id)->execution[1].state, "applied");
+  EXPECT_EQ(ParamJson("tier.free.storageBytes"), "1000");  // applied after all
+}
+
+TEST_F(ProposalsTest, ARefusedChangeRemovesTheKeysItCreatedAndLeavesOtherOwnersKeys) {
+  Fund("alice", 10 * kToken, 1000 * kToken);
+  // A key this proposal creates (a new tier's limit, quota's) and one governance owns.
+  auto p = book_->Create(
+      ParamChange("alice", R"({"tier.gold.storageBytes": 7000, "voting.quorum": 0.5})"));
+  ASSERT_OK(p);
+  ASSERT_OK(book_->Vote(p->id, "alice", "yes"));
+  CloseVoting(*p);
+  ASSERT_EQ(book_->Get(p->id)->state, "executed");
+  EXPECT_EQ(ParamJson("tier.gold.storageBytes"), "7000");
+
+  ChangeAppliedConsumer consumer(*pool_);
+  events::v1::Event refused = bus::NewEvent("governance.change.applied", "quota/test");
+  refused.mutable_change_applied()->set_proposal_id(p->id);
+  refused.mutable_change_applied()->set_service("quota");
+  refused.mutable_change_applied()->set_ok(false);
+  refused.mutable_change_applied()->set_reason("no such tier");
+  ASSERT_OK(consumer.Handle(refused));
+  EXPECT_EQ(ParamJson("tier.gold.storageBytes"), "");  // created by the proposal: gone
+  EXPECT_EQ(ParamJson("voting.quorum"), "0.5");        // governance's own part stands
 }
 
 TEST_F(ProposalsTest, PassedButNotExecutedWithinTheGracePeriodExpires) {

@@ -7,7 +7,8 @@ namespace datamesh::monitoring::alerts {
 namespace {
 
 // The alert's labels and annotations for one result sample.
-Alert FromSample(const rules::Rule& rule, const promql::VectorSample& sample) {
+Alert FromSample(const rules::Rule& rule, const promql::VectorSample& sample,
+                 const promql::Labels& extra_annotations) {
   Alert a;
   a.value = sample.value;
   promql::Labels labels = promql::WithoutMetricName(sample.labels);
@@ -20,6 +21,7 @@ Alert FromSample(const rules::Rule& rule, const promql::VectorSample& sample) {
   for (const promql::Label& l : rule.annotations) {
     annotations.push_back({l.name, rules::ExpandTemplate(l.value, sample.labels, sample.value)});
   }
+  for (const promql::Label& l : extra_annotations) annotations.push_back(l);
   a.annotations = promql::MakeLabels(std::move(annotations));
   return a;
 }
@@ -40,9 +42,17 @@ AlertingRule::AlertingRule(rules::Rule rule, IdGenerator new_id)
 
 absl::StatusOr<std::vector<AlertChange>> AlertingRule::Apply(const promql::Vector& result,
                                                              absl::Time t) {
+  return Apply(result, t, {});
+}
+
+absl::StatusOr<std::vector<AlertChange>> AlertingRule::Apply(
+    const promql::Vector& result, absl::Time t,
+    const std::vector<promql::Labels>& extra_annotations) {
   std::map<std::string, Alert> current;
-  for (const promql::VectorSample& sample : result) {
-    Alert a = FromSample(rule_, sample);
+  for (size_t i = 0; i < result.size(); ++i) {
+    const promql::VectorSample& sample = result[i];
+    Alert a = FromSample(rule_, sample,
+                         i < extra_annotations.size() ? extra_annotations[i] : promql::Labels{});
     std::string key = promql::LabelsKey(a.labels);
     if (!current.emplace(std::move(key), std::move(a)).second) {
       return absl::InvalidArgumentError(

@@ -75,6 +75,10 @@ class AlertingRule {
   // started firing and those that resolved. INVALID_ARGUMENT (nothing changed) when two samples
   // give the same alert label set.
   absl::StatusOr<std::vector<AlertChange>> Apply(const promql::Vector& result, absl::Time t);
+  // The same, each sample's alert also carrying `extra_annotations[i]` (a detector's figures,
+  // detect/detector_eval.h); empty or one entry per sample.
+  absl::StatusOr<std::vector<AlertChange>> Apply(const promql::Vector& result, absl::Time t,
+                                                 const std::vector<promql::Labels>& extra_annotations);
 
   // Every alert held: pending, firing, and resolved within the retention; ordered by labels.
   std::vector<Alert> Alerts() const;

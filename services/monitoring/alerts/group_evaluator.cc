@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/time/clock.h"
+#include "services/monitoring/detect/detector_eval.h"
 #include "services/monitoring/promql/engine.h"
 
 namespace datamesh::monitoring::alerts {
@@ -63,6 +64,11 @@ std::vector<AlertChange> GroupEvaluator::Evaluate(const promql::SeriesSource& so
   const promql::Engine engine(source);
   for (Entry& e : entries_) {
     const absl::Time started = absl::Now();
+    if (e.rule->detector != rules::Detector::kCondition) {
+      e.health = RuleHealth{t, absl::ZeroDuration(), EvaluateDetector(engine, e, t, changes)};
+      e.health.duration = absl::Now() - started;
+      continue;
+    }
     absl::StatusOr<promql::QueryResult> result = engine.InstantQuery(e.rule->expr, t_ms);
     absl::Status status = result.status();
     if (status.ok() && e.alerting) {
@@ -76,6 +82,18 @@ std::vector<AlertChange> GroupEvaluator::Evaluate(const promql::SeriesSource& so
   }
   last_evaluation_ = t;
   return changes;
+}
+
+// Anomaly and forecast rules: the detector gives the alerting series and their figures.
+absl::Status GroupEvaluator::EvaluateDetector(const promql::Engine& engine, Entry& e,
+                                              absl::Time t, std::vector<AlertChange>& changes) {
+  absl::StatusOr<detect::DetectorOutput> out =
+      detect::EvaluateDetector(engine, *e.rule, absl::ToUnixMillis(t));
+  if (!out.ok()) return out.status();
+  absl::StatusOr<std::vector<AlertChange>> c = e.alerting->Apply(out->samples, t, out->annotations);
+  if (!c.ok()) return c.status();
+  changes.insert(changes.end(), c->begin(), c->end());
+  return absl::OkStatus();
 }
 
 std::vector<RuleSnapshot> GroupEvaluator::Snapshot() const {

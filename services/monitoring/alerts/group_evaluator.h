@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/monitoring/alerts/alert_state.h"
+#include "services/monitoring/promql/engine.h"
 #include "services/monitoring/promql/series_source.h"
 #include "services/monitoring/rules/rule.h"
 
@@ -74,6 +75,8 @@ class GroupEvaluator {
 
   absl::Status Record(Entry& e, const promql::QueryResult& result, const RecordSink& sink,
                       int64_t t_ms);
+  absl::Status EvaluateDetector(const promql::Engine& engine, Entry& e, absl::Time t,
+                                std::vector<AlertChange>& changes);
 
   const rules::RuleGroup group_;
   std::vector<Entry> entries_;

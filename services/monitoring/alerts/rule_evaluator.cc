@@ -1,5 +1,6 @@
 #include "services/monitoring/alerts/rule_evaluator.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -8,6 +9,17 @@
 
 namespace datamesh::monitoring::alerts {
 namespace {
+
+bool SameRule(const rules::Rule& a, const rules::Rule& b) {
+  return a.kind == b.kind && a.name == b.name && a.expr == b.expr &&
+         a.for_duration == b.for_duration && a.keep_firing_for == b.keep_firing_for &&
+         a.labels == b.labels && a.annotations == b.annotations && a.detector == b.detector &&
+         a.anomaly.baseline == b.anomaly.baseline &&
+         a.anomaly.z_threshold == b.anomaly.z_threshold &&
+         a.anomaly.min_history == b.anomaly.min_history &&
+         a.forecast.lookback == b.forecast.lookback && a.forecast.horizon == b.forecast.horizon &&
+         a.forecast.limit == b.forecast.limit && a.forecast.rising == b.forecast.rising;
+}
 
 prometheus::Counter& Counter(prometheus::Registry& r, const std::string& name,
                              const std::string& help) {
@@ -37,13 +49,13 @@ RuleEvaluator::RuleEvaluator(std::vector<rules::RuleGroup> groups, Options optio
 }
 
 absl::Duration RuleEvaluator::interval(size_t group) const {
-  const absl::Duration own = groups_[group]->evaluator.group().interval;
+  const absl::Duration own = groups_[group]->evaluator->group().interval;
   return own > absl::ZeroDuration() ? own : options_.default_interval;
 }
 
 std::map<std::string, std::vector<Alert>> RuleEvaluator::AlertsByRule(const Group& g) const {
   std::map<std::string, std::vector<Alert>> out;
-  for (const RuleSnapshot& r : g.evaluator.Snapshot()) {
+  for (const RuleSnapshot& r : g.evaluator->Snapshot()) {
     if (!r.alerts.empty()) out[r.rule.name] = r.alerts;
   }
   return out;
@@ -52,18 +64,18 @@ std::map<std::string, std::vector<Alert>> RuleEvaluator::AlertsByRule(const Grou
 void RuleEvaluator::Tick(size_t index) {
   if (!leader_.load()) return;
   Group& g = *groups_[index];
-  const std::string& name = g.evaluator.group().name;
+  const std::string& name = g.evaluator->group().name;
   // Held through publishing and saving, so Release() returns only once the state is saved.
   std::lock_guard<std::mutex> lock(g.mu);
   // The lease may have been lost while waiting for the lock.
   if (!leader_.load()) return;
   const absl::Time now = deps_.clock();
   const absl::Time started = absl::Now();
-  std::vector<AlertChange> changes = g.evaluator.Evaluate(*deps_.source, deps_.record, now);
+  std::vector<AlertChange> changes = g.evaluator->Evaluate(*deps_.source, deps_.record, now);
   g.evaluation_time = absl::Now() - started;
   Explain(g, changes, now);
   evaluations_.Increment();
-  for (const RuleSnapshot& r : g.evaluator.Snapshot()) {
+  for (const RuleSnapshot& r : g.evaluator->Snapshot()) {
     if (r.health.last_error.ok()) continue;
     evaluation_failures_.Increment();
     log::Warn("rule evaluation failed", {{"group", name},
@@ -85,7 +97,7 @@ void RuleEvaluator::Explain(Group& g, std::vector<AlertChange>& changes, absl::T
   for (AlertChange& c : changes) {
     if (c.kind != AlertChange::Kind::kTriggered) continue;
     AlertingRule* rule =
-        g.evaluator.FindAlertingRule(promql::GetLabel(c.alert.labels, "alertname"));
+        g.evaluator->FindAlertingRule(promql::GetLabel(c.alert.labels, "alertname"));
     if (rule == nullptr) continue;
     c.alert.explanation = deps_.explain(c.alert, rule->rule().for_duration, now);
     rule->SetExplanation(c.alert.id, c.alert.explanation);
@@ -93,7 +105,7 @@ void RuleEvaluator::Explain(Group& g, std::vector<AlertChange>& changes, absl::T
 }
 
 void RuleEvaluator::Restore(Group& g, absl::Time now) {
-  const std::string& name = g.evaluator.group().name;
+  const std::string& name = g.evaluator->group().name;
   absl::StatusOr<StoredGroup> stored = deps_.state->LoadGroup(name);
   if (!stored.ok()) {
     log::Warn("could not load saved alert states; the group starts afresh",
@@ -103,12 +115,12 @@ void RuleEvaluator::Restore(Group& g, absl::Time now) {
   const absl::Duration outage = now - stored->last_evaluation;
   if (stored->last_evaluation == absl::InfinitePast() || outage > options_.outage_tolerance) {
     for (const auto& [rule, alerts] : stored->alerts_by_rule) {
-      if (AlertingRule* r = g.evaluator.FindAlertingRule(rule)) r->Restore({});
+      if (AlertingRule* r = g.evaluator->FindAlertingRule(rule)) r->Restore({});
     }
     return;
   }
   for (auto& [rule, alerts] : stored->alerts_by_rule) {
-    AlertingRule* r = g.evaluator.FindAlertingRule(rule);
+    AlertingRule* r = g.evaluator->FindAlertingRule(rule);
     if (r == nullptr) continue;  // the rule is gone from the files
     for (Alert& a : alerts) {
       // The outage does not count towards `for`: only the time pending before it does.
@@ -155,6 +167,49 @@ void RuleEvaluator::Release() {
   }
 }
 
+absl::Status RuleEvaluator::ReplaceGroup(rules::RuleGroup group) {
+  for (auto& g : groups_) {
+    if (g->evaluator->group().name != group.name) continue;
+    std::lock_guard<std::mutex> lock(g->mu);
+    auto next = std::make_unique<GroupEvaluator>(std::move(group), deps_.new_id);
+    const absl::Time now = deps_.clock();
+    std::vector<AlertChange> resolved;
+    for (const rules::Rule& old_rule : g->evaluator->group().rules) {
+      AlertingRule* old_alerts = g->evaluator->FindAlertingRule(old_rule.name);
+      if (old_alerts == nullptr) continue;
+      const rules::Rule* kept = nullptr;
+      for (const rules::Rule& r : next->group().rules) {
+        if (r.name == old_rule.name && SameRule(r, old_rule)) kept = &r;
+      }
+      if (kept != nullptr) {
+        next->FindAlertingRule(kept->name)->Restore(old_alerts->Alerts());
+        continue;
+      }
+      for (Alert a : old_alerts->Alerts()) {
+        if (a.state != AlertState::kFiring) continue;
+        a.state = AlertState::kInactive;
+        a.resolved_at = now;
+        resolved.push_back({AlertChange::Kind::kResolved, std::move(a)});
+      }
+    }
+    g->evaluator = std::move(next);
+    if (leader_.load()) {
+      for (const AlertChange& c : resolved) deps_.publish(g->evaluator->group().name, c);
+    }
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(absl::StrCat("no rule group \"", group.name, "\""));
+}
+
+std::vector<rules::RuleGroup> RuleEvaluator::Definitions() const {
+  std::vector<rules::RuleGroup> out;
+  for (const auto& g : groups_) {
+    std::lock_guard<std::mutex> lock(g->mu);
+    out.push_back(g->evaluator->group());
+  }
+  return out;
+}
+
 std::vector<GroupSnapshot> RuleEvaluator::Snapshot() const {
   const bool leading = leader_.load();
   std::vector<GroupSnapshot> out;
@@ -163,8 +218,8 @@ std::vector<GroupSnapshot> RuleEvaluator::Snapshot() const {
     GroupSnapshot s;
     {
       std::lock_guard<std::mutex> lock(g.mu);
-      s = {g.evaluator.group().name,      g.evaluator.group().file, interval(i),
-           g.evaluator.last_evaluation(), g.evaluation_time,        g.evaluator.Snapshot()};
+      s = {g.evaluator->group().name,      g.evaluator->group().file, interval(i),
+           g.evaluator->last_evaluation(), g.evaluation_time,        g.evaluator->Snapshot()};
     }
     if (!leading) {
       // What this replica evaluated before (if it ever held the lease) is stale.

@@ -78,6 +78,15 @@ class RuleEvaluator {
   // Gives the lease up (shutdown), so another replica takes over without waiting.
   void Release();
 
+  // Replaces the rules of the group named `group.name` (the admin-managed rules, edited through
+  // the API) from its next evaluation on, without a restart. The alerts of rules whose
+  // definition did not change are kept; the firing alerts of rules removed or changed resolve
+  // (published when this replica evaluates). NOT_FOUND when no group has that name.
+  absl::Status ReplaceGroup(rules::RuleGroup group);
+
+  // The groups' definitions as evaluated now (no alerts, no store reads).
+  std::vector<rules::RuleGroup> Definitions() const;
+
   bool leader() const { return leader_.load(); }
 
   // Every group with its rules and alerts. The lease holder answers from memory; another
@@ -87,9 +96,9 @@ class RuleEvaluator {
  private:
   struct Group {
     explicit Group(rules::RuleGroup g, AlertingRule::IdGenerator ids)
-        : evaluator(std::move(g), std::move(ids)) {}
+        : evaluator(std::make_unique<GroupEvaluator>(std::move(g), std::move(ids))) {}
     mutable std::mutex mu;
-    GroupEvaluator evaluator;
+    std::unique_ptr<GroupEvaluator> evaluator;  // replaced by ReplaceGroup
     absl::Duration evaluation_time = absl::ZeroDuration();
   };
 

@@ -15,6 +15,27 @@ namespace datamesh::monitoring::rules {
 
 enum class RuleKind { kRecording, kAlerting };
 
+// What an alerting rule's expression means. kCondition is a rule file's: the result is the set
+// of alerts. The other two are admin-managed kinds PromQL cannot express (detect/): `expr` is the
+// watched series, and a detector turns its history into alerts. They never appear in rule files,
+// so those always pass `promtool check rules`.
+enum class Detector { kCondition, kAnomaly, kForecast };
+
+// Robust z-score of the latest value against the baseline's median and MAD (detect/anomaly.h).
+struct AnomalyParams {
+  absl::Duration baseline = absl::Hours(24 * 7);
+  double z_threshold = 6;
+  absl::Duration min_history = absl::Hours(24);
+};
+
+// "Reaches `limit` within `horizon`" from a linear fit over `lookback` (detect/forecast.h).
+struct ForecastParams {
+  absl::Duration lookback = absl::Hours(6);
+  absl::Duration horizon = absl::Hours(24 * 7);
+  double limit = 0;
+  bool rising = true;  // false: falling to the limit
+};
+
 struct Rule {
   RuleKind kind = RuleKind::kAlerting;
   // The recorded metric name, or the alert's name (its `alertname` label).
@@ -30,6 +51,10 @@ struct Rule {
   promql::Labels labels;
   // Alerting only: `summary`, `description`, `remediation`, ... (templates).
   promql::Labels annotations;
+  // Alerting only: kCondition for rule files; the parameters of the other kinds.
+  Detector detector = Detector::kCondition;
+  AnomalyParams anomaly;
+  ForecastParams forecast;
 };
 
 struct RuleGroup {

@@ -7,6 +7,7 @@
 //
 //   tools/devstack/devstack deps --dir /tmp/dm && . /tmp/dm/env
 //   DM_PG_URL=$DM_PG_URL build-*/services/monitoring/store/store_bench [series] [rounds]
+//       [chunk samples] [chunk max age in hours]
 //
 // It writes into the schema `monitoring` of that database and empties it first: use a
 // throwaway database.
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   }
   const int series = argc > 1 ? std::atoi(argv[1]) : 3000;
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 240;  // an hour at 15 s
+  // The service's --chunk-samples and --chunk-max-age (their defaults without arguments).
+  store::SampleStore::Options options;
+  if (argc > 3) options.head.max_samples = static_cast<uint32_t>(std::atoi(argv[3]));
+  if (argc > 4) options.head.max_age = absl::Hours(std::atoi(argv[4]));
   auto pool = pg::Pool::Create({.url = url, .size = 2});
   if (!pool.ok() || !pg::ApplyMigrations(**pool, "monitoring", monitoring_migrations()).ok()) {
     std::fprintf(stderr, "cannot reach or migrate %s\n", url);
@@ -41,7 +46,7 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   });
   prometheus::Registry metrics;
-  store::SampleStore store(**pool, {}, metrics);
+  store::SampleStore store(**pool, options, metrics);
   std::vector<promql::Labels> labels;
   for (int i = 0; i < series; ++i) {
     const char* name = i % 3 == 0   ? "bench_requests_total"
@@ -76,7 +81,7 @@ int main(int argc, char** argv) {
   if (!store.Flush(t0 + absl::Seconds(15 * rounds), /*seal_all=*/true).ok()) return 1;
   in_flush += absl::Now() - flush_start;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  int64_t bytes = 0;
+  int64_t bytes = 0, chunk_bytes = 0;
   // Compacted first: rewriting each head in place leaves dead row versions, which autovacuum
   // makes reusable in a running service; the figure is the live data with its indexes.
   (void)(*pool)->WithConnection([](pqxx::connection& c) {
@@ -86,10 +91,26 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   });
   (void)(*pool)->Transact([&](pqxx::work& tx) {
-    bytes = tx.exec1(
-                  "SELECT pg_total_relation_size('monitoring.chunks') + "
-                  "pg_total_relation_size('monitoring.series')")[0]
-                .as<int64_t>();
+    const pqxx::row sizes = tx.exec1(
+        "SELECT pg_total_relation_size('monitoring.chunks'), "
+        "pg_total_relation_size('monitoring.series')");
+    chunk_bytes = sizes[0].as<int64_t>();
+    bytes = chunk_bytes + sizes[1].as<int64_t>();
+    return absl::OkStatus();
+  });
+  // Where the bytes go: each table's heap (with its TOAST) and each index, per sample.
+  (void)(*pool)->Transact([&](pqxx::work& tx) {
+    for (const pqxx::row& row : tx.exec(
+             "SELECT c.relname, CASE WHEN c.relkind = 'i' THEN pg_relation_size(c.oid) "
+             "ELSE pg_table_size(c.oid) END FROM pg_class c JOIN pg_namespace n ON "
+             "n.oid = c.relnamespace WHERE n.nspname = 'monitoring' AND c.relname IN "
+             "(SELECT tablename FROM pg_tables WHERE schemaname = 'monitoring' AND tablename IN "
+             "('chunks', 'series') UNION SELECT indexname FROM pg_indexes WHERE schemaname = "
+             "'monitoring' AND tablename IN ('chunks', 'series')) ORDER BY 2 DESC")) {
+      std::printf("  %-28s %10lld bytes  %.3f bytes/sample\n", row[0].c_str(),
+                  static_cast<long long>(row[1].as<int64_t>()),
+                  static_cast<double>(row[1].as<int64_t>()) / stored);
+    }
     return absl::OkStatus();
   });
   const double flush_seconds = absl::ToDoubleSeconds(in_flush);
@@ -100,5 +121,13 @@ int main(int argc, char** argv) {
       series, rounds, static_cast<unsigned long long>(stored), stored / (seconds - flush_seconds),
       1000 * flush_seconds / (rounds / 2 + 1), series, stored / seconds,
       static_cast<double>(bytes) / stored);
+  // A series row is written once and serves its whole life; over the default retention (15
+  // days at one sample per 15 s: 86,400 samples) it adds (series bytes / series) / 86,400.
+  const double per_series = static_cast<double>(bytes - chunk_bytes) / series;
+  std::printf(
+      "at 15 days of retention: %.2f bytes/sample (chunks with their indexes %.2f, series rows "
+      "%.0f bytes each over 86,400 samples)\n",
+      static_cast<double>(chunk_bytes) / stored + per_series / 86'400,
+      static_cast<double>(chunk_bytes) / stored, per_series);
   return 0;
 }

@@ -9,6 +9,7 @@ import { api } from '@/services/api';
 import { xhrTransport } from '@/services/upload';
 import { decrypt, encrypt } from '@/crypto/e2e';
 import { splitFolder } from '@/utils/format';
+import { nextDurability } from '@/utils/durability';
 
 export const MAX_PARALLEL = 3;
 export const PAGE_SIZE = 100;
@@ -92,6 +93,10 @@ export const useFilesStore = defineStore('files', {
           error: null,
           abort: null,
           e2eKey: e2eKey ? markRaw(e2eKey) : null,
+          attempt: 0, // how many times it was started (each attempt has its own upload id)
+          uploadId: null, // this attempt's id, which its progress events carry
+          bodySize: file.size, // bytes sent (ciphertext when encrypted here)
+          durability: null, // utils/durability.js, from the progress events
         });
       }
       this.pump(getToken, transport);
@@ -106,6 +111,8 @@ export const useFilesStore = defineStore('files', {
     async start(u, getToken, transport) {
       u.loaded = 0;
       u.error = null;
+      u.uploadId = null;
+      u.durability = null;
       let body = u.file;
       if (u.e2eKey) {
         u.state = 'encrypting';
@@ -128,7 +135,10 @@ export const useFilesStore = defineStore('files', {
         u.loaded = 0;
       }
       u.state = 'uploading';
-      const uploadId = `web-${u.id}-${Date.now().toString(36)}`;
+      u.attempt++; // a retry's events never match the failed attempt's id
+      const uploadId = `web-${u.id}-${u.attempt}-${Date.now().toString(36)}`;
+      u.uploadId = uploadId;
+      u.bodySize = body.size;
       const t = transport({
         url: api.uploadUrl(u.name, uploadId, u.e2eKey ? 'client' : undefined),
         file: body,
@@ -170,6 +180,15 @@ export const useFilesStore = defineStore('files', {
       u.state = 'queued';
       u.loaded = 0;
       this.pump(getToken, transport);
+    },
+    // One "file:upload:progress" frame's data: the durability of the upload it names. Events of
+    // an earlier attempt (another upload id) or of another tab's uploads are ignored; the final
+    // one may arrive after the upload's own answer, so a done upload still takes it.
+    applyProgress(data) {
+      if (!data?.uploadId) return;
+      const u = this.uploads.find((x) => x.uploadId === data.uploadId);
+      if (!u || u.state === 'failed' || u.state === 'cancelled') return;
+      u.durability = nextDurability(u.durability, data, u.bodySize);
     },
     clearFinished() {
       this.uploads = this.uploads.filter((u) => u.state !== 'done');

@@ -1,10 +1,13 @@
 // The web UI in Debian's Chromium against a live stack (started by web_ui_e2e_test.sh):
-// register, log in, upload a 20 MiB file and a folder, download byte-identical, rename, tag,
+// register, log in, upload a 20 MiB file and a folder (its durability bar reaching 100 % from
+// file-ingest's real progress events), download byte-identical, rename, tag,
 // delete, a file stored by another client appearing, an API key working with curl, an admin
 // changing a tier and finding it in the audit log, a forgotten password replaced with the
 // recovery code, a session that expires, axe-core on every view, the files view at 390x844,
 // every field of an API answer the app reads declared in openapi.json, screenshots of every
-// view, and the figures for docs/PERFORMANCE.md (initial JavaScript per route, the
+// view, an admin acknowledging and silencing a real alert (a stopped chunk-store), the user's
+// invoice from a real billing close, a forecast drawn in its band from imported samples,
+// and the figures for docs/PERFORMANCE.md (initial JavaScript per route, the
 // dashboard's first load).
 import { chromium } from 'playwright-core';
 import { createHash, randomBytes } from 'node:crypto';
@@ -85,6 +88,207 @@ async function loginUi(page, username, password) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+// ---- durability progress: the upload.progress frames the page's live feed receives.
+function watchUploadProgress(page) {
+  const frames = [];
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+    try {
+      const f = JSON.parse(String(payload));
+      if (f.type === 'file:upload:progress') frames.push(f.data);
+    } catch { /* not JSON: not ours */ }
+  }));
+  return frames;
+}
+
+// The 20 MiB file's durability bar reaches 100 % from the real final event: 5 segments of
+// 4 MiB, each k + m shards acknowledged by the devstack's chunk-stores.
+async function checkDurability(page, frames) {
+  const bar = page.getByRole('progressbar', { name: 'Durability of big.bin' });
+  await page.locator('[data-upload="big.bin"] [data-testid=durability][aria-valuenow="100"]')
+    .waitFor({ timeout: TIMEOUT });
+  const text = await page.locator('[data-upload="big.bin"] [data-testid=durability-text]').innerText();
+  const [, placed, total] = text.match(/shards placed (\d+)\/(\d+)/) || [];
+  const last = frames.filter((f) => f.name === 'big.bin' && f.committed).pop();
+  check(last !== undefined && Number(last.shardsPlaced) === Number(last.shardsTotal)
+      && Number(last.segmentsDurable) === 5 && Number(last.segmentsTotal) === 5
+      && Number(last.shardsTotal) === 5 * last.shardsPerSegment,
+    `the final upload.progress of big.bin says every shard placed (${JSON.stringify(last)})`);
+  check((await bar.getAttribute('aria-valuenow')) === '100' && placed === total
+      && Number(total) === Number(last?.shardsTotal),
+    `the durability bar reads 100 % and "${text}", from that event`);
+  const early = frames.filter((f) => f.name === 'big.bin' && !f.committed);
+  console.log(`    big.bin: ${early.length} progress events before the commit, shards placed ${early.map((f) => f.shardsPlaced).join(',')}`);
+}
+
+// ---- alerts: a chunk-store stopped mid-run fires DataMeshChunkStoreDown (its `for` is
+// one minute; web_ui_e2e_test.sh makes monitoring scrape and evaluate every 2 s); an admin
+// acknowledges it and silences it in the Alerts view.
+const DEVSTACK = process.env.DM_DEVSTACK;
+const STACK_DIR = process.env.DM_STACK_DIR;
+const ALERT_VICTIM = 'chunk-store-5';
+const ALERT_RULE = 'DataMeshChunkStoreDown';
+
+function stopAlertVictim() {
+  if (!DEVSTACK || !STACK_DIR) return false;
+  execFileSync(DEVSTACK, ['kill-instance', '--dir', STACK_DIR, ALERT_VICTIM], { stdio: 'ignore' });
+  return true;
+}
+
+async function victimAlert(token) {
+  const r = await rest('GET', '/api/v1/monitoring/alerts', { token });
+  return (r.json?.alerts || []).find((a) => a.rule === ALERT_RULE && a.labels?.instance === ALERT_VICTIM);
+}
+
+// Polls `probe` every `everyMs` until it returns something truthy or `ms` pass; returns that.
+async function pollFor(probe, ms, everyMs = 1000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = await probe();
+    if (got || Date.now() > deadline) return got;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+async function checkAlertAckAndSilence(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  try {
+    const p = await ctx.newPage();
+    watch(p, 'alerts');
+    await p.goto(`${URL_BASE}/login`);
+    await loginUi(p, 'admin', ADMIN_PASSWORD);
+    await p.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+    const token = await p.evaluate(() => JSON.parse(sessionStorage.getItem('datamesh.session')).token);
+    const firing = await pollFor(async () => {
+      const a = await victimAlert(token);
+      return a?.state === 'firing' ? a : null;
+    }, 180000, 5000); // every 5 s: the admin's calls count against its tier's hourly limit
+    check(firing, `${ALERT_RULE} fires for the stopped ${ALERT_VICTIM}`);
+    if (!firing) return;
+    await gotoView(p, '/alerts', 'Alerts');
+    const row = p.locator(`[data-testid="alert-${firing.id}"]`);
+    await row.waitFor({ timeout: TIMEOUT });
+    const text = await row.innerText();
+    check(text.includes('firing') && text.includes(`Chunk store ${ALERT_VICTIM} is down`) && /What to do:/.test(text),
+      'the Alerts view lists the firing alert with its summary and what to do');
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await row.locator('[data-testid=acknowledged]').waitFor({ timeout: TIMEOUT });
+    const acked = await victimAlert(token);
+    check(acked?.acknowledgement?.by && (await row.locator('[data-testid=acknowledged]').innerText()).includes(`Acknowledged by ${acked.acknowledgement.by}`)
+        && (await row.getByRole('button', { name: 'Acknowledge' }).count()) === 0,
+      `the admin acknowledges it in the view (the API records it by ${acked?.acknowledgement?.by})`);
+    await row.getByRole('button', { name: 'Silence' }).click();
+    const form = p.locator('[data-testid=silence-form]');
+    const comment = `web e2e: ${ALERT_VICTIM} is being replaced`;
+    await form.locator('[data-testid=silence-comment]').fill(comment);
+    await form.locator('[data-testid=silence-submit]').click();
+    await row.locator('[data-testid=silenced]').waitFor({ timeout: TIMEOUT });
+    const silences = (await rest('GET', '/api/v1/monitoring/silences', { token })).json?.silences || [];
+    const silence = silences.find((s) => s.comment === comment);
+    const silenced = await victimAlert(token);
+    check(silence && silence.state === 'active'
+        && silence.matchers.some((m) => m.name === 'instance' && m.value === ALERT_VICTIM)
+        && (silenced?.silencedBy || []).includes(silence.id),
+      'the silence made in the view mutes the alert (the API lists it in silencedBy)');
+    const silenceRow = p.locator('[data-testid=silences] tr', { hasText: comment });
+    check(await silenceRow.isVisible(), 'the silence is listed with its comment');
+    await axe(p, 'alerts (admin)');
+    await shot(p, 'desktop-alerts-admin');
+    await silenceRow.getByRole('button', { name: 'Expire' }).click();
+    // Listed as expired, or no longer listed: either way its Expire button goes.
+    await silenceRow.getByRole('button', { name: 'Expire' }).waitFor({ state: 'detached', timeout: TIMEOUT });
+    const after = await victimAlert(token);
+    check(!(after?.silencedBy || []).includes(silence?.id), 'expiring the silence in the view unmutes the alert');
+  } finally {
+    await ctx.close();
+  }
+}
+
+// ---- forecast band: a day of a made-up zone's used bytes (growing 5 GiB a day, with
+// a wobble of ±3 GiB, so the band is wide enough to see and count) and its capacity, imported into monitoring; the report forecasts the zone and the
+// Analytics view draws the forecast inside its filled 95 % band.
+const BAND_ZONE = 'e2e-forecast';
+
+async function checkForecastBand(page, token) {
+  const GiB = 2 ** 30;
+  const now = Date.now();
+  const used = [];
+  const capacity = [];
+  for (let t = now - 86400000; t <= now - 60000; t += 240000) {
+    const day = (t - (now - 86400000)) / 86400000;
+    const bytes = Math.round((200 + 5 * day + 3 * Math.sin(t / 3.6e6)) * GiB);
+    used.push(`datamesh_chunk_store_used_bytes{zone="${BAND_ZONE}",instance="${BAND_ZONE}-node"} ${bytes} ${t}`);
+    capacity.push(`datamesh_chunk_store_capacity_bytes{zone="${BAND_ZONE}",instance="${BAND_ZONE}-node"} ${1024 * GiB} ${t}`);
+  }
+  const body = ['# TYPE datamesh_chunk_store_used_bytes gauge', ...used,
+    '# TYPE datamesh_chunk_store_capacity_bytes gauge', ...capacity, ''].join('\n');
+  const imported = await fetch(`${URL_BASE}/api/v1/monitoring/import`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'text/plain' }, body });
+  const stored = imported.status === 200 ? Number((await imported.json()).samplesStored) : -1;
+  check(stored === used.length * 2, `monitoring imports a day of zone ${BAND_ZONE} (${stored} samples)`);
+  const report = (await rest('GET', '/api/v1/monitoring/analytics', { token })).json || {};
+  const f = (report.forecasts || []).find((x) => x.zone === BAND_ZONE);
+  check(f?.status === 'filling' && f.slopeLowPerDay < f.slopePerDay && f.slopePerDay < f.slopeHighPerDay,
+    `the report forecasts ${BAND_ZONE} filling, ${f?.slopePerDay / GiB} GiB/day in [${f?.slopeLowPerDay / GiB}, ${f?.slopeHighPerDay / GiB}]`);
+  if (!f) return;
+  await page.locator('[data-testid=analytics-form]').getByRole('button', { name: 'Show' }).click();
+  const card = page.locator(`[data-testid=forecast-chart][data-zone="${BAND_ZONE}"]`);
+  const canvas = card.locator('canvas');
+  await canvas.waitFor({ timeout: TIMEOUT });
+  const label = await canvas.getAttribute('aria-label');
+  const fullIn = `${Number(f.daysUntilFull).toFixed(1)} ± ${Number(f.daysMargin).toFixed(1)} days`;
+  check(label.includes(fullIn), `the forecast chart of ${BAND_ZONE} is labelled with its "full in" (${fullIn})`);
+  // The band is the line's blue at 18 % opacity on the transparent canvas: count blue pixels
+  // that are translucent (the solid line is opaque; only its anti-aliased edge is not).
+  const pale = await pollFor(() => canvas.evaluate((c) => {
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      if (a >= 30 && a <= 65 && b > r + 80 && b > g + 60) n++;
+    }
+    return n > 10000 ? n : 0;
+  }), 10000);
+  check(pale > 10000, `the forecast is drawn inside a filled band (${pale} band pixels)`);
+  const forecastsSection = page.locator('[data-testid=analytics-forecasts]');
+  const gaps = (report.insufficientData || []).filter((g) => g.section === 'forecasts');
+  check((await forecastsSection.locator('[data-testid=insufficient]').count()) === gaps.length,
+    `each zone the report lacks data for reads "insufficient data" (${gaps.length})`);
+  check(await page.locator('[data-testid=trend-chart][data-trend=storage] canvas').isVisible(),
+    'the storage trend, now with a day of data, is drawn with its band');
+  await axe(page, 'analytics (forecast)');
+  await shot(page, 'desktop-analytics-forecast');
+}
+
+// ---- invoices: the admin closes this month's billing (quota's real records of the
+// run's uploads and downloads); the user's Governance view lists the invoice and its lines.
+async function checkInvoices(page, adminToken, userToken) {
+  const month = new Date().toISOString().slice(0, 7);
+  const closed = await rest('POST', '/api/v1/governance/billing/close', { token: adminToken, body: { month } });
+  check(closed.status === 200 && closed.json.records >= 1,
+    `the admin closes ${month}'s billing (${closed.status}: ${closed.json?.records} records, ${closed.json?.invoicesWritten} invoices written)`);
+  const mine = (await rest('GET', '/api/v1/governance/invoices', { token: userToken })).json?.invoices || [];
+  const invoice = mine.find((i) => i.month === month);
+  check(invoice, `the user has an invoice for ${month} from the API`);
+  if (!invoice) return;
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Governance' }).waitFor({ timeout: TIMEOUT });
+  const panel = page.locator('[data-testid=invoices]');
+  const row = panel.locator('[data-testid=invoice-list] tbody tr', { hasText: month });
+  await row.waitFor({ timeout: TIMEOUT });
+  const cells = await row.locator('td').allInnerTexts();
+  check(cells[1] === invoice.tier && cells[3] === invoice.state,
+    `the invoices panel lists ${month} as the API does (${cells.slice(0, 4).join(' | ')})`);
+  await row.getByRole('button', { name: 'Details' }).click();
+  const lines = panel.locator('[data-testid=invoice-lines]');
+  await lines.waitFor({ timeout: TIMEOUT });
+  const detail = (await rest('GET', `/api/v1/governance/invoices/${invoice.id}`, { token: userToken })).json?.invoice;
+  const shown = await lines.locator('tbody tr').count();
+  check(detail?.lines?.some((l) => l.kind === 'storage') && shown === detail.lines.length + 1
+      && (await lines.innerText()).includes('Storage'),
+    `its details show the ${detail?.lines?.length} lines of the API's invoice and the total`);
+  await shot(page, 'desktop-governance-invoices');
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -120,6 +324,8 @@ async function main() {
     const desktop = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
     const page = await desktop.newPage();
     watch(page, 'desktop');
+    // Before the app opens its live feed: Playwright reports only sockets opened after this.
+    const progressFrames = watchUploadProgress(page);
     await page.goto(`${URL_BASE}/files`);
     await page.waitForURL((u) => u.pathname === '/login' && u.searchParams.get('redirect') === '/files', { timeout: TIMEOUT });
     check(true, 'an anonymous visit to /files goes to the login page');
@@ -191,8 +397,9 @@ async function main() {
     await page.locator('[data-testid=dropzone]').dispatchEvent('drop', { dataTransfer: dropped });
     await page.locator('[data-upload="dropped.txt"][data-state=done]').waitFor({ timeout: TIMEOUT });
     check(true, 'a file dropped on the drop zone uploads');
-    check((await page.locator('[data-upload="big.bin"] [role=progressbar]').getAttribute('aria-valuenow')) === '100',
+    check((await page.getByRole('progressbar', { name: 'Upload of big.bin' }).getAttribute('aria-valuenow')) === '100',
       'the big upload shows 100 %');
+    await checkDurability(page, progressFrames);
     await page.locator('[data-file="big.bin"]').waitFor({ timeout: TIMEOUT });
     check(await page.getByRole('button', { name: 'album/', exact: true }).isVisible(), 'the folder shows as a folder');
     await axe(page, 'files');
@@ -421,6 +628,9 @@ async function main() {
       await shot(page, `desktop-${heading.toLowerCase()}`);
     }
 
+    // The alert this causes is checked near the end (checkAlertAckAndSilence), once it fired.
+    const victimStopped = stopAlertVictim();
+
     // ---- governance: tokens granted by the admin, staked in the UI, a proposal created and voted on
     const adminLogin = await rest('POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
     const grant = await rest('POST', '/api/v1/governance/grants', { token: adminLogin.json.token,
@@ -446,6 +656,7 @@ async function main() {
     check(/quorum reached/.test(await article.innerText()), 'the vote counts 600 tokens and the tally shows the quorum reached');
     await axe(page, 'governance');
     await shot(page, 'desktop-governance');
+    await checkInvoices(page, adminLogin.json.token, session.token);
 
     // ---- a session that expires sends you to login and back
     // The token dies elsewhere (logged out from another place); the next call in the app meets 401.
@@ -507,6 +718,7 @@ async function main() {
       'analytics: the CSV download is text/csv with its header');
     await axe(admin, 'analytics (admin)');
     await shot(admin, 'desktop-analytics-admin');
+    await checkForecastBand(admin, adminToken);
     // A user without the admin role is sent away from /admin.
     await gotoView(page, '/files', 'Files');
     await page.goto(`${URL_BASE}/admin`);
@@ -529,6 +741,7 @@ async function main() {
     await mp.locator('[data-file="from-other-client.txt"]').waitFor({ timeout: TIMEOUT });
     await mp.locator('[data-testid=file-input]').setInputFiles({ name: 'phone.jpg', mimeType: 'image/jpeg', buffer: randomBytes(200000) });
     await mp.locator('[data-upload="phone.jpg"][data-state=done]').waitFor({ timeout: TIMEOUT });
+    await mp.locator('[data-file="phone.jpg"]').waitFor({ timeout: TIMEOUT }); // the list refreshes after the upload
     const overflow = await mp.evaluate(() => document.documentElement.scrollWidth - 390);
     check(overflow <= 1, `the files view fits 390 px (overflow ${overflow} px)`);
     check(await mp.locator('[data-file="phone.jpg"]').getByRole('button', { name: 'Download' }).isVisible(),
@@ -547,6 +760,9 @@ async function main() {
     await adminPhone.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
     await gotoView(adminPhone, '/admin', 'Administration');
     await shot(adminPhone, 'phone-admin');
+
+    check(victimStopped, 'DM_DEVSTACK and DM_STACK_DIR name the stack, so a chunk-store can be stopped');
+    if (victimStopped) await checkAlertAckAndSilence(browser);
 
     // ---- installable app: manifest, icons, a service worker that caches the shell and never the API
     const manifestRes = await fetch(`${URL_BASE}/manifest.webmanifest`);

@@ -1,0 +1,147 @@
+// FileServiceImpl: the S3 RPCs -- buckets (CreateBucket, GetBucket, DeleteBucket, ListBuckets)
+// and object reads (StatByName, ListObjects) over BucketStore.
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/file-ingest/bucket_name.h"
+#include "services/file-ingest/file_ingest_service.h"
+#include "services/file-ingest/rpc_util.h"
+#include "services/file-ingest/validation.h"
+#include "shared/bus/event.h"
+#include "shared/status/status.h"
+#include "shared/text/utf8.h"
+
+namespace datamesh::file_ingest {
+namespace {
+
+// Keys and prefixes are at most a file name long (File.name: 1024 bytes).
+constexpr size_t kMaxListArgBytes = 1024;
+
+// The gRPC answer for `status`, with its dm-error-code (BucketStore's payload) as trailer.
+grpc::Status ReplyWithCode(grpc::ServerContext* ctx, const absl::Status& status) {
+  if (auto code = status.GetPayload(kErrorCodePayload); code.has_value()) {
+    ctx->AddTrailingMetadata("dm-error-code", std::string(*code));
+  }
+  return Reply(status);
+}
+
+void BucketToProto(const BucketRecord& b, file::v1::Bucket* out) {
+  out->set_name(b.name);
+  out->set_owner_id(b.owner_id);
+  SetTime(b.created_at, out->mutable_created_at());
+}
+
+// What ListObjects hands to SQL: text PostgreSQL can hold and that could match a name.
+absl::Status ValidateListArg(const char* field, std::string_view value) {
+  if (value.size() > kMaxListArgBytes || !text::IsValidUtf8(value) ||
+      value.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be valid UTF-8 without NUL, at most 1024 bytes"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOwnerAndBucket(const std::string& owner_id, const std::string& bucket) {
+  RETURN_IF_ERROR(ValidateId("owner_id", owner_id));
+  return ValidateBucketName(bucket);
+}
+
+}  // namespace
+
+grpc::Status FileServiceImpl::CreateBucket(grpc::ServerContext* ctx,
+                                           const file::v1::CreateBucketRequest* req,
+                                           file::v1::CreateBucketResponse* resp) {
+  if (auto s = ValidateOwnerAndBucket(req->owner_id(), req->name()); !s.ok()) return Reply(s);
+  events::v1::Event event = bus::NewEvent("file.bucket.created", deps_.source);
+  event.set_subject_user(req->owner_id());
+  std::string bytes;
+  auto maker = [&](const BucketRecord& b) {
+    event.mutable_bucket_created()->set_name(b.name);
+    event.mutable_bucket_created()->set_owner_id(b.owner_id);
+    bytes = event.SerializeAsString();
+    return bytes;
+  };
+  int64_t outbox_id = 0;
+  auto created = buckets_->Create(req->owner_id(), req->name(), maker, &outbox_id);
+  if (!created.ok()) return ReplyWithCode(ctx, created.status());
+  PublishCommitted(bytes, outbox_id);
+  BucketToProto(*created, resp->mutable_bucket());
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::GetBucket(grpc::ServerContext*, const file::v1::GetBucketRequest* req,
+                                        file::v1::GetBucketResponse* resp) {
+  if (auto s = ValidateBucketName(req->name()); !s.ok()) return Reply(s);
+  auto bucket = buckets_->Get(req->name());
+  if (!bucket.ok()) return Reply(bucket.status());
+  BucketToProto(*bucket, resp->mutable_bucket());
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::DeleteBucket(grpc::ServerContext* ctx,
+                                           const file::v1::DeleteBucketRequest* req,
+                                           file::v1::DeleteBucketResponse*) {
+  if (auto s = ValidateOwnerAndBucket(req->owner_id(), req->name()); !s.ok()) return Reply(s);
+  events::v1::Event event = bus::NewEvent("file.bucket.deleted", deps_.source);
+  event.set_subject_user(req->owner_id());
+  std::string bytes;
+  auto maker = [&](const BucketRecord& b) {
+    auto* p = event.mutable_bucket_deleted();
+    p->set_name(b.name);
+    p->set_owner_id(b.owner_id);
+    p->set_actor_id(req->actor_id().empty() ? req->owner_id() : req->actor_id());
+    bytes = event.SerializeAsString();
+    return bytes;
+  };
+  int64_t outbox_id = 0;
+  auto deleted = buckets_->Delete(req->owner_id(), req->name(), maker, &outbox_id);
+  if (!deleted.ok()) return ReplyWithCode(ctx, deleted.status());
+  PublishCommitted(bytes, outbox_id);
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::ListBuckets(grpc::ServerContext*,
+                                          const file::v1::ListBucketsRequest* req,
+                                          file::v1::ListBucketsResponse* resp) {
+  if (auto s = ValidateId("owner_id", req->owner_id()); !s.ok()) return Reply(s);
+  auto buckets = buckets_->List(req->owner_id());
+  if (!buckets.ok()) return Reply(buckets.status());
+  for (const BucketRecord& b : *buckets) BucketToProto(b, resp->add_buckets());
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::StatByName(grpc::ServerContext*,
+                                         const file::v1::StatByNameRequest* req,
+                                         file::v1::StatResponse* resp) {
+  absl::Status status = ValidateId("owner_id", req->owner_id());
+  if (status.ok()) status = ValidateName(req->name());
+  if (!status.ok()) return Reply(status);
+  auto file = buckets_->StatByName(req->owner_id(), req->name());
+  if (!file.ok()) return Reply(file.status());
+  ToProto(*file, resp->mutable_file());
+  return grpc::Status::OK;
+}
+
+grpc::Status FileServiceImpl::ListObjects(grpc::ServerContext*,
+                                          const file::v1::ListObjectsRequest* req,
+                                          file::v1::ListObjectsResponse* resp) {
+  absl::Status status = ValidateOwnerAndBucket(req->owner_id(), req->bucket());
+  if (status.ok()) status = ValidateListArg("prefix", req->prefix());
+  if (status.ok()) status = ValidateListArg("delimiter", req->delimiter());
+  if (status.ok()) status = ValidateListArg("start_after", req->start_after());
+  if (!status.ok()) return Reply(status);
+  ObjectQuery query{
+      req->bucket(), req->prefix(), req->delimiter(), req->start_after(),
+      req->max_keys() == 0 ? 1000 : static_cast<int>(std::min(req->max_keys(), 1000u))};
+  auto page = buckets_->ListObjects(req->owner_id(), query);
+  if (!page.ok()) return Reply(page.status());
+  for (const FileRecord& f : page->objects) ToProto(f, resp->add_objects());
+  for (const std::string& p : page->common_prefixes) resp->add_common_prefixes(p);
+  resp->set_is_truncated(page->is_truncated);
+  resp->set_next_start_after(page->next_start_after);
+  return grpc::Status::OK;
+}
+
+}  // namespace datamesh::file_ingest
