@@ -187,8 +187,10 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     return commit.status();
   }
   ClearIntents(plan.file.id);
+  PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size, durability,
+                        /*committed=*/true);
   if (deps_.late != nullptr) {
-    // The final event below counts the shards acknowledged by now; writes left running end
+    // The event above counts the shards acknowledged by now; writes left running end
     // later, and one more event then says how many of them landed (a browser's durability bar
     // reaches 100 % then). The bus outlives the late writes (it is torn down after the parts).
     ProgressSubject subject = SubjectOf(deps_.source, plan.file, plan.upload_id, plan.header,
@@ -205,8 +207,6 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   if (left_missing && deps_.maintenance != nullptr) {
     deps_.maintenance->RequestRepair("upload left shards missing");
   }
-  PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size, durability,
-                        /*committed=*/true);
   PublishCommitted(event, commit->outbox_id);
   for (const ReplacedFile& gone : commit->replaced) PublishCommitted(gone.event, gone.outbox_id);
   if (uploaded_bytes_ != nullptr) uploaded_bytes_->Increment(commit->file.content.size);

@@ -54,6 +54,20 @@ class FileServiceTest : public datamesh::testing::WithTestStack {
                      .bus = bus_.get()};
     deps.pipeline.segment_bytes = kSeg;
     deps.pipeline.inline_max_bytes = 64;
+    Serve(deps);
+    auto key = crypto::X25519PrivateKey::Generate();
+    ASSERT_OK(key);
+    key_.emplace(std::move(*key));
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    shards_.Release("node-5");  // writes a test left hanging end before the store goes
+  }
+
+  // (Re)starts the service under test with `deps` on a fresh port; stub_ talks to it.
+  void Serve(const ServiceDeps& deps) {
+    if (server_) server_->Shutdown();
+    server_.reset();
     service_ = std::make_unique<FileServiceImpl>(deps);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -62,12 +76,6 @@ class FileServiceTest : public datamesh::testing::WithTestStack {
     server_ = builder.BuildAndStart();
     stub_ = file::v1::FileService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                                                grpc::InsecureChannelCredentials()));
-    auto key = crypto::X25519PrivateKey::Generate();
-    ASSERT_OK(key);
-    key_.emplace(std::move(*key));
-  }
-  void TearDown() override {
-    if (server_) server_->Shutdown();
   }
 
   std::string PrivateKey() { return std::string(key_->ToBytes().value().view()); }
@@ -123,6 +131,7 @@ class FileServiceTest : public datamesh::testing::WithTestStack {
   std::unique_ptr<erasure::ErasureCodec> codec_;
   FakePlacement placement_{6};
   FakeShardStore shards_;
+  std::unique_ptr<LateShards> late_;  // after the store its writes use, before the service
   std::unique_ptr<FileServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<file::v1::FileService::Stub> stub_;
@@ -307,6 +316,58 @@ TEST_F(FileServiceTest, UploadProgressCountsPlacedShards) {
   const events::v1::UploadProgress small = *final_event(tiny.file().id());
   EXPECT_EQ(small.shards_total(), 0u);
   EXPECT_EQ(small.shards_placed(), 0u);
+}
+
+// Shard writes a slow node still runs at the commit are not counted in the first committed
+// event; when they end, one more committed event counts the shards that landed.
+TEST_F(FileServiceTest, LateShardWritesEndWithOneMoreCommittedProgressEvent) {
+  late_ = std::make_unique<LateShards>(
+      64 << 20,
+      [this](const std::vector<SettledShard>& settled) {
+        return store_->SettleWritingShards(settled);
+      },
+      nullptr);
+  ServiceDeps deps{.store = store_.get(),
+                   .placement = &placement_,
+                   .shards = &shards_,
+                   .codec = codec_.get(),
+                   .bus = bus_.get(),
+                   .late = late_.get()};
+  deps.pipeline.segment_bytes = kSeg;
+  deps.pipeline.inline_max_bytes = 64;
+  deps.pipeline.late_shard_grace = absl::Milliseconds(20);
+  Serve(deps);
+
+  std::mutex mu;
+  std::vector<events::v1::UploadProgress> committed;
+  auto sub = bus_->SubscribeEvents(bus::SubjectFor("upload.progress"), "",
+                                   [&](const events::v1::Event& e) {
+                                     if (!e.upload_progress().committed()) return;
+                                     std::lock_guard<std::mutex> lock(mu);
+                                     committed.push_back(e.upload_progress());
+                                   });
+  ASSERT_OK(sub);
+  auto seen = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return committed;
+  };
+
+  shards_.Hang("node-5");
+  UploadResponse resp;
+  ASSERT_TRUE(Upload("dave", "slow-node", Data(2 * kSeg), &resp, 2 * kSeg).ok());
+  ASSERT_TRUE(datamesh::testing::WaitFor([&] { return seen().size() == 1; }, absl::Seconds(10)));
+  EXPECT_EQ(seen()[0].shards_placed(), 10u);  // node-5's shard of each segment still runs
+  EXPECT_EQ(seen()[0].shards_total(), 12u);
+  EXPECT_EQ(seen()[0].segments_durable(), 0u);
+
+  shards_.Release("node-5");
+  ASSERT_TRUE(datamesh::testing::WaitFor([&] { return seen().size() == 2; }, absl::Seconds(10)));
+  const events::v1::UploadProgress landed = seen()[1];
+  EXPECT_EQ(landed.upload_id(), seen()[0].upload_id());
+  EXPECT_EQ(landed.shards_placed(), 12u);
+  EXPECT_EQ(landed.shards_total(), 12u);
+  EXPECT_EQ(landed.segments_durable(), 2u);
+  EXPECT_EQ(landed.bytes_received(), 2 * kSeg);
 }
 
 TEST(FileIngestOptionsTest, WriteToleranceIsOneToParityShards) {

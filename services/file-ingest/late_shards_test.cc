@@ -176,12 +176,12 @@ TEST_F(LateShardsTest, AFailedLateWriteIsRecordedMissingAndAsksForRepair) {
   // The node fails the writes instead of finishing them.
   store_.Kill("node-5");
   for (LateWrite& w : writes) w.puts->Cancel(w.shard);
-  ASSERT_TRUE(testing::WaitFor([&] { return recorded_.size() == writes.size(); },
-                               absl::Seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return recorded_.size() == writes.size(); }, absl::Seconds(10)));
   for (const SettledShard& s : recorded_.settled) EXPECT_FALSE(s.written);
   EXPECT_GE(recorded_.missing_calls, 1);
-  EXPECT_TRUE(testing::WaitFor([&] { return told_missing.load() == writes.size(); },
-                               absl::Seconds(10)));
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return told_missing.load() == writes.size(); }, absl::Seconds(10)));
 }
 
 TEST_F(LateShardsTest, WithTheBudgetSpentASlowWriteIsCancelledAndPlacedElsewhere) {
@@ -282,7 +282,8 @@ TEST_F(LateShardsTest, ASlowReadTheSegmentNeedsIsNotCancelled) {
 }
 
 TEST(LateShardsBudgetTest, ReservationsHoldTheBudgetUntilReleased) {
-  LateShards late(100, [](const std::vector<SettledShard>&) { return absl::OkStatus(); }, nullptr);
+  LateShards late(
+      100, [](const std::vector<SettledShard>&) { return absl::OkStatus(); }, nullptr);
   auto a = late.Reserve(60);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(late.Reserve(50), nullptr);
