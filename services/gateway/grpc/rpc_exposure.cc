@@ -31,6 +31,12 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.file.v1.FileService/ListBuckets", kInternal},
     RpcExposure{"/datamesh.file.v1.FileService/StatByName", kInternal},
     RpcExposure{"/datamesh.file.v1.FileService/ListObjects", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/CreateMultipartUpload", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/UploadPart", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/ListParts", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/ListMultipartUploads", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/CompleteMultipartUpload", kInternal},
+    RpcExposure{"/datamesh.file.v1.FileService/AbortMultipartUpload", kInternal},
 
     RpcExposure{"/datamesh.auth.v1.AuthService/Register", kAnonymous},
     RpcExposure{"/datamesh.auth.v1.AuthService/Login", kAnonymous},
