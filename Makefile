@@ -7,7 +7,7 @@ DEVSTACK := tools/devstack/devstack
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
-.PHONY: all deps configure build test run stop bench fuzz thrash fmt lint clean images
+.PHONY: all deps configure build test run stop bench fuzz thrash fmt lint clean images s3-conformance
 
 all: build
 
@@ -59,6 +59,16 @@ thrash: deps
 	@$(MAKE) --no-print-directory configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target dm_thrash
 	@tools/thrash/run.sh --build $(BUILD_DIR) --long --duration $(DURATION) $(if $(SEED),--seed $(SEED))
+
+# Ceph's s3-tests against the S3 listener of a throwaway stack (tools/s3-conformance/README.md).
+# SUITE is a checkout of github.com/ceph/s3-tests (not part of this repository, nor of `make test`);
+# PYTEST_ARGS are passed on (e.g. PYTEST_ARGS="-k list").
+s3-conformance: deps
+	@test -n "$(SUITE)" || { echo "usage: make s3-conformance SUITE=/path/to/s3-tests"; exit 2; }
+	@$(MAKE) --no-print-directory configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target auth_bin quota_bin file_ingest_bin \
+	  chunk_store_bin dht_bin monitoring_bin governance_bin gateway_bin dm_health
+	@DM_S3_CONFORMANCE_BUILD=$(BUILD_DIR) tools/s3-conformance/run.sh $(SUITE) $(PYTEST_ARGS)
 
 # The image of deploy/Dockerfile without a Docker daemon or a registry: buildah, base images
 # from debootstrap (deploy/README.md). Needs root and `apt-get install buildah debootstrap`;

@@ -32,6 +32,9 @@ PACKAGES=(
   chromium
   # the S3 API's tests drive real S3 clients (tests/s3)
   awscli rclone s3cmd python3-boto3
+  # make s3-conformance: the Python modules Ceph's s3-tests import (the suite itself is not here)
+  python3-pytest python3-munch python3-gevent python3-isodate python3-tz python3-httplib2
+  python3-lxml python3-yaml python3-requests
 )
 
 missing=()

@@ -57,6 +57,8 @@ absl::StatusOr<Page<AuditEntry>> AuditLog::Query(const AuditQuery& query) {
 absl::Status AuditLog::OnFileDeleted(const events::v1::Event& event) {
   if (!event.has_file_deleted()) return absl::OkStatus();  // not ours to record
   const auto& d = event.file_deleted();
+  // A multipart part leaving is quota's business; the object's own deletion is what users see.
+  if (d.multipart_part()) return absl::OkStatus();
   AuditEntry e;
   // The event id doubles as the record id: a redelivery re-publishes the same record, which
   // the stream de-duplicates.

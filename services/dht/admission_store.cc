@@ -1,9 +1,12 @@
 #include "services/dht/admission_store.h"
 
+#include <set>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "shared/status/status.h"
 
 namespace datamesh::dht {
@@ -16,6 +19,74 @@ bool FirstDelivery(pqxx::work& tx, const std::string& event_id) {
                 "ON CONFLICT DO NOTHING RETURNING 1",
                 event_id)
               .empty();
+}
+
+// The operator runs exactly `nodes` now: nodes no longer listed lose it.
+void AssignNodes(pqxx::work& tx, const std::string& operator_id, const std::vector<NodeId>& nodes) {
+  tx.exec_params0(
+      "UPDATE dht.node_admission SET operator_id = '', updated_at = now() "
+      "WHERE operator_id = $1",
+      operator_id);
+  for (const NodeId& node : nodes) {
+    tx.exec_params0(
+        "INSERT INTO dht.node_admission (node_id, operator_id) VALUES ($1, $2) "
+        "ON CONFLICT (node_id) DO UPDATE SET operator_id = EXCLUDED.operator_id, "
+        "  updated_at = now()",
+        ToHex(node), operator_id);
+  }
+}
+
+constexpr char kResyncEventId[] = "resync";  // dht.operators.event_id of a re-synced decision
+
+std::set<std::string> Hex(const std::vector<NodeId>& ids) {
+  std::set<std::string> out;
+  for (const NodeId& id : ids) out.insert(ToHex(id));
+  return out;
+}
+
+// Corrects the operator's decision and node list when they differ from the listing; true when
+// it did. A decision recorded after `read_at` is newer than the listing and stays.
+bool CorrectOperator(pqxx::work& tx, const AdmissionStore::ListedOperator& op,
+                     absl::Time read_at) {
+  const pqxx::result row = tx.exec_params(
+      "SELECT admitted, (extract(epoch FROM decided_at) * 1e6)::bigint FROM dht.operators "
+      "WHERE operator_id = $1 FOR UPDATE",
+      op.operator_id);
+  std::set<std::string> recorded;
+  for (const pqxx::row& r : tx.exec_params(
+           "SELECT node_id FROM dht.node_admission WHERE operator_id = $1", op.operator_id)) {
+    recorded.insert(r[0].as<std::string>());
+  }
+  const std::set<std::string> listed = Hex(op.nodes);
+  if (!row.empty()) {
+    if (absl::FromUnixMicros(row[0][1].as<int64_t>()) > read_at) return false;
+    if (row[0][0].as<bool>() == op.admitted && recorded == listed) return false;
+  } else if (!op.admitted && listed.empty()) {
+    return false;  // nothing to place or to withhold
+  }
+  tx.exec_params0(
+      "INSERT INTO dht.operators (operator_id, admitted, decided_at, event_id) "
+      "VALUES ($1, $2, to_timestamp($3::bigint / 1e6), $4) "
+      "ON CONFLICT (operator_id) DO UPDATE SET admitted = EXCLUDED.admitted, "
+      "  decided_at = EXCLUDED.decided_at, event_id = EXCLUDED.event_id",
+      op.operator_id, op.admitted, absl::ToUnixMicros(read_at), kResyncEventId);
+  AssignNodes(tx, op.operator_id, op.nodes);
+  return true;
+}
+
+// Turns `column` (vetted or disqualified) on for `nodes`; returns how many were off.
+int TurnOn(pqxx::work& tx, const char* column, const std::vector<NodeId>& nodes) {
+  int changed = 0;
+  for (const NodeId& node : nodes) {
+    const std::string c(column);
+    changed += tx.exec_params("INSERT INTO dht.node_admission (node_id, " + c +
+                                  ") VALUES ($1, true) ON CONFLICT (node_id) DO UPDATE SET " + c +
+                                  " = true, updated_at = now() WHERE NOT dht.node_admission." +
+                                  c + " RETURNING 1",
+                              ToHex(node))
+                   .size();
+  }
+  return changed;
 }
 
 }  // namespace
@@ -41,18 +112,7 @@ absl::StatusOr<AdmissionStore::Outcome> AdmissionStore::ApplyOperator(const Oper
       outcome = Outcome::kStale;
       return absl::OkStatus();
     }
-    // The event lists every node the operator runs now: nodes it no longer lists lose it.
-    tx.exec_params0(
-        "UPDATE dht.node_admission SET operator_id = '', updated_at = now() "
-        "WHERE operator_id = $1",
-        d.operator_id);
-    for (const NodeId& node : d.nodes) {
-      tx.exec_params0(
-          "INSERT INTO dht.node_admission (node_id, operator_id) VALUES ($1, $2) "
-          "ON CONFLICT (node_id) DO UPDATE SET operator_id = EXCLUDED.operator_id, "
-          "  updated_at = now()",
-          ToHex(node), d.operator_id);
-    }
+    AssignNodes(tx, d.operator_id, d.nodes);
     return absl::OkStatus();
   }));
   return outcome;
@@ -151,6 +211,44 @@ absl::StatusOr<AdmissionSnapshot> AdmissionStore::Load() {
     return absl::OkStatus();
   }));
   return snapshot;
+}
+
+absl::StatusOr<int> AdmissionStore::ApplyListing(const std::vector<ListedOperator>& listed,
+                                                 absl::Time read_at) {
+  int corrected = 0;
+  for (const ListedOperator& op : listed) {
+    int changed = 0;
+    RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+      changed = CorrectOperator(tx, op, read_at) ? 1 : 0;
+      changed += TurnOn(tx, "vetted", op.vetted);
+      changed += TurnOn(tx, "disqualified", op.disqualified);
+      return absl::OkStatus();
+    }));
+    corrected += changed;
+  }
+  return corrected;
+}
+
+absl::StatusOr<int> AdmissionStore::RemoveUnlisted(const std::vector<std::string>& listed,
+                                                   absl::Time read_at) {
+  int removed = 0;
+  RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    // A text[] literal with every id quoted (the parameter is bound, never spliced).
+    std::vector<std::string> quoted;
+    for (const std::string& id : listed) {
+      quoted.push_back("\"" + absl::StrReplaceAll(id, {{"\\", "\\\\"}, {"\"", "\\\""}}) + "\"");
+    }
+    const std::string ids = "{" + absl::StrJoin(quoted, ",") + "}";
+    removed = static_cast<int>(
+        tx.exec_params("UPDATE dht.operators SET admitted = false, "
+                       "  decided_at = to_timestamp($2::bigint / 1e6), event_id = $3 "
+                       "WHERE admitted AND NOT (operator_id = ANY($1::text[])) "
+                       "  AND decided_at <= to_timestamp($2::bigint / 1e6) RETURNING 1",
+                       ids, absl::ToUnixMicros(read_at), kResyncEventId)
+            .size());
+    return absl::OkStatus();
+  }));
+  return removed;
 }
 
 }  // namespace datamesh::dht

@@ -57,6 +57,27 @@ class AdmissionStore {
   // Everything an AdmissionView needs.
   absl::StatusOr<AdmissionSnapshot> Load();
 
+  // Re-sync from governance's own tables (admission_resync.h): one operator as governance's
+  // listing showed it at `read_at` (governance's clock, as its events' times).
+  struct ListedOperator {
+    std::string operator_id;
+    bool admitted = false;
+    std::vector<NodeId> nodes;  // every node it runs
+    std::vector<NodeId> vetted;
+    std::vector<NodeId> disqualified;
+  };
+  // Makes dht's record agree with `listed`, one transaction per operator. An operator whose
+  // recorded decision already agrees is left as it is; one that differs takes the listing,
+  // unless an event newer than `read_at` decided it (that event is the later truth). Vetting
+  // and disqualification only turn on, as with the events. Returns how many operators and
+  // node flags were corrected. No event id is recorded: the events stay the events.
+  absl::StatusOr<int> ApplyListing(const std::vector<ListedOperator>& listed,
+                                   absl::Time read_at);
+  // Turns off the operators dht records as admitted that governance's listing (the ids in
+  // `listed`, read from `read_at` on) did not show at all, unless decided after `read_at`.
+  // Returns how many.
+  absl::StatusOr<int> RemoveUnlisted(const std::vector<std::string>& listed, absl::Time read_at);
+
  private:
   pg::Pool& pool_;
 };

@@ -1,11 +1,16 @@
 #include "services/dht/dht_server.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "datamesh/governance/v1/governance.grpc.pb.h"
 #include "services/dht/admission.h"
 #include "services/dht/admission_consumer.h"
+#include "services/dht/admission_resync.h"
 #include "services/dht/admission_store.h"
 #include "services/dht/dht_service.h"
 #include "services/dht/membership.h"
@@ -16,6 +21,7 @@
 #include "shared/crypto/hash.h"
 #include "shared/log/log.h"
 #include "shared/server/periodic_task.h"
+#include "shared/status/grpc_status.h"
 #include "shared/status/status.h"
 
 namespace datamesh::dht {
@@ -37,6 +43,7 @@ class Parts : public server::ServiceParts {
 
   void Stop() override {
     subscription.reset();
+    if (resync_task) resync_task->Stop();
     admission_consumer.Stop();
     if (admission_task) admission_task->Stop();
     if (task) task->Stop();
@@ -56,8 +63,49 @@ class Parts : public server::ServiceParts {
   DhtServiceImpl service;
   std::unique_ptr<server::PeriodicTask> task;
   std::unique_ptr<server::PeriodicTask> admission_task;
+  std::unique_ptr<AdmissionResync> resync;
+  std::unique_ptr<server::PeriodicTask> resync_task;
   std::unique_ptr<bus::Subscription> subscription;
 };
+
+// One page of governance's admission listing over gRPC.
+AdmissionResync::PageSource GovernancePages(const std::string& address) {
+  std::shared_ptr<governance::v1::GovernanceService::Stub> stub =
+      governance::v1::GovernanceService::NewStub(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  return [stub](const std::string& cursor)
+             -> absl::StatusOr<governance::v1::ListAdmissionsResponse> {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    governance::v1::ListAdmissionsRequest request;
+    request.mutable_page()->set_limit(500);
+    request.mutable_page()->set_cursor(cursor);
+    governance::v1::ListAdmissionsResponse response;
+    grpc::Status s = stub->ListAdmissions(&ctx, request, &response);
+    if (!s.ok()) return FromGrpcStatus(s);
+    return response;
+  };
+}
+
+// Re-syncs from governance's tables at once (in the background: governance may start after
+// dht) and every --admission-resync.
+void StartResync(server::Runtime& runtime, const DhtOptions& options, Parts& parts) {
+  if (options.governance_addr.empty() || options.admission_resync <= absl::ZeroDuration()) {
+    log::Info("node admission is not re-synced from governance (--governance-addr or "
+              "--admission-resync not set): events only");
+    return;
+  }
+  parts.resync = std::make_unique<AdmissionResync>(parts.admission_store, parts.admission_consumer,
+                                                   GovernancePages(options.governance_addr),
+                                                   runtime.metrics());
+  AdmissionResync* resync = parts.resync.get();
+  parts.resync_task = std::make_unique<server::PeriodicTask>(options.admission_resync, [resync] {
+    if (absl::StatusOr<int> n = resync->RunOnce(); !n.ok()) {
+      log::Warn("could not re-sync node admission from governance",
+                {{"error", n.status().ToString()}});
+    }
+  });
+}
 
 // Loads governance's decisions and starts following them. Before the gRPC service exists, so
 // no placement is ever answered from an empty view.
@@ -76,6 +124,7 @@ absl::Status StartAdmission(server::Runtime& runtime, const DhtOptions& options,
       log::Warn("could not re-read node admission", {{"error", s.ToString()}});
     }
   });
+  StartResync(runtime, options, parts);
   return absl::OkStatus();
 }
 
@@ -102,6 +151,12 @@ void RegisterFlags(config::FlagSet& flags, DhtOptions& options) {
                   "vetting.placementShare");
   flags.AddDuration("admission-refresh", &options.admission_refresh,
                     "how often governance's node decisions are re-read from PostgreSQL");
+  flags.AddString("governance-addr", &options.governance_addr,
+                  "governance's gRPC address, to re-sync node admission from its tables (empty: "
+                  "events only)");
+  flags.AddDuration("admission-resync", &options.admission_resync,
+                    "how often node admission is re-synced from governance (first at start; "
+                    "0: never)");
 }
 
 absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& runtime,
@@ -121,6 +176,9 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   }
   if (options.admission_refresh <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--admission-refresh must be positive");
+  }
+  if (options.admission_resync < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--admission-resync must be 0 (never) or positive");
   }
   RETURN_IF_ERROR(runtime.bus()->EnsureStream(NodeEventsStream()));
   ASSIGN_OR_RETURN(NodeId local_id, LocalId(runtime.instance_id()));

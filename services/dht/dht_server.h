@@ -2,7 +2,8 @@
 // persisted membership, declares the node-events stream, subscribes to node.heartbeat (a plain
 // subscription: every replica needs every heartbeat for its own view) and starts the
 // membership sync loop; with admission enforced it also loads governance's decisions, starts
-// the durable consumer of governance events and refreshes the view periodically.
+// the durable consumer of governance events and refreshes the view periodically, and, given
+// governance's address, re-syncs from governance's tables at start and periodically.
 // ServiceParts::Stop ends them and saves the last counters.
 #pragma once
 
@@ -31,6 +32,11 @@ struct DhtOptions {
   // How often every replica re-reads governance's decisions from PostgreSQL (the replica that
   // handles an event reads them at once).
   absl::Duration admission_refresh = absl::Seconds(5);
+  // governance's gRPC address, for re-syncing admissions from its tables (admission_resync.h);
+  // empty: no re-sync, the events alone.
+  std::string governance_addr;
+  // How often the re-sync runs (the first at start); 0: never.
+  absl::Duration admission_resync = absl::Minutes(5);
 };
 
 void RegisterFlags(config::FlagSet& flags, DhtOptions& options);

@@ -16,31 +16,13 @@
 namespace datamesh::file_ingest {
 namespace {
 
-// Keys and prefixes are at most a file name long (File.name: 1024 bytes).
-constexpr size_t kMaxListArgBytes = 1024;
-
-// The gRPC answer for `status`, with its dm-error-code (BucketStore's payload) as trailer.
-grpc::Status ReplyWithCode(grpc::ServerContext* ctx, const absl::Status& status) {
-  if (auto code = status.GetPayload(kErrorCodePayload); code.has_value()) {
-    ctx->AddTrailingMetadata("dm-error-code", std::string(*code));
-  }
-  return Reply(status);
-}
+// S3's largest max-buckets.
+constexpr uint32_t kMaxBucketsPerPage = 10000;
 
 void BucketToProto(const BucketRecord& b, file::v1::Bucket* out) {
   out->set_name(b.name);
   out->set_owner_id(b.owner_id);
   SetTime(b.created_at, out->mutable_created_at());
-}
-
-// What ListObjects hands to SQL: text PostgreSQL can hold and that could match a name.
-absl::Status ValidateListArg(const char* field, std::string_view value) {
-  if (value.size() > kMaxListArgBytes || !text::IsValidUtf8(value) ||
-      value.find('\0') != std::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be valid UTF-8 without NUL, at most 1024 bytes"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ValidateOwnerAndBucket(const std::string& owner_id, const std::string& bucket) {
@@ -99,15 +81,30 @@ grpc::Status FileServiceImpl::DeleteBucket(grpc::ServerContext* ctx,
   auto deleted = buckets_->Delete(req->owner_id(), req->name(), maker, &outbox_id);
   if (!deleted.ok()) return ReplyWithCode(ctx, deleted.status());
   PublishCommitted(bytes, outbox_id);
+  AbortBucketUploads(req->owner_id(), req->name());
   return grpc::Status::OK;
 }
 
 grpc::Status FileServiceImpl::ListBuckets(grpc::ServerContext*,
                                           const file::v1::ListBucketsRequest* req,
                                           file::v1::ListBucketsResponse* resp) {
-  if (auto s = ValidateId("owner_id", req->owner_id()); !s.ok()) return Reply(s);
-  auto buckets = buckets_->List(req->owner_id());
+  absl::Status status = ValidateId("owner_id", req->owner_id());
+  if (status.ok()) status = ValidateListArg("prefix", req->prefix());
+  if (status.ok()) status = ValidateListArg("start_after", req->start_after());
+  if (status.ok() && req->max_buckets() > kMaxBucketsPerPage) {
+    status = absl::InvalidArgumentError("max_buckets must be at most 10000");
+  }
+  if (!status.ok()) return Reply(status);
+  // One more than asked tells whether the page is truncated.
+  const int max = static_cast<int>(req->max_buckets());
+  auto buckets =
+      buckets_->List(req->owner_id(), {req->prefix(), req->start_after(), max == 0 ? 0 : max + 1});
   if (!buckets.ok()) return Reply(buckets.status());
+  if (max > 0 && buckets->size() > static_cast<size_t>(max)) {
+    buckets->resize(max);
+    resp->set_is_truncated(true);
+    resp->set_next_start_after(buckets->back().name);
+  }
   for (const BucketRecord& b : *buckets) BucketToProto(b, resp->add_buckets());
   return grpc::Status::OK;
 }

@@ -105,14 +105,19 @@ absl::StatusOr<BucketRecord> BucketStore::Delete(const std::string& owner_id,
   return out;
 }
 
-absl::StatusOr<std::vector<BucketRecord>> BucketStore::List(const std::string& owner_id) {
+absl::StatusOr<std::vector<BucketRecord>> BucketStore::List(const std::string& owner_id,
+                                                            const BucketQuery& query) {
   std::vector<BucketRecord> buckets;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     buckets.clear();
-    pqxx::result r =
-        w.exec_params(absl::StrCat("SELECT ", kBucketColumns,
-                                   " FROM files.buckets WHERE owner_id = $1 ORDER BY name"),
-                      owner_id);
+    // Byte order (COLLATE "C"), as S3 lists, and so that start_after pages by the same order
+    // whatever the database's locale; a NULL limit is no limit.
+    pqxx::result r = w.exec_params(
+        absl::StrCat("SELECT ", kBucketColumns,
+                     " FROM files.buckets WHERE owner_id = $1 AND starts_with(name, $2)"
+                     " AND name COLLATE \"C\" > $3 ORDER BY name COLLATE \"C\" LIMIT $4"),
+        owner_id, query.prefix, query.start_after,
+        query.limit > 0 ? std::optional<int>(query.limit) : std::nullopt);
     for (const pqxx::row& row : r) buckets.push_back(BucketFromRow(row));
     return absl::OkStatus();
   }));

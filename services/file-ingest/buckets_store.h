@@ -36,6 +36,13 @@ struct BucketRecord {
 // (retries), so it must be pure.
 using BucketEventMaker = std::function<std::string(const BucketRecord&)>;
 
+// Which of an owner's buckets List returns (S3's ListBuckets paging).
+struct BucketQuery {
+  std::string prefix;       // only names starting with it
+  std::string start_after;  // exclusive; empty: from the first name
+  int limit = 0;            // at most this many; 0: all
+};
+
 struct ObjectQuery {
   std::string bucket;
   std::string prefix;
@@ -74,8 +81,9 @@ class BucketStore {
                                                     const std::string& name,
                                                     const BucketEventMaker& event,
                                                     int64_t* outbox_id);
-  // The owner's buckets by name.
-  [[nodiscard]] absl::StatusOr<std::vector<BucketRecord>> List(const std::string& owner_id);
+  // The owner's buckets chosen by `query`, in byte order of their names.
+  [[nodiscard]] absl::StatusOr<std::vector<BucketRecord>> List(const std::string& owner_id,
+                                                               const BucketQuery& query = {});
 
   // The newest file of the owner named exactly `name`. NOT_FOUND: none, or the name's first
   // segment is a bucket of another owner.

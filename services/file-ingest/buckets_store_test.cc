@@ -363,5 +363,29 @@ TEST_F(ListObjectsTest, OnlyTheOwnersBucketIsListed) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+TEST_F(BucketStoreTest, ListPagesByPrefixAndStartAfterInByteOrder) {
+  // "pg-b" sorts before "pg.a" and "pga" by bytes; a locale's order would ignore '-' and '.'.
+  for (const char* name : {"pga", "pg.a", "pg-b", "pgc", "other-pg"}) {
+    ASSERT_OK(Create("kim", name));
+  }
+  ASSERT_OK(Create("lee", "pgz"));
+  auto names = [](const absl::StatusOr<std::vector<BucketRecord>>& got) {
+    std::vector<std::string> out;
+    if (got.ok()) {
+      for (const BucketRecord& b : *got) out.push_back(b.name);
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(names(buckets_->List("kim", {"pg", "", 0})), (V{"pg-b", "pg.a", "pga", "pgc"}));
+  EXPECT_EQ(names(buckets_->List("kim", {"pg", "", 2})), (V{"pg-b", "pg.a"}));
+  EXPECT_EQ(names(buckets_->List("kim", {"pg", "pg.a", 2})), (V{"pga", "pgc"}));
+  EXPECT_EQ(names(buckets_->List("kim", {"", "pgc", 0})), V{});
+  EXPECT_EQ(names(buckets_->List("kim", {"nothing", "", 0})), V{});
+  // A prefix is text, never a pattern.
+  EXPECT_EQ(names(buckets_->List("kim", {"pg_", "", 0})), V{});
+  EXPECT_EQ(names(buckets_->List("kim", {"%", "", 0})), V{});
+}
+
 }  // namespace
 }  // namespace datamesh::file_ingest

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/file-ingest/byte_range.h"
+#include "services/file-ingest/multipart_index.h"
 #include "services/file-ingest/segment_codec.h"
 #include "shared/crypto/aead.h"
 #include "shared/crypto/encoding.h"
@@ -32,7 +33,12 @@ absl::Status CheckSegmentList(const ContentRecord& content,
                               const std::vector<SegmentRecord>& segments) {
   uint64_t total = 0;
   for (size_t i = 0; i < segments.size(); ++i) {
-    if (segments[i].index != i) {
+    // A plain upload's segments are 0, 1, ...; a multipart content's are sparse but ascending
+    // (multipart_index.h).
+    const uint64_t index = segments[i].index;
+    const bool in_place =
+        IsPartSegment(index) ? i == 0 || index > segments[i - 1].index : index == i;
+    if (!in_place) {
       return absl::DataLossError(
           absl::StrCat("segment list broken: position ", i, " holds segment ", segments[i].index));
     }
@@ -160,7 +166,7 @@ absl::StatusOr<PlainSegment> SegmentReader::ReadOnce(const SegmentRecord& seg, b
   }
   ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(data_key_));
   SegmentPosition pos{content_.id, content_.nonce_prefix, seg.index,
-                      seg.index + 1 == segment_count_};
+                      SealedFinal(seg.index, segment_count_)};
   // Opened in place: the plaintext stays in the (pooled) block until the caller is done. The
   // segment's plaintext hash is not checked: the tag, whose AAD binds the content, index and
   // final flag, already proves these are the bytes sealed there, and decompression is checked

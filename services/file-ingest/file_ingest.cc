@@ -139,6 +139,11 @@ absl::Status StartMaintenance(server::Runtime& rt, const FileIngestOptions& o, P
                        &rt.metrics(),
                        parts.live_codec.get(),
                        parts.reencode_store.get()};
+  // The service exists by the time a gc job runs (jobs start after Build returns).
+  deps.expire_uploads = [&parts, expiry = o.multipart_expiry]() -> absl::StatusOr<int> {
+    if (!parts.service) return 0;
+    return parts.service->ExpireMultipartUploads(absl::Now() - expiry);
+  };
   MaintenanceOptions mo;
   mo.pg_url = rt.options().pg_url;
   mo.instance_id = rt.instance_id();
@@ -328,10 +333,19 @@ void RegisterFlags(config::FlagSet& f, FileIngestOptions& o) {
   f.AddDuration("reencode-free-delay", &o.reencode_free_delay,
                 "How long the old shards of a re-encoded file are kept for downloads that "
                 "started before its switch");
+  f.AddDuration("multipart-expiry", &o.multipart_expiry,
+                "S3 multipart uploads idle longer (no part sent) are aborted by the gc job, "
+                "their parts' shards and quota freed");
+  f.AddInt("multipart-min-part-bytes", &o.multipart_min_part_bytes,
+           "The least every part of a multipart upload but the last must hold (S3: 5 MiB)");
 }
 
 absl::Status ValidateOptions(const FileIngestOptions& o) {
   if (o.dht_addr.empty()) return absl::InvalidArgumentError("--dht-addr is required");
+  if (o.multipart_expiry <= absl::ZeroDuration() || o.multipart_min_part_bytes < 0) {
+    return absl::InvalidArgumentError(
+        "--multipart-expiry must be positive and --multipart-min-part-bytes not negative");
+  }
   if (o.segment_bytes < 4096 || o.segment_bytes > (64 << 20)) {
     return absl::InvalidArgumentError("--segment-bytes must be 4 KiB to 64 MiB");
   }
@@ -445,6 +459,7 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& rt,
   deps.source = rt.source();
   deps.metrics = &rt.metrics();
   deps.intents = parts->intents.get();
+  deps.multipart_min_part_bytes = static_cast<uint64_t>(o.multipart_min_part_bytes);
   RETURN_IF_ERROR(StartMaintenance(rt, o, *parts));
   RETURN_IF_ERROR(StartParamConsumer(rt, o, *parts));
   deps.maintenance = parts->maintenance.get();

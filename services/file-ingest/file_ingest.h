@@ -61,6 +61,10 @@ struct FileIngestOptions {
   // switched content are kept for downloads already under way.
   int64_t reencode_bytes_per_second = 32 << 20;
   absl::Duration reencode_free_delay = absl::Minutes(10);
+  // S3 multipart: uploads idle longer are aborted by the gc job; the least every part but the
+  // last must hold.
+  absl::Duration multipart_expiry = absl::Hours(168);
+  int64_t multipart_min_part_bytes = 5 << 20;
 };
 
 void RegisterFlags(config::FlagSet& flags, FileIngestOptions& options);

@@ -103,7 +103,8 @@ absl::Status ClassifyUnreadable(const absl::Status& status,
   return unavailable;
 }
 
-// The file's data key, unwrapped with the caller's private key.
+}  // namespace
+
 absl::StatusOr<crypto::SecretBytes> UnwrapKey(const ContentRecord& content,
                                               const std::string& private_key) {
   if (private_key.size() != crypto::kX25519KeySize) {
@@ -118,6 +119,8 @@ absl::StatusOr<crypto::SecretBytes> UnwrapKey(const ContentRecord& content,
   }
   return std::move(*data_key);
 }
+
+namespace {
 
 // The caller's request id (x-request-id metadata, set by the gateway), else a fresh one.
 std::string DownloadId(const grpc::ServerContext& ctx) {

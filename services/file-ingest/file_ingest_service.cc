@@ -19,7 +19,9 @@ namespace datamesh::file_ingest {
 FileServiceImpl::FileServiceImpl(ServiceDeps deps)
     : deps_(std::move(deps)),
       buckets_(deps_.store != nullptr ? std::make_unique<BucketStore>(deps_.store->pool())
-                                      : nullptr) {
+                                      : nullptr),
+      multipart_(deps_.store != nullptr ? std::make_unique<MultipartStore>(deps_.store->pool())
+                                        : nullptr) {
   if (deps_.metrics != nullptr) {
     auto& bytes = prometheus::BuildCounter()
                       .Name("datamesh_file_ingest_transferred_bytes_total")

@@ -26,6 +26,7 @@
 #include "services/file-ingest/late_shards.h"
 #include "services/file-ingest/live_params.h"
 #include "services/file-ingest/manifest_store.h"
+#include "services/file-ingest/multipart_store.h"
 #include "services/file-ingest/progress.h"
 #include "services/file-ingest/reencode_store.h"
 #include "services/file-ingest/shard_intents.h"
@@ -63,7 +64,28 @@ struct ServiceDeps {
   MaintenanceRunner* maintenance = nullptr;
   // Null: every segment waits for all of its shard writes.
   LateShards* late = nullptr;
+  // S3 multipart (multipart_rpc.cc): the least a part other than the last may hold.
+  uint64_t multipart_min_part_bytes = 5 << 20;
 };
+
+// file.deleted for each file an S3 put (or Complete) replaces, as Delete writes it (the owner
+// deletes).
+EventMaker ReplacedFileEvent(const std::string& source);
+// The file.stored payload of `rec`: `stored_bytes` written to nodes (0 when deduplicated), the
+// reservation it consumed, the client's upload id; `multipart_part` for a stored part of an S3
+// multipart upload.
+void FillFileStored(const FileRecord& rec, uint64_t stored_bytes, const std::string& reservation_id,
+                    const std::string& upload_id, bool multipart_part,
+                    events::v1::FileStored* payload);
+// The file.deleted of `rec`, deleted by its owner; `multipart_part` for a part of an S3
+// multipart upload leaving quota (not a file deletion the audit log records).
+std::string FileDeletedEvent(const std::string& source, const FileRecord& rec,
+                             bool multipart_part);
+
+// The content's data key, unwrapped with the owner's X25519 private key (32 raw bytes; used
+// for the call only). INVALID_ARGUMENT: a malformed key; PERMISSION_DENIED: not the owner's.
+[[nodiscard]] absl::StatusOr<crypto::SecretBytes> UnwrapKey(const ContentRecord& content,
+                                                            const std::string& private_key);
 
 class FileServiceImpl final : public file::v1::FileService::Service {
  public:
@@ -113,6 +135,27 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   grpc::Status ListObjects(grpc::ServerContext* ctx, const file::v1::ListObjectsRequest* req,
                            file::v1::ListObjectsResponse* resp) override;
 
+  // S3 multipart uploads (multipart_rpc.cc, multipart_store.h).
+  grpc::Status CreateMultipartUpload(grpc::ServerContext* ctx,
+                                     const file::v1::CreateMultipartUploadRequest* req,
+                                     file::v1::CreateMultipartUploadResponse* resp) override;
+  grpc::Status UploadPart(grpc::ServerContext* ctx,
+                          grpc::ServerReader<file::v1::UploadPartRequest>* reader,
+                          file::v1::UploadPartResponse* resp) override;
+  grpc::Status ListParts(grpc::ServerContext* ctx, const file::v1::ListPartsRequest* req,
+                         file::v1::ListPartsResponse* resp) override;
+  grpc::Status ListMultipartUploads(grpc::ServerContext* ctx,
+                                    const file::v1::ListMultipartUploadsRequest* req,
+                                    file::v1::ListMultipartUploadsResponse* resp) override;
+  grpc::Status CompleteMultipartUpload(grpc::ServerContext* ctx,
+                                       const file::v1::CompleteMultipartUploadRequest* req,
+                                       file::v1::CompleteMultipartUploadResponse* resp) override;
+  grpc::Status AbortMultipartUpload(grpc::ServerContext* ctx,
+                                    const file::v1::AbortMultipartUploadRequest* req,
+                                    file::v1::AbortMultipartUploadResponse* resp) override;
+  // Aborts uploads idle since before `idle_before` (the GC's expiry); how many.
+  [[nodiscard]] absl::StatusOr<int> ExpireMultipartUploads(absl::Time idle_before);
+
   // Publishes one outbox event and removes it (best effort: the outbox worker retries).
   void PublishCommitted(const std::string& event_bytes, int64_t outbox_id);
 
@@ -129,12 +172,14 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   absl::StatusOr<CommitResult> CommitUpload(const UploadPlan& plan, UploadOutcome outcome,
                                             std::string* event_bytes);
   void ClearIntents(const std::string& writer_id);
-  // Commits the upload's reservation to `size` bytes before the manifest: RESOURCE_EXHAUSTED
-  // when quota refuses (the upload then fails and stores nothing). quota being unreachable is
-  // not a refusal (file.stored settles it).
-  [[nodiscard]] absl::Status CommitQuota(const UploadPlan& plan, uint64_t size);
+  // Commits an upload's (or a part's) reservation to `size` bytes for `file_id` before the
+  // manifest: RESOURCE_EXHAUSTED marked kQuotaRefusedPayload when quota refuses (the upload
+  // then fails and stores nothing). quota being unreachable is not a refusal (file.stored
+  // settles it). Nothing to do without a reservation.
+  [[nodiscard]] absl::Status CommitQuota(const std::string& reservation, uint64_t size,
+                                         const std::string& file_id);
   // Frees the reservation of a failed upload (best effort; reservations expire).
-  void ReleaseQuota(const UploadPlan& plan);
+  void ReleaseQuota(const std::string& reservation);
   absl::Status DoDownload(grpc::ServerContext* ctx, const file::v1::DownloadRequest& req,
                           grpc::ServerWriter<file::v1::DownloadResponse>* writer);
   void ToProto(const FileRecord& rec, file::v1::File* out) const;
@@ -147,9 +192,17 @@ class FileServiceImpl final : public file::v1::FileService::Service {
   void PublishDownloadProgress(const std::string& download_id, const FileRecord& file,
                                uint64_t sent, uint64_t total);
 
+  // After DeleteBucket: its uploads in progress are aborted with it (best effort; what a
+  // failure leaves, the expiry GC aborts).
+  void AbortBucketUploads(const std::string& owner_id, const std::string& bucket);
+  absl::Status DoUploadPart(grpc::ServerContext* ctx,
+                            grpc::ServerReader<file::v1::UploadPartRequest>* reader,
+                            file::v1::UploadPartResponse* resp);
+
   const ServiceDeps deps_;
   // The S3 view of deps_.store's database.
   const std::unique_ptr<BucketStore> buckets_;
+  const std::unique_ptr<MultipartStore> multipart_;
   prometheus::Counter* uploaded_bytes_ = nullptr;
   prometheus::Counter* downloaded_bytes_ = nullptr;
 };

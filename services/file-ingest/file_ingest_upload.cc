@@ -22,12 +22,6 @@
 #include "shared/status/status.h"
 
 namespace datamesh::file_ingest {
-namespace {
-
-// Marks quota's refusal of an upload, answered with `dm-error-code: QUOTA_EXCEEDED`.
-constexpr char kQuotaRefusedPayload[] = "type.datamesh/file-ingest.quota-refused";
-
-}  // namespace
 
 struct FileServiceImpl::UploadPlan {
   file::v1::UploadHeader header;
@@ -57,22 +51,44 @@ grpc::Status FileServiceImpl::Upload(grpc::ServerContext* ctx,
   return ToGrpcStatus(SanitizeForClient(status));
 }
 
-namespace {
-
-// file.deleted for each file an S3 put replaces, as Delete writes it (the owner deletes).
-EventMaker ReplacedFileEvent(const std::string& source) {
-  return [source](const FileRecord& rec, bool) {
-    events::v1::Event event = bus::NewEvent("file.deleted", source);
-    event.set_subject_user(rec.owner_id);
-    auto* p = event.mutable_file_deleted();
-    p->set_file_id(rec.id);
-    p->set_owner_id(rec.owner_id);
-    p->set_name(rec.name);
-    p->set_size(rec.content.size);
-    p->set_actor_id(rec.owner_id);
-    return event.SerializeAsString();
-  };
+void FillFileStored(const FileRecord& rec, uint64_t stored_bytes, const std::string& reservation_id,
+                    const std::string& upload_id, bool multipart_part,
+                    events::v1::FileStored* p) {
+  p->set_file_id(rec.id);
+  p->set_owner_id(rec.owner_id);
+  p->set_name(rec.name);
+  p->set_size(rec.content.size);
+  p->set_content_type(rec.content_type);
+  p->set_sha256(rec.content.sha256);
+  p->set_stored_bytes(stored_bytes);
+  p->mutable_redundancy()->set_data_shards(rec.content.data_shards);
+  p->mutable_redundancy()->set_parity_shards(rec.content.parity_shards);
+  p->set_encryption(rec.encryption);
+  p->set_reservation_id(reservation_id);
+  p->set_upload_id(upload_id);
+  p->set_multipart_part(multipart_part);
+  SetTime(rec.created_at, p->mutable_created_at());
 }
+
+std::string FileDeletedEvent(const std::string& source, const FileRecord& rec,
+                             bool multipart_part) {
+  events::v1::Event event = bus::NewEvent("file.deleted", source);
+  event.set_subject_user(rec.owner_id);
+  auto* p = event.mutable_file_deleted();
+  p->set_file_id(rec.id);
+  p->set_owner_id(rec.owner_id);
+  p->set_name(rec.name);
+  p->set_size(rec.content.size);
+  p->set_actor_id(rec.owner_id);
+  p->set_multipart_part(multipart_part);
+  return event.SerializeAsString();
+}
+
+EventMaker ReplacedFileEvent(const std::string& source) {
+  return [source](const FileRecord& rec, bool) { return FileDeletedEvent(source, rec, false); };
+}
+
+namespace {
 
 // k + m of the content's codec.
 uint32_t ShardsPerSegment(const ContentRecord& content) {
@@ -164,9 +180,13 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
   // The usage is committed before the file becomes visible: a file quota refuses is never
   // listed, and a visible file is always counted.
   if (outcome.ok()) {
-    if (absl::Status quota = CommitQuota(plan, outcome->size); !quota.ok()) outcome = quota;
+    absl::Status quota = CommitQuota(plan.header.reservation_id(), outcome->size, plan.file.id);
+    if (!quota.ok()) outcome = quota;
   }
   const bool left_missing = outcome.ok() && AnyShardMissing(outcome->segments);
+  // A file kept in the manifest (no segments) wrote no shard and so recorded no intent: its
+  // commit skips the intents' DELETE, one transaction less per small upload.
+  const bool wrote_no_shards = outcome.ok() && outcome->segments.empty();
   // Counted before the commit takes the segments: the final event's durability.
   UploadDurability durability;
   if (outcome.ok()) {
@@ -183,10 +203,10 @@ absl::Status FileServiceImpl::DoUpload(grpc::ServerContext* ctx,
     absl::Status queued = deps_.store->EnqueueShardDeletions(pipeline.WrittenShards());
     if (!queued.ok()) log::Warn("could not queue orphan shards", {{"error", queued.ToString()}});
     ClearIntents(plan.file.id);
-    ReleaseQuota(plan);
+    ReleaseQuota(plan.header.reservation_id());
     return commit.status();
   }
-  ClearIntents(plan.file.id);
+  if (!wrote_no_shards) ClearIntents(plan.file.id);
   PublishUploadProgress(plan, commit->file.content.size, commit->file.content.size, durability,
                         /*committed=*/true);
   if (deps_.late != nullptr) {
@@ -324,22 +344,8 @@ absl::StatusOr<CommitResult> FileServiceImpl::CommitUpload(const UploadPlan& pla
   event.set_subject_user(file.owner_id);
   const uint64_t stored = outcome.stored_bytes;
   auto maker = [&](const FileRecord& rec, bool dedup) {
-    auto* p = event.mutable_file_stored();
-    p->set_file_id(rec.id);
-    p->set_owner_id(rec.owner_id);
-    p->set_name(rec.name);
-    p->set_size(rec.content.size);
-    p->set_content_type(rec.content_type);
-    p->set_sha256(rec.content.sha256);
-    p->set_stored_bytes(dedup ? 0 : stored);
-    p->mutable_redundancy()->set_data_shards(rec.content.data_shards);
-    p->mutable_redundancy()->set_parity_shards(rec.content.parity_shards);
-    p->set_encryption(rec.encryption);
-    p->set_reservation_id(h.reservation_id());
-    p->set_upload_id(h.upload_id());
-    int64_t micros = absl::ToUnixMicros(rec.created_at);
-    p->mutable_created_at()->set_seconds(micros / 1000000);
-    p->mutable_created_at()->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+    FillFileStored(rec, dedup ? 0 : stored, h.reservation_id(), h.upload_id(),
+                   /*multipart_part=*/false, event.mutable_file_stored());
     *event_bytes = event.SerializeAsString();
     return *event_bytes;
   };
@@ -376,15 +382,15 @@ void FileServiceImpl::PublishUploadProgress(const UploadPlan& plan, uint64_t rec
       received, stored, durability, committed);
 }
 
-absl::Status FileServiceImpl::CommitQuota(const UploadPlan& plan, uint64_t size) {
-  const std::string& reservation = plan.header.reservation_id();
+absl::Status FileServiceImpl::CommitQuota(const std::string& reservation, uint64_t size,
+                                          const std::string& file_id) {
   if (reservation.empty() || deps_.quota == nullptr) return absl::OkStatus();
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + deps_.rpc_timeout));
   quota::v1::CommitRequest req;
   req.set_reservation_id(reservation);
   req.set_actual_bytes(size);
-  req.set_file_id(plan.file.id);
+  req.set_file_id(file_id);
   quota::v1::CommitResponse resp;
   const grpc::Status status = deps_.quota->Commit(&ctx, req, &resp);
   if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
@@ -402,8 +408,7 @@ absl::Status FileServiceImpl::CommitQuota(const UploadPlan& plan, uint64_t size)
   return absl::OkStatus();
 }
 
-void FileServiceImpl::ReleaseQuota(const UploadPlan& plan) {
-  const std::string& reservation = plan.header.reservation_id();
+void FileServiceImpl::ReleaseQuota(const std::string& reservation) {
   if (reservation.empty() || deps_.quota == nullptr) return;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + deps_.rpc_timeout));

@@ -4,6 +4,7 @@
 
 #include "file_ingest_migrations.h"
 #include "services/file-ingest/chunk_stubs.h"
+#include "services/file-ingest/durability_gauges.h"
 #include "services/file-ingest/file_ingest.h"
 #include "shared/server/service_main.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 8 << 20);
   mallopt(M_ARENA_MAX, 2);
   datamesh::file_ingest::FileIngestOptions options;
+  datamesh::file_ingest::DurabilityGaugeOptions durability;
   datamesh::server::ServiceDefinition d;
   d.name = "file-ingest";
   d.default_grpc_addr = "0.0.0.0:7003";
@@ -25,7 +27,10 @@ int main(int argc, char** argv) {
   d.needs_pg = true;
   d.pg_schema = "files";
   d.migrations = file_ingest_migrations;
-  d.add_flags = [&](datamesh::config::FlagSet& f) { RegisterFlags(f, options); };
+  d.add_flags = [&](datamesh::config::FlagSet& f) {
+    RegisterFlags(f, options);
+    RegisterDurabilityFlags(f, durability);
+  };
   // An upload waiting for the segment budget stops reading its stream, but gRPC keeps
   // receiving into it up to its flow-control window, which BDP probing grows to megabytes:
   // with 50 uploads at once that was most of the process's memory (docs/PERFORMANCE.md).
@@ -34,8 +39,12 @@ int main(int argc, char** argv) {
     b.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
                          datamesh::file_ingest::kShardStreamWindowBytes);
   };
-  d.build = [&](datamesh::server::Runtime& rt) {
-    return datamesh::file_ingest::Build(rt, options);
+  d.build = [&](datamesh::server::Runtime& rt)
+      -> absl::StatusOr<std::unique_ptr<datamesh::server::ServiceParts>> {
+    auto parts = datamesh::file_ingest::Build(rt, options);
+    if (!parts.ok()) return parts.status();
+    return WithDurabilityGauges(*std::move(parts), rt, options.dht_addr, options.shard_timeout,
+                                durability);
   };
   return datamesh::server::RunService(d, argc, argv);
 }

@@ -19,12 +19,14 @@
 //    live intent names (shard_intents.h) are deleted, each re-checked under its deletion lock.
 //    Intents make this correct for uploads still running however long they take; the grace
 //    period (on the node's file time) only spares fresh shards the checks and absorbs clock
-//    skew between nodes and PostgreSQL.
+//    skew between nodes and PostgreSQL. It first aborts multipart uploads idle past
+//    --multipart-expiry (MaintenanceDeps::expire_uploads), so their shards go with the queue.
 //
 // Thread-safe. Stop() (or the destructor) ends running jobs between items and joins them.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,6 +59,9 @@ struct MaintenanceDeps {
   // The shape new uploads use and the re-encode job's store; null: no re-encode job.
   const LiveCodec* codec = nullptr;
   ReencodeStore* reencode_store = nullptr;
+  // Aborts the multipart uploads idle past their expiry (freeing their shards and quota) and
+  // says how many; the gc job runs it first. Null: none.
+  std::function<absl::StatusOr<int>()> expire_uploads;
 };
 
 struct MaintenanceOptions {

@@ -162,6 +162,16 @@ absl::Status MaintenanceRunner::Scrub(Progress& progress) {
 }
 
 absl::Status MaintenanceRunner::CollectGarbage(Progress& progress) {
+  if (deps_.expire_uploads) {
+    // Their shards enter the deletion queue, which deletes them under the same checks.
+    absl::StatusOr<int> expired = deps_.expire_uploads();
+    if (!expired.ok()) {
+      ++progress.failed;
+      log::Warn("multipart expiry failed", {{"error", expired.status().ToString()}});
+    } else if (*expired > 0) {
+      log::Info("idle multipart uploads aborted", {{"count", static_cast<int64_t>(*expired)}});
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<NodeRef> live, deps_.admin->LiveNodes());
   const absl::Time cutoff = absl::Now() - options_.gc_grace;
   for (const NodeRef& node : live) {

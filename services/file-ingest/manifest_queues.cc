@@ -86,10 +86,17 @@ absl::StatusOr<std::vector<StoredFileRow>> ManifestStore::ListStoredFiles(const 
   std::vector<StoredFileRow> rows;
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) {
     rows.clear();
+    // The stored parts of multipart uploads are counted by quota under their own ids until
+    // Complete (multipart_store.h), so they are listed as files are.
     pqxx::result r = w.exec_params(
+        "SELECT id, owner_id, size, micros FROM ("
         "SELECT f.id, f.owner_id, c.size, (extract(epoch FROM f.created_at) * 1000000)::bigint "
-        "FROM files.files f JOIN files.contents c ON c.id = f.content_id "
-        "WHERE f.id > $1 ORDER BY f.id LIMIT $2",
+        "AS micros FROM files.files f JOIN files.contents c ON c.id = f.content_id "
+        "WHERE f.id > $1 "
+        "UNION ALL SELECT p.id, u.owner_id, p.size, "
+        "(extract(epoch FROM p.created_at) * 1000000)::bigint FROM files.multipart_parts p "
+        "JOIN files.multipart_uploads u ON u.id = p.upload_id WHERE p.id > $1"
+        ") stored ORDER BY id LIMIT $2",
         after, limit);
     for (const pqxx::row& row : r) {
       rows.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<uint64_t>(),

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/file-ingest/manifest.h"
+#include "services/file-ingest/manifest_store.h"
 #include "shared/pg/outbox.h"
 
 namespace datamesh::file_ingest::internal {
@@ -34,6 +35,19 @@ std::string SegmentsJson(const std::vector<SegmentRecord>& segments);
 // t: state name}.
 std::string ShardsJson(const std::vector<SegmentRecord>& segments);
 std::string ShardListJson(const std::vector<ShardRecord>& shards);
+
+// Inserts a content's segments and their shards (the content row exists).
+void InsertSegments(pqxx::work& w, const std::string& content_id,
+                    const std::vector<SegmentRecord>& segments);
+
+// S3 PUT semantics (CommitOptions::replaced_event), first thing in the transaction: the
+// (owner, name) advisory lock, then the bucket row FOR SHARE. NOT_FOUND: not in a bucket of
+// the owner.
+absl::Status LockForReplace(pqxx::work& w, const FileRecord& file);
+// Deletes every other file of the owner named exactly like `file` (as DeleteFile does), with
+// the event `event` makes for each, in the outbox.
+absl::StatusOr<std::vector<ReplacedFile>> ReplaceSameName(pqxx::work& w, const FileRecord& file,
+                                                          const EventMaker& event);
 
 // Marks kWriting shards kStored or kMissing. Only rows still recorded as writing to that node
 // change: repair may have moved the shard meanwhile, or the file gone.

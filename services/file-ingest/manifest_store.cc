@@ -24,18 +24,31 @@ void InsertContent(pqxx::work& w, const ContentRecord& c, const std::vector<Segm
       c.key_version, pqxx::binarystring(c.nonce_prefix), c.codec_id, c.data_shards, c.parity_shards,
       c.segment_size, c.inline_data.has_value(), pqxx::binarystring(c.inline_data.value_or("")),
       c.inline_compressed);
+  internal::InsertSegments(w, c.id, segs);
+}
+
+}  // namespace
+
+namespace internal {
+
+void InsertSegments(pqxx::work& w, const std::string& content_id,
+                    const std::vector<SegmentRecord>& segs) {
   if (segs.empty()) return;
   w.exec_params(
       "INSERT INTO files.segments (content_id, idx, plain_size, stored_size, compressed, "
       "shard_size, sha256) SELECT $1, x.i, x.p, x.s, x.c, x.z, x.h FROM jsonb_to_recordset($2::"
       "jsonb) AS x(i bigint, p bigint, s bigint, c boolean, z bigint, h text)",
-      c.id, internal::SegmentsJson(segs));
+      content_id, SegmentsJson(segs));
   w.exec_params(
       "INSERT INTO files.shards (content_id, segment_idx, shard_idx, shard_id, node_id, "
       "node_address, state) SELECT $1, x.g, x.i, x.h, x.n, x.a, x.t FROM "
       "jsonb_to_recordset($2::jsonb) AS x(g bigint, i integer, h text, n text, a text, t text)",
-      c.id, internal::ShardsJson(segs));
+      content_id, ShardsJson(segs));
 }
+
+}  // namespace internal
+
+namespace {
 
 void EnqueueJson(pqxx::work& w, const std::string& json) {
   w.exec_params(
@@ -91,6 +104,10 @@ void DeleteFileRow(pqxx::work& w, const FileRecord& file) {
   }
 }
 
+}  // namespace
+
+namespace internal {
+
 // S3 PUT, first thing in the transaction (before any row lock, so two same-name commits
 // cannot deadlock): serializes commits of this (owner, name), then holds the bucket row FOR
 // SHARE. NOT_FOUND when the name is not in a bucket of the owner.
@@ -125,7 +142,7 @@ absl::StatusOr<std::vector<ReplacedFile>> ReplaceSameName(pqxx::work& w, const F
   return replaced;
 }
 
-}  // namespace
+}  // namespace internal
 
 absl::StatusOr<CommitResult> ManifestStore::CommitFile(const FileRecord& file,
                                                        const std::vector<SegmentRecord>& segments,
@@ -139,7 +156,7 @@ absl::StatusOr<CommitResult> ManifestStore::CommitFile(const FileRecord& file,
   RETURN_IF_ERROR(pool_.Transact([&](pqxx::work& w) -> absl::Status {
     result = CommitResult{};
     result.file = file;
-    if (replace) RETURN_IF_ERROR(LockForReplace(w, file));
+    if (replace) RETURN_IF_ERROR(internal::LockForReplace(w, file));
     std::optional<ContentRecord> existing =
         FindContentLocked(w, file.owner_id, file.content.sha256, file.content.size);
     if (existing.has_value()) {
@@ -154,7 +171,7 @@ absl::StatusOr<CommitResult> ManifestStore::CommitFile(const FileRecord& file,
       InsertContent(w, file.content, segments);
     }
     if (replace) {
-      ASSIGN_OR_RETURN(result.replaced, ReplaceSameName(w, file, options.replaced_event));
+      ASSIGN_OR_RETURN(result.replaced, internal::ReplaceSameName(w, file, options.replaced_event));
     }
     pqxx::row t = w.exec_params1(
         "INSERT INTO files.files (id, owner_id, name, content_type, tags, content_id, "
@@ -206,6 +223,9 @@ absl::StatusOr<std::vector<SegmentRecord>> ManifestStore::GetSegments(
         "SELECT idx, plain_size, stored_size, compressed, shard_size, sha256 FROM files.segments "
         "WHERE content_id = $1 ORDER BY idx",
         content_id);
+    // Multipart contents number their segments sparsely (multipart_index.h): shards are
+    // matched to their segment by index, not by position.
+    std::map<uint64_t, size_t> position;
     for (const pqxx::row& row : r) {
       SegmentRecord s;
       s.index = row[0].as<uint64_t>();
@@ -214,6 +234,7 @@ absl::StatusOr<std::vector<SegmentRecord>> ManifestStore::GetSegments(
       s.compressed = row[3].as<bool>();
       s.shard_size = row[4].as<uint64_t>();
       s.plain_sha256 = row[5].as<std::string>();
+      position[s.index] = segs.size();
       segs.push_back(std::move(s));
     }
     pqxx::result sh = w.exec_params(
@@ -221,14 +242,12 @@ absl::StatusOr<std::vector<SegmentRecord>> ManifestStore::GetSegments(
         "WHERE content_id = $1 ORDER BY segment_idx, shard_idx",
         content_id);
     for (const pqxx::row& row : sh) {
-      uint64_t seg = row[0].as<uint64_t>();
-      if (seg >= segs.size() || segs[seg].index != seg) {
-        return absl::InternalError("manifest segments are not contiguous");
-      }
-      segs[seg].shards.push_back({row[1].as<int>(),
-                                  row[2].as<std::string>(),
-                                  {row[3].as<std::string>(), row[4].as<std::string>()},
-                                  ShardStateFromName(row[5].as<std::string>())});
+      auto at = position.find(row[0].as<uint64_t>());
+      if (at == position.end()) return absl::InternalError("a shard row names no segment");
+      segs[at->second].shards.push_back({row[1].as<int>(),
+                                         row[2].as<std::string>(),
+                                         {row[3].as<std::string>(), row[4].as<std::string>()},
+                                         ShardStateFromName(row[5].as<std::string>())});
     }
     return absl::OkStatus();
   }));

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/file-ingest/redundancy.h"
+#include "services/file-ingest/multipart_index.h"
 #include "services/file-ingest/segment_codec.h"
 #include "services/file-ingest/shard_intents.h"
 #include "shared/crypto/aead.h"
@@ -125,7 +126,13 @@ std::vector<LateWrite> UploadPipeline::TakeLateWrites() {
 }
 
 absl::Status UploadPipeline::OnSegment(PlainSegment plain, uint64_t index, bool final) {
-  if (index == 0 && final && plain.view().size() <= options_.inline_max_bytes) {
+  if (key_.first_segment_index != 0) {
+    // A part: which part ends the object is known only at Complete, after its segments were
+    // sealed, so none is sealed final; the manifest's segment list says where the object ends.
+    RETURN_IF_ERROR(CheckPartSegment(index));
+    index += key_.first_segment_index;
+    final = false;
+  } else if (index == 0 && final && plain.view().size() <= options_.inline_max_bytes) {
     ASSIGN_OR_RETURN(crypto::AesGcm * aead, WorkerCipher(*key_.data_key));
     SegmentPosition pos{key_.content_id, key_.nonce_prefix, 0, true};
     ASSIGN_OR_RETURN(SealedInline sealed, SealInline(*aead, pos, plain.view()));

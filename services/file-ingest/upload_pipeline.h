@@ -106,6 +106,9 @@ struct ContentKey {
   const crypto::SecretBytes* data_key = nullptr;
   // The file's declared content type: segments of already compressed types skip zstd.
   std::string content_type;
+  // The index of the stream's first segment; the others follow it. Non-zero for a multipart
+  // upload's part (multipart_index.h), whose segments are sealed non-final and never inline.
+  uint64_t first_segment_index = 0;
 };
 
 class UploadPipeline {

@@ -8,19 +8,6 @@
 namespace datamesh::file_ingest {
 namespace {
 
-bool HasControl(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) return true;
-    // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
-    if (c == 0xc2 && i + 1 < s.size()) {
-      unsigned char d = static_cast<unsigned char>(s[i + 1]);
-      if (d >= 0x80 && d <= 0x9f) return true;
-    }
-  }
-  return false;
-}
-
 bool PrintableAscii(std::string_view s) {
   for (char c : s) {
     if (c < 0x21 || c > 0x7e) return false;
@@ -35,7 +22,7 @@ absl::Status ValidateName(std::string_view name) {
     return absl::InvalidArgumentError("name must be 1-1024 bytes");
   }
   if (!text::IsValidUtf8(name)) return absl::InvalidArgumentError("name is not valid UTF-8");
-  if (HasControl(name)) return absl::InvalidArgumentError("name contains control characters");
+  if (text::HasControlCharacter(name)) return absl::InvalidArgumentError("name contains control characters");
   for (absl::string_view part : absl::StrSplit(absl::string_view(name.data(), name.size()), '/')) {
     if (part.empty() || part == "." || part == "..") {
       return absl::InvalidArgumentError(
@@ -56,7 +43,7 @@ absl::Status ValidateTags(const std::map<std::string, std::string>& tags) {
       return absl::InvalidArgumentError("tags must be valid UTF-8");
     }
     // Tags are stored as JSON in PostgreSQL, where a NUL cannot be.
-    if (HasControl(k) || HasControl(v)) {
+    if (text::HasControlCharacter(k) || text::HasControlCharacter(v)) {
       return absl::InvalidArgumentError("tags must not contain control characters");
     }
   }
@@ -78,6 +65,16 @@ absl::Status ValidateContentType(std::string_view content_type) {
 absl::Status ValidateId(std::string_view field, std::string_view id) {
   if (id.empty() || id.size() > 128 || !PrintableAscii(id)) {
     return absl::InvalidArgumentError(std::string(field) + " must be 1-128 printable characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateListArg(const char* field, std::string_view value) {
+  constexpr size_t kMaxListArgBytes = 1024;
+  if (value.size() > kMaxListArgBytes || !text::IsValidUtf8(value) ||
+      value.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be valid UTF-8 without NUL, at most 1024 bytes"));
   }
   return absl::OkStatus();
 }

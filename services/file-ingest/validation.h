@@ -20,6 +20,9 @@ namespace datamesh::file_ingest {
 [[nodiscard]] absl::Status ValidateContentType(std::string_view content_type);
 // An owner or file id: 1-128 bytes of printable ASCII.
 [[nodiscard]] absl::Status ValidateId(std::string_view field, std::string_view id);
+// An S3 key, prefix, delimiter or marker handed to SQL: text PostgreSQL can hold and that could
+// match a name (valid UTF-8 without NUL, at most a file name long: 1024 bytes).
+[[nodiscard]] absl::Status ValidateListArg(const char* field, std::string_view value);
 // 64 hex characters; returns them in lower case.
 [[nodiscard]] absl::StatusOr<std::string> NormalizeSha256(std::string_view hex);
 

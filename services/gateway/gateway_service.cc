@@ -34,6 +34,7 @@ class Parts : public server::ServiceParts {
     // The gRPC server has already drained; HTTP requests get the same grace.
     if (http) http->Stop(std::chrono::steady_clock::now() + grace);
     if (s3_http) s3_http->Stop(std::chrono::steady_clock::now() + grace);
+    if (limiter) limiter->Stop();  // reports the calls it admitted while quota is still reachable
     if (upstreams) upstreams->Stop();
   }
   std::unique_ptr<Upstreams> upstreams;

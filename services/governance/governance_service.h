@@ -112,6 +112,13 @@ class GovernanceServiceImpl final : public governance::v1::GovernanceService::Se
   grpc::Status GetNodeReputation(grpc::ServerContext* ctx,
                                  const governance::v1::GetNodeReputationRequest* req,
                                  governance::v1::GetNodeReputationResponse* resp) override;
+  // admission_rpc.cc
+  grpc::Status ListAdmissions(grpc::ServerContext* ctx,
+                              const governance::v1::ListAdmissionsRequest* req,
+                              governance::v1::ListAdmissionsResponse* resp) override;
+  grpc::Status ReleaseNodeKey(grpc::ServerContext* ctx,
+                              const governance::v1::ReleaseNodeKeyRequest* req,
+                              governance::v1::ReleaseNodeKeyResponse* resp) override;
 
  private:
   // Proposals' helpers (proposal_rpc.cc).

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "services/monitoring/promql/rollup_eval.h"
 #include "shared/status/status.h"
 
 namespace datamesh::monitoring {
@@ -81,16 +82,41 @@ std::optional<double> StepValue(const StepAccumulator& a, StepAggregation agg, i
   return std::nullopt;
 }
 
-// Per step index, the value of one series.
-std::map<int64_t, double> SeriesSteps(const promql::Series& series, const StepQuery& q) {
-  std::map<int64_t, StepAccumulator> steps;
+using Steps = std::map<int64_t, StepAccumulator>;
+
+// One series' rollup intervals starting in [from, until) into its steps: the interval's
+// aggregates, and its increase from the interval before it (resets counted as in raw samples).
+void AddRollupSteps(const std::vector<promql::RollupPoint>& points, const StepQuery& q,
+                    int64_t until, Steps& steps) {
+  const promql::RollupPoint* prev = nullptr;
+  for (const promql::RollupPoint& p : points) {
+    if (p.t >= q.from_ms && p.t < until) {
+      StepAccumulator& a = steps[(p.t - q.from_ms) / q.step_ms];
+      a.count += static_cast<int64_t>(p.count);
+      a.sum += p.sum;
+      a.min = std::min(a.min, p.min);
+      a.max = std::max(a.max, p.max);
+      a.last = p.last;
+      if (prev != nullptr || p.count >= 2) {
+        a.increase += p.last - p.first + p.correction;
+        if (prev != nullptr) a.increase += p.first >= prev->last ? p.first - prev->last : p.first;
+        a.has_increase = true;
+      }
+    }
+    prev = &p;
+  }
+}
+
+// One series' raw samples from `since` on into its steps.
+void AddSampleSteps(const std::vector<promql::SamplePoint>& samples, const StepQuery& q,
+                    int64_t since, Steps& steps) {
   const promql::SamplePoint* prev = nullptr;
-  for (const promql::SamplePoint& p : series.samples) {
+  for (const promql::SamplePoint& p : samples) {
     if (IsStale(p.v)) {
       prev = nullptr;  // the series ended: no increase across the gap
       continue;
     }
-    if (p.t >= q.from_ms && p.t < q.to_ms) {
+    if (p.t >= std::max(q.from_ms, since) && p.t < q.to_ms) {
       StepAccumulator& a = steps[(p.t - q.from_ms) / q.step_ms];
       a.Add(p.v);
       if (prev != nullptr) {
@@ -100,6 +126,10 @@ std::map<int64_t, double> SeriesSteps(const promql::Series& series, const StepQu
     }
     prev = &p;
   }
+}
+
+// Per step index, the value of one series.
+std::map<int64_t, double> StepValues(const Steps& steps, const StepQuery& q) {
   std::map<int64_t, double> out;
   for (const auto& [index, a] : steps) {
     if (std::optional<double> v = StepValue(a, q.aggregation, q.step_ms)) out[index] = *v;
@@ -182,20 +212,42 @@ absl::StatusOr<promql::Matrix> QuerySteps(const promql::SeriesSource& source, co
   RETURN_IF_ERROR(Check(q));
   ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers,
                    Matchers(MatchType::kEqual, q.name, q.labels));
+  // Steps that start before the raw samples are made of rollup intervals (the resolution the
+  // engine would choose for this step), the others of raw samples.
+  const promql::StorageLayout layout = source.Layout();
+  int64_t raw_from = q.from_ms;
+  std::map<promql::Labels, Steps> per_series;
+  if (q.from_ms < layout.raw_since_ms) {
+    if (const std::optional<int64_t> resolution =
+            promql::internal::ChooseRollup(layout, q.step_ms, q.step_ms, q.from_ms)) {
+      raw_from = std::min(q.to_ms, q.from_ms + (layout.raw_since_ms - q.from_ms + q.step_ms - 1) /
+                                                   q.step_ms * q.step_ms);
+      // One interval earlier, so the first step's increase has the interval before it.
+      ASSIGN_OR_RETURN(std::vector<promql::RollupSeries> rollups,
+                       source.SelectRollups(matchers, *resolution, q.from_ms - *resolution,
+                                            raw_from - 1));
+      for (const promql::RollupSeries& s : rollups) {
+        AddRollupSteps(s.points, q, raw_from, per_series[s.labels]);
+      }
+    }
+  }
   // One step earlier, so the first step's rate has the sample before it.
   ASSIGN_OR_RETURN(std::vector<promql::Series> series,
-                   source.Select(matchers, q.from_ms - q.step_ms, q.to_ms - 1));
+                   source.Select(matchers, raw_from - q.step_ms, q.to_ms - 1));
+  for (const promql::Series& s : series) {
+    AddSampleSteps(s.samples, q, raw_from, per_series[s.labels]);
+  }
   promql::Matrix out;
   if (q.group_by.empty()) {
-    for (const promql::Series& s : series) {
-      promql::MatrixSeries m = ToPoints(promql::WithoutMetricName(s.labels), SeriesSteps(s, q), q);
+    for (const auto& [labels, steps] : per_series) {
+      promql::MatrixSeries m = ToPoints(promql::WithoutMetricName(labels), StepValues(steps, q), q);
       if (!m.points.empty()) out.push_back(std::move(m));
     }
   } else {
     std::map<promql::Labels, std::map<int64_t, GroupAccumulator>> groups;
-    for (const promql::Series& s : series) {
-      auto& group = groups[promql::KeepLabels(s.labels, q.group_by)];
-      for (const auto& [index, v] : SeriesSteps(s, q)) {
+    for (const auto& [labels, steps] : per_series) {
+      auto& group = groups[promql::KeepLabels(labels, q.group_by)];
+      for (const auto& [index, v] : StepValues(steps, q)) {
         GroupAccumulator& g = group[index];
         ++g.count;
         g.sum += v;

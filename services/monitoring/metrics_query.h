@@ -6,7 +6,11 @@
 // the sample before the step to the last one in it, a drop counted as a reset) divided by the
 // step in seconds. Staleness markers are skipped; steps without a value, and values that are
 // NaN or infinite, are left out. With `group_by`, the series of each group are combined step
-// by step: avg and min/max of their values, the sum for sum, rate and last.
+// by step: avg and min/max of their values, the sum for sum, rate and last. Steps that start
+// before the source's raw samples (StorageLayout) are made of its rollup intervals instead,
+// each counted in the step its interval starts in: exact for a step that is a multiple of the
+// resolution and a `from` on its grid (the rate's increase from interval to interval counts
+// resets as raw samples do).
 //
 // Pure functions over the source, thread-safe as the source is.
 #pragma once

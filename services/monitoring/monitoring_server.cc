@@ -29,12 +29,22 @@ namespace datamesh::monitoring {
 namespace {
 
 constexpr absl::Duration kRetentionInterval = absl::Minutes(10);
+constexpr absl::Duration kRollupInterval = absl::Minutes(1);
+
+absl::Duration RawRetention(const MonitoringOptions& o) {
+  const bool raw_default = o.retention_raw == MonitoringOptions{}.retention_raw;
+  return raw_default && o.retention > absl::ZeroDuration() ? o.retention : o.retention_raw;
+}
 
 store::SampleStore::Options StoreOptions(const MonitoringOptions& o) {
   store::SampleStore::Options s;
   s.head.max_samples = static_cast<uint32_t>(o.chunk_samples);
   s.head.max_age = o.chunk_max_age;
-  s.retention = o.retention;
+  s.retention = RawRetention(o);
+  // CheckOptions parsed it already.
+  s.rollups = store::ParseRollups(o.rollups).value_or(std::vector<store::RollupResolution>{});
+  // By then every replica has flushed the window's samples.
+  s.rollup_settle = 2 * o.flush_interval + o.scrape_interval;
   return s;
 }
 
@@ -151,6 +161,7 @@ class Parts : public server::ServiceParts {
     for (auto& t : rule_tasks) t->Stop();
     if (lease_task) lease_task->Stop();
     evaluator.Release();
+    if (rollup_task) rollup_task->Stop();
     if (retention_task) retention_task->Stop();
     if (flush_task) flush_task->Stop();
     if (absl::Status s = store.Flush(absl::Now(), /*seal_all=*/true); !s.ok()) {
@@ -173,6 +184,7 @@ class Parts : public server::ServiceParts {
   std::unique_ptr<bus::Subscription> node_subscription;
   std::unique_ptr<server::PeriodicTask> scrape_task;
   std::unique_ptr<server::PeriodicTask> flush_task;
+  std::unique_ptr<server::PeriodicTask> rollup_task;
   std::unique_ptr<server::PeriodicTask> retention_task;
   std::unique_ptr<server::PeriodicTask> lease_task;
   std::vector<std::unique_ptr<server::PeriodicTask>> rule_tasks;
@@ -213,8 +225,16 @@ absl::Status CheckOptions(const MonitoringOptions& o) {
   if (o.scrape_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--scrape-timeout must be positive");
   }
-  if (o.retention <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--retention must be positive");
+  if (o.retention < absl::ZeroDuration() || o.retention_raw <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--retention-raw and --retention must be positive");
+  }
+  if (o.retention > absl::ZeroDuration() && RawRetention(o) != o.retention) {
+    return absl::InvalidArgumentError(
+        "--retention is the older name of --retention-raw: give one, or both the same");
+  }
+  if (absl::StatusOr<std::vector<store::RollupResolution>> r = store::ParseRollups(o.rollups);
+      !r.ok()) {
+    return r.status();
   }
   if (o.chunk_samples < 2 || o.chunk_samples > 100'000) {
     return absl::InvalidArgumentError("--chunk-samples must be 2 to 100000");
@@ -236,8 +256,14 @@ void RegisterFlags(config::FlagSet& flags, MonitoringOptions& o) {
                     "how often every target's /metrics is scraped");
   flags.AddDuration("scrape-timeout", &o.scrape_timeout,
                     "longest wait for one scrape (at most the scrape interval)");
+  flags.AddDuration("retention-raw", &o.retention_raw,
+                    "raw samples older than this are deleted once rolled up");
   flags.AddDuration("retention", &o.retention,
-                    "samples older than this are deleted (360h = 15 days)");
+                    "the older name of --retention-raw (0: not given; alone, it sets the raw "
+                    "retention)");
+  flags.AddString("rollups", &o.rollups,
+                  "rolled-up resolutions and how long each is kept, finest first "
+                  "(resolution:retention,...; empty: none, raw samples only)");
   flags.AddInt("chunk-samples", &o.chunk_samples,
                "a series' open chunk is sealed at this many samples");
   flags.AddDuration("chunk-max-age", &o.chunk_max_age,
@@ -300,9 +326,20 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
     absl::StatusOr<store::RetentionResult> r = p->store.ApplyRetention(absl::Now());
     if (!r.ok()) {
       log::Warn("retention failed", {{"error", std::string(r.status().message())}});
-    } else if (r->chunks_deleted > 0 || r->series_deleted > 0) {
-      log::Info("retention",
-                {{"chunks_deleted", r->chunks_deleted}, {"series_deleted", r->series_deleted}});
+    } else if (r->chunks_deleted > 0 || r->series_deleted > 0 || r->rollups_deleted > 0) {
+      log::Info("retention", {{"chunks_deleted", r->chunks_deleted},
+                              {"series_deleted", r->series_deleted},
+                              {"rollups_deleted", r->rollups_deleted}});
+    }
+  });
+  parts->rollup_task = std::make_unique<server::PeriodicTask>(kRollupInterval, [p] {
+    absl::StatusOr<store::RollupPass> r = p->store.BuildRollups(absl::Now());
+    if (!r.ok()) {
+      log::Warn("rollup pass failed; retried next time",
+                {{"error", std::string(r.status().message())}});
+    } else if (r->windows > 0) {
+      log::Info("rolled up", {{"windows", r->windows}, {"samples", r->samples},
+                              {"points", r->points}, {"done_until_ms", r->done_until_ms}});
     }
   });
   parts->lease_task = std::make_unique<server::PeriodicTask>(options.rule_interval,
@@ -331,7 +368,8 @@ absl::StatusOr<std::unique_ptr<server::ServiceParts>> Build(server::Runtime& run
   runtime.AddGrpcService(&parts->service);
   log::Info("monitoring started",
             {{"scrape_interval_s", absl::ToDoubleSeconds(options.scrape_interval)},
-             {"retention_h", absl::ToDoubleHours(options.retention)},
+             {"retention_raw_h", absl::ToDoubleHours(RawRetention(options))},
+             {"rollups", options.rollups},
              {"rule_groups", parts->evaluator.num_groups()}});
   return parts;
 }

@@ -2,8 +2,9 @@
 //
 // Build subscribes to dm.v1.service.heartbeat (a plain subscription: every replica needs every
 // heartbeat to compute the same target assignment), and starts periodic tasks — a scrape round
-// every --scrape-interval, a flush of the head chunks every --flush-interval, retention every 10
-// minutes, and rule evaluation (alerts/rule_evaluator.h): the evaluator lease renewed every
+// every --scrape-interval, a flush of the head chunks every --flush-interval, the rollup
+// builder every minute, retention every 10 minutes, and rule evaluation (alerts/rule_evaluator.h):
+// the evaluator lease renewed every
 // --rule-interval, each rule group evaluated every interval. ServiceParts::Stop ends them, gives
 // the lease up and seals and writes every head. Rule files that do not load fail Build.
 #pragma once
@@ -22,8 +23,12 @@ struct MonitoringOptions {
   absl::Duration scrape_interval = absl::Seconds(15);
   // Capped at the scrape interval.
   absl::Duration scrape_timeout = absl::Seconds(10);
-  // Chunks whose last sample is older are deleted (15 days).
-  absl::Duration retention = absl::Hours(15 * 24);
+  // Raw chunks whose last sample is older are deleted once rolled up: --retention-raw, or
+  // --retention (its older name; 0: not given) when --retention-raw keeps its default.
+  absl::Duration retention_raw = absl::Hours(48);
+  absl::Duration retention = absl::ZeroDuration();
+  // --rollups: resolution:retention pairs, finest first (store/rollup_builder.h).
+  std::string rollups = "5m:720h,1h:8760h";
   // A head chunk is sealed at this many samples, or when open this long.
   int64_t chunk_samples = 480;
   absl::Duration chunk_max_age = absl::Hours(2);

@@ -4,6 +4,7 @@
 
 #include "services/monitoring/alerts_api.h"
 #include "services/monitoring/analytics/report_proto.h"
+#include "services/monitoring/health/durability_margin.h"
 #include "services/monitoring/health/health_report.h"
 #include "services/monitoring/metrics_query.h"
 #include "services/monitoring/monitoring_converter.h"
@@ -128,7 +129,18 @@ grpc::Status MonitoringServiceImpl::GetHealth(grpc::ServerContext*, const v1::Ge
     instances.push_back({t.service, t.instance_id, answering.contains({t.service, t.instance_id}),
                          scraped.contains({t.service, t.instance_id})});
   }
-  *response = health::BuildHealth(instances, health_.nodes->Nodes(now), rules_.Snapshot());
+  // The durability margin file-ingest exports, as last scraped.
+  promql::Vector margin[3];
+  const char* const margin_queries[3] = {health::kSpareShardsQuery, health::kFilesLostQuery,
+                                         health::kMeasuredAtQuery};
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<promql::QueryResult> r =
+        promql::Engine(store_).InstantQuery(margin_queries[i], absl::ToUnixMillis(now));
+    if (!r.ok()) return Answer(r.status(), "GetHealth");
+    margin[i] = std::move(r->vector);
+  }
+  *response = health::BuildHealth(instances, health_.nodes->Nodes(now), rules_.Snapshot(),
+                                  health::DurabilityFromSeries(margin[0], margin[1], margin[2]));
   return grpc::Status::OK;
 }
 

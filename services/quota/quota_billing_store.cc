@@ -128,15 +128,24 @@ absl::StatusOr<TierDef> QuotaStore::PutTier(const TierDef& t, bool create,
   return GetTier(t.name);
 }
 
+namespace internal {
+
+void RememberTierIn(pqxx::work& tx, const std::string& user, const std::string& tier,
+                    absl::Time as_of) {
+  tx.exec_params0(
+      "INSERT INTO quota.user_tiers (user_id, tier, updated_at) "
+      "VALUES ($1, $2, " DM_QUOTA_TS(3) ") "
+      "ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = "
+      "EXCLUDED.updated_at WHERE quota.user_tiers.updated_at <= EXCLUDED.updated_at",
+      user, tier, ToMicros(as_of));
+}
+
+}  // namespace internal
+
 absl::Status QuotaStore::RememberTier(const std::string& user, const std::string& tier,
                                       absl::Time as_of) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    tx.exec_params0(
-        "INSERT INTO quota.user_tiers (user_id, tier, updated_at) "
-        "VALUES ($1, $2, " DM_QUOTA_TS(3) ") "
-        "ON CONFLICT (user_id) DO UPDATE SET tier = EXCLUDED.tier, updated_at = "
-        "EXCLUDED.updated_at WHERE quota.user_tiers.updated_at <= EXCLUDED.updated_at",
-        user, tier, ToMicros(as_of));
+    internal::RememberTierIn(tx, user, tier, as_of);
     return absl::OkStatus();
   });
 }
@@ -178,12 +187,14 @@ absl::Status QuotaStore::RecordBandwidth(const std::string& user, const Bandwidt
     }
     const std::string month = MonthOf(now);
     // The month's row exists and is locked before it is read, so checked additions of one user
-    // are serialised and never pass the limit together.
+    // are serialised and never pass the limit together. No conflict target: two first records of
+    // a month racing collide on the id (derived from user and month) as well, which a
+    // (user_id, month) target would answer with a unique violation instead of nothing.
     tx.exec_params0(
         "INSERT INTO quota.billing (id, user_id, month, tier, bandwidth_bytes) "
         "VALUES (md5($1 || '/' || $2)::uuid::text, $1, $2, "
         "COALESCE((SELECT tier FROM quota.user_tiers WHERE user_id = $1), 'free'), 0) "
-        "ON CONFLICT (user_id, month) DO NOTHING",
+        "ON CONFLICT DO NOTHING",
         user, month);
     const uint64_t used = tx.exec_params1(
                                 "SELECT bandwidth_bytes FROM quota.billing WHERE user_id = $1 AND "

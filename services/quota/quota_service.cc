@@ -86,9 +86,7 @@ absl::StatusOr<ReserveResponse> QuotaServiceImpl::DoReserve(const ReserveRequest
     PublishExceeded(req.user_id(), tier.name, "storage", out.limit, out.used, req.bytes());
     return absl::ResourceExhaustedError("storage quota exceeded");
   }
-  if (absl::Status s = store_.RememberTier(req.user_id(), tier.name, now); !s.ok()) {
-    log::Warn("could not remember tier", {{"error", s.ToString()}});
-  }
+  // The store remembered the caller's tier for billing in the reservation's transaction.
   ReserveResponse resp;
   resp.set_reservation_id(out.reservation.id);
   SetTimestamp(out.reservation.expires_at, resp.mutable_expires_at());
@@ -118,7 +116,8 @@ absl::StatusOr<CheckApiCallResponse> QuotaServiceImpl::DoCheckApiCall(
   RETURN_IF_ERROR(ValidateId("user_id", req.user_id()));
   ASSIGN_OR_RETURN(TierDef tier, CallerTier(req.tier()));
   const std::optional<uint64_t> limit = tier.limits.api_calls_hour;
-  ASSIGN_OR_RETURN(ApiCallDecision d, limiter_.Check(req.user_id(), limit, options_.clock()));
+  ASSIGN_OR_RETURN(ApiCallDecision d, limiter_.Check(req.user_id(), limit, options_.clock(),
+                                                     req.made_calls(), !req.report_only()));
   CheckApiCallResponse resp;
   resp.set_allowed(d.allowed);
   resp.set_retry_after_seconds(d.retry_after_seconds);

@@ -15,13 +15,18 @@ int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(int64_t micros) { return absl::FromUnixMicros(micros); }
 
 UsageRow LockUsage(pqxx::work& tx, const std::string& user, absl::Time now) {
-  tx.exec_params0("INSERT INTO quota.usage (user_id, integrated_at) VALUES ($1, " DM_QUOTA_TS(
-                      2) ") ON CONFLICT (user_id) DO NOTHING",
-                  user, ToMicros(now));
-  pqxx::row r =
-      tx.exec_params1("SELECT stored_bytes, " DM_QUOTA_MICROS(
-                          "integrated_at") " FROM quota.usage WHERE user_id = $1 FOR UPDATE",
-                      user);
+  constexpr char kLock[] = "SELECT stored_bytes, " DM_QUOTA_MICROS(
+      "integrated_at") " FROM quota.usage WHERE user_id = $1 FOR UPDATE";
+  // Nearly every call finds the row: one statement then. Only a user's first change inserts it
+  // (a no-op when a concurrent first change won) and locks it with a second read.
+  pqxx::result rows = tx.exec_params(kLock, user);
+  if (rows.empty()) {
+    tx.exec_params0("INSERT INTO quota.usage (user_id, integrated_at) VALUES ($1, " DM_QUOTA_TS(
+                        2) ") ON CONFLICT (user_id) DO NOTHING",
+                    user, ToMicros(now));
+    rows = tx.exec_params(kLock, user);
+  }
+  const pqxx::row r = rows.at(0);
   return {r[0].as<uint64_t>(), FromMicros(r[1].as<int64_t>())};
 }
 
@@ -118,6 +123,9 @@ absl::StatusOr<ReserveOutcome> QuotaStore::Reserve(const std::string& user, cons
           "INSERT INTO quota.reservations (id, user_id, tier, bytes, state, expires_at) "
           "VALUES ($1, $2, $3, $4, 'held', " DM_QUOTA_TS(5) ")",
           new_id, user, tier, bytes, ToMicros(expires_at));
+      // The tier the caller came with, kept for billing in the same transaction (one commit
+      // per reservation, not two).
+      internal::RememberTierIn(tx, user, tier, now);
       out.reservation = {new_id, user, tier, bytes, "held", "", expires_at};
     }
     out.reservation.expires_at = expires_at;

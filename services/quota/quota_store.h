@@ -99,7 +99,8 @@ class QuotaStore {
   absl::StatusOr<std::optional<std::string>> RememberedTier(const std::string& user);
 
   // Reserves `bytes` for `user` (new reservation with id `new_id`, or growing `grow_id`)
-  // against `limit`; expiry becomes `expires_at`. NOT_FOUND: `grow_id` unknown, not the
+  // against `limit`; expiry becomes `expires_at`. A new reservation also remembers `tier` for
+  // `user` (as RememberTier, in the same transaction). NOT_FOUND: `grow_id` unknown, not the
   // user's, not held, or expired.
   absl::StatusOr<ReserveOutcome> Reserve(const std::string& user, const std::string& tier,
                                          std::optional<uint64_t> limit, uint64_t bytes,

@@ -33,6 +33,10 @@ void IntegrateLocked(pqxx::work& tx, const std::string& user, const UsageRow& ro
 // Bytes held by the user's live (held or committed, unexpired) reservations.
 uint64_t LiveReservedBytes(pqxx::work& tx, const std::string& user, absl::Time now);
 
+// Records `tier` as the user's as of `as_of` (kept when a later tier is already recorded).
+void RememberTierIn(pqxx::work& tx, const std::string& user, const std::string& tier,
+                    absl::Time as_of);
+
 // Marks `event_id` processed; false when it already was.
 bool MarkProcessed(pqxx::work& tx, const std::string& event_id);
 

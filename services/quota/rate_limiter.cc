@@ -9,7 +9,8 @@ namespace datamesh::quota {
 namespace {
 
 // KEYS: window set, month hash. ARGV: now ms, window ms, limit (-1 = unlimited), unique member,
-// user id (hash field), month hash TTL in seconds.
+// user id (hash field), month hash TTL in seconds, calls already made (counted first, whatever
+// the answer), 1 to ask about one more call (0: report only).
 // Returns {allowed 0/1, count, retry-after ms}. When the limit was lowered below the current
 // count, a call is allowed only once (count - limit + 1) calls have left the window, so the
 // retry-after is measured to the entry at index count - limit.
@@ -18,8 +19,16 @@ const redis::Script& CheckScript() {
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
+local made = tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+for i = 1, made do redis.call('ZADD', KEYS[1], now, ARGV[4] .. '-m' .. i) end
+if made > 0 then
+  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('HINCRBY', KEYS[2], ARGV[5], made)
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
 local count = redis.call('ZCARD', KEYS[1])
+if ARGV[8] == '0' then return {1, count, 0} end
 if limit >= 0 and count >= limit then
   local retry = window
   local entry = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
@@ -43,16 +52,22 @@ constexpr int64_t kMonthKeyTtlSeconds = 70 * 24 * 3600;  // billing flushes well
 }  // namespace
 
 absl::StatusOr<ApiCallDecision> RateLimiter::Check(const std::string& user,
-                                                   std::optional<uint64_t> limit, absl::Time now) {
+                                                   std::optional<uint64_t> limit, absl::Time now,
+                                                   uint64_t made_calls, bool ask) {
+  // Bounded so that one report cannot make the script loop for long.
+  if (made_calls > kMaxMadeCalls) {
+    return absl::InvalidArgumentError(absl::StrCat("made_calls must be at most ", kMaxMadeCalls));
+  }
   const int64_t now_ms = absl::ToUnixMillis(now);
   const int64_t limit_arg =
       limit ? static_cast<int64_t>(std::min<uint64_t>(*limit, kMaxBytes)) : -1;
   ASSIGN_OR_RETURN(
       redis::Reply reply,
-      redis_.Eval(CheckScript(), {WindowKey(user), MonthKey(MonthOf(now))},
-                  {std::to_string(now_ms), std::to_string(absl::ToInt64Milliseconds(window_)),
-                   std::to_string(limit_arg), absl::StrCat(now_ms, "-", bus::NewUuidV4()), user,
-                   std::to_string(kMonthKeyTtlSeconds)}));
+      redis_.Eval(
+          CheckScript(), {WindowKey(user), MonthKey(MonthOf(now))},
+          {std::to_string(now_ms), std::to_string(absl::ToInt64Milliseconds(window_)),
+           std::to_string(limit_arg), absl::StrCat(now_ms, "-", bus::NewUuidV4()), user,
+           std::to_string(kMonthKeyTtlSeconds), std::to_string(made_calls), ask ? "1" : "0"}));
   if (reply.type() != redis::Reply::Type::kArray || reply.elements().size() != 3) {
     return absl::InternalError("unexpected rate-limit script reply");
   }

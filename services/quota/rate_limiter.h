@@ -34,9 +34,15 @@ class RateLimiter {
   RateLimiter(redis::RedisPool& redis, absl::Duration window = absl::Hours(1))
       : redis_(redis), window_(window) {}
 
-  // Counts one call when within `limit` calls per window (nullopt = unlimited, always counted).
+  // Most calls one Check may report as already made.
+  static constexpr uint64_t kMaxMadeCalls = 10'000;
+
+  // Counts `made_calls` calls already let through (whatever the limit says), then, when `ask`,
+  // one more call when within `limit` calls per window (nullopt = unlimited, always counted).
+  // Without `ask` the decision is allowed, with the count after the report. INVALID_ARGUMENT
+  // for more than kMaxMadeCalls.
   absl::StatusOr<ApiCallDecision> Check(const std::string& user, std::optional<uint64_t> limit,
-                                        absl::Time now);
+                                        absl::Time now, uint64_t made_calls = 0, bool ask = true);
   // Calls in the window ending at `now`.
   absl::StatusOr<uint64_t> CallsInWindow(const std::string& user, absl::Time now);
   // The month's allowed-call counts per user.

@@ -21,4 +21,8 @@ bool IsValidUtf8(std::string_view s);
 // `s` with each byte that starts no valid sequence replaced by U+FFFD.
 std::string ToValidUtf8(std::string_view s);
 
+// True if `s` holds a control character: C0 (U+0000..U+001F), DEL, or C1 (U+0080..U+009F,
+// encoded C2 80..C2 9F) — what names and keys may not hold.
+bool HasControlCharacter(std::string_view s);
+
 }  // namespace datamesh::text

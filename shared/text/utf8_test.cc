@@ -34,5 +34,15 @@ TEST(Utf8, ReplacesEachBadByteAndKeepsTheRest) {
   EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xC0\xAF\xF4\x90\x80\x80x")));
 }
 
+TEST(Utf8, ControlCharactersAreC0C1AndDelete) {
+  EXPECT_TRUE(HasControlCharacter("a\nb"));
+  EXPECT_TRUE(HasControlCharacter("a\x7f"));
+  EXPECT_TRUE(HasControlCharacter("\xc2\xae\xc2\x8a-"));  // U+008A
+  EXPECT_TRUE(HasControlCharacter("\xc2\x80"));
+  EXPECT_FALSE(HasControlCharacter("\xc2\xa0"));  // U+00A0 is a space, not a control
+  EXPECT_FALSE(HasControlCharacter("\xc2\xae-caf\xc3\xa9/a b"));
+  EXPECT_FALSE(HasControlCharacter(""));
+}
+
 }  // namespace
 }  // namespace datamesh::text

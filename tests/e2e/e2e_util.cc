@@ -115,4 +115,27 @@ Reply CurlHttp::Call(const std::string& method, const std::string& url,
   return r;
 }
 
+std::string LoginAdminOnEnterpriseTier(const testing::TestStack& stack,
+                                       const std::filesystem::path& scratch) {
+  const std::string api = stack.Env("DM_GATEWAY_URL") + "/api/v1";
+  const std::string password(absl::StripAsciiWhitespace(
+      ReadFile(std::filesystem::path(stack.dir()) / "admin-password")));
+  WriteFile(scratch / "login.json",
+            absl::StrCat(R"({"username":"admin","password":")", password, R"("})"));
+  const CurlHttp http(scratch);
+  Reply login = http.Call("POST", api + "/auth/login",
+                          {"-H 'Content-Type: application/json'",
+                           "--data-binary @" + Quote((scratch / "login.json").string())});
+  EXPECT_EQ(login.code, 200) << login.body;
+  if (login.code != 200) return "";
+  const std::string token = Str(login.Json(), "token");
+  WriteFile(scratch / "tier.json", R"({"tier":"enterprise"})");
+  Reply tier = http.Call("PUT", api + "/admin/users/" + Str(Obj(login.Json(), "user"), "id"),
+                         {"-H 'Content-Type: application/json'",
+                          "--data-binary @" + Quote((scratch / "tier.json").string())},
+                         token);
+  EXPECT_EQ(tier.code, 200) << tier.body;
+  return tier.code == 200 ? token : "";
+}
+
 }  // namespace datamesh::e2e

@@ -85,4 +85,11 @@ class CurlHttp {
   std::filesystem::path scratch_;
 };
 
+// Logs the stack's admin in over REST (its password from <stack dir>/admin-password) and moves
+// it to the enterprise tier, for suites that poll more than the free tier's 100 API calls an
+// hour allow. `scratch` holds the request bodies. Returns the token; a failed step fails the
+// test and returns "".
+std::string LoginAdminOnEnterpriseTier(const testing::TestStack& stack,
+                                       const std::filesystem::path& scratch);
+
 }  // namespace datamesh::e2e

@@ -226,5 +226,16 @@ TEST_F(AuthAdminAuditTest, FileDeletedEventsBecomeOneAuditRecordEach) {
   EXPECT_EQ(Scalar("SELECT actor FROM auth.audit_log WHERE target = $1", d->file_id()), "actor-1");
 }
 
+TEST_F(AuthAdminAuditTest, AMultipartPartLeavingIsNotAFileDeletion) {
+  events::v1::Event e = bus::NewEvent("file.deleted", "file-ingest/test");
+  auto* d = e.mutable_file_deleted();
+  d->set_file_id("part-" + Unique("p"));
+  d->set_owner_id("owner-1");
+  d->set_actor_id("owner-1");
+  d->set_multipart_part(true);
+  ASSERT_OK(core_->audit().OnFileDeleted(e));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM auth.audit_log WHERE target = $1", d->file_id()), "0");
+}
+
 }  // namespace
 }  // namespace datamesh::auth::testing

@@ -4,7 +4,9 @@
 // registration (admission.mode open) makes its nodes placeable; losing its admission (mode
 // stake, no stake) stops new shards; a late, older admission does not undo that; a disqualified
 // node is never placed on again, not even after its operator is announced again or dht
-// restarts; dht answers governance for the parameter it owns (vetting.placementShare).
+// restarts; dht answers governance for the parameter it owns (vetting.placementShare); a dht
+// that lost its record of all this rebuilds it from governance's tables (--governance-addr);
+// a node id stays bound to the key that first proved it until an admin releases it.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -79,11 +81,13 @@ class DhtAdmissionTest : public ::testing::Test {
     delete stack_;
   }
 
-  static void StartDht() {
-    auto dht = ServiceProcess::Start(
-        *stack_, {.binary = "dht",
-                  .args = {"--heartbeat-interval=300ms", "--node-timeout=10s",
-                           "--membership-flush-interval=500ms", "--admission-refresh=500ms"}});
+  // `extra` flags are added, e.g. the re-sync from governance.
+  static void StartDht(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--heartbeat-interval=300ms", "--node-timeout=10s",
+                                     "--membership-flush-interval=500ms",
+                                     "--admission-refresh=500ms"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto dht = ServiceProcess::Start(*stack_, {.binary = "dht", .args = args});
     ASSERT_OK(dht);
     dht_ = std::move(*dht).release();
   }
@@ -207,6 +211,31 @@ class DhtAdmissionTest : public ::testing::Test {
     const grpc::Status s = Governance()->RegisterOperator(&ctx, request, &response);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return response.operator_();
+  }
+
+  static void Sql(const std::string& sql, const std::string& arg = "") {
+    auto pool = pg::Pool::Create({.url = stack_->pg_url(), .size = 1});
+    ASSERT_OK(pool);
+    ASSERT_OK((*pool)->Transact([&](pqxx::work& tx) {
+      if (arg.empty()) {
+        tx.exec0(sql);
+      } else {
+        tx.exec_params0(sql, arg);
+      }
+      return absl::OkStatus();
+    }));
+  }
+  static std::string SqlValue(const std::string& sql, const std::string& arg) {
+    std::string value;
+    auto pool = pg::Pool::Create({.url = stack_->pg_url(), .size = 1});
+    EXPECT_OK(pool);
+    if (!pool.ok()) return value;
+    EXPECT_OK((*pool)->Transact([&](pqxx::work& tx) {
+      pqxx::result r = tx.exec_params(sql, arg);
+      if (!r.empty() && !r[0][0].is_null()) value = r[0][0].as<std::string>();
+      return absl::OkStatus();
+    }));
+    return value;
   }
 
   void SetParameter(const std::string& key, const std::string& json) {
@@ -404,6 +433,166 @@ TEST_F(DhtAdmissionTest, DhtAppliesAndAnswersAPlacementShareChange) {
     return absl::OkStatus();
   }));
   EXPECT_EQ(stored, "0.25");
+}
+
+TEST_F(DhtAdmissionTest, ADhtThatLostItsAdmissionsRebuildsThemFromGovernance) {
+  std::set<int> all;
+  for (int i = 0; i < kNodes; ++i) all.insert(i);
+  // The vetting and the disqualification the earlier test announced by hand, recorded where
+  // governance's audits record them, so governance's tables hold the same truth.
+  Sql("INSERT INTO governance.node_reputation (node_id, alpha, beta, score, vetted_at) "
+      "VALUES ($1, 1000, 0, 1, now()) ON CONFLICT (node_id) DO UPDATE SET vetted_at = now()",
+      node_ids_[6]);
+  Sql("INSERT INTO governance.node_reputation (node_id, alpha, beta, score, disqualified_at) "
+      "VALUES ($1, 10, 10, 0.5, now()) ON CONFLICT (node_id) DO UPDATE SET "
+      "disqualified_at = now()",
+      node_ids_[7]);
+  const std::set<int> before = EligibleAmong(all);
+  ASSERT_FALSE(before.empty());
+  for (int i : {5, 7, 10, 11}) ASSERT_FALSE(before.contains(i)) << i;
+
+  // dht's record is lost (a new database, a consumer reset): every event was acknowledged
+  // long ago, so nothing comes back from the stream and no node is placeable.
+  ASSERT_OK(dht_->Stop().status());
+  delete dht_;
+  dht_ = nullptr;
+  Sql("DELETE FROM dht.node_admission");
+  Sql("DELETE FROM dht.operators");
+  StartDht();
+  ASSERT_NE(dht_, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return Up(0); }, kWait));
+  EXPECT_TRUE(EligibleAmong(all).empty());
+
+  // The same dht with the re-sync rebuilds it from governance's tables at start.
+  ASSERT_OK(dht_->Stop().status());
+  delete dht_;
+  dht_ = nullptr;
+  const std::vector<std::string> resync = {"--governance-addr=" + governance_->grpc_address(),
+                                           "--admission-resync=1s"};
+  StartDht(resync);
+  ASSERT_NE(dht_, nullptr);
+  ASSERT_TRUE(WaitEligible(all, before)) << "admissions were not rebuilt";
+  EXPECT_TRUE(GetNode(7).disqualified());
+  EXPECT_FALSE(GetNode(7).writable());
+  EXPECT_TRUE(GetNode(6).vetted());
+  for (int i : {5, 10, 11}) {  // nodes of no operator still get no shards
+    EXPECT_FALSE(GetNode(i).admitted()) << i;
+  }
+  EXPECT_NE(dht_->ReadLog().find("node admission re-synced from governance"), std::string::npos);
+
+  // Events still apply on top: a new operator's admission lands at once, and the re-syncs
+  // after it leave its decision as the event wrote it (they correct only what differs).
+  const gov::Operator dave = Register("dave", {11});
+  std::set<int> with_dave = before;
+  with_dave.insert(11);
+  ASSERT_TRUE(WaitEligible(all, with_dave));
+  const std::string dave_event =
+      SqlValue("SELECT event_id FROM dht.operators WHERE operator_id = $1", dave.id());
+  EXPECT_NE(dave_event, "resync");
+  // Two corrections in a row: the second re-sync pass began after the first ended, so after
+  // dave's event.
+  const std::string bob = SqlValue(
+      "SELECT operator_id FROM dht.node_admission WHERE node_id = $1", node_ids_[3]);
+  ASSERT_FALSE(bob.empty());
+  for (int round = 0; round < 2; ++round) {
+    Sql("DELETE FROM dht.operators WHERE operator_id = $1", bob);
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return SqlValue("SELECT event_id FROM dht.operators WHERE operator_id = $1", bob) ==
+                 "resync";
+        },
+        kWait));
+  }
+  EXPECT_EQ(SqlValue("SELECT event_id FROM dht.operators WHERE operator_id = $1", dave.id()),
+            dave_event);
+  EXPECT_TRUE(WaitEligible(all, with_dave));
+}
+
+TEST_F(DhtAdmissionTest, ANodeIdStaysBoundToItsFirstKeyUntilAnAdminReleasesIt) {
+  std::set<int> all;
+  for (int i = 0; i < kNodes; ++i) all.insert(i);
+  const gov::Operator erin = Register("erin", {10});
+  ASSERT_TRUE(WaitFor([&] { return EligibleAmong(all).contains(10); }, kWait));
+  const std::string erin_key =
+      SqlValue("SELECT public_key FROM governance.node_keys WHERE node_id = $1", node_ids_[10]);
+  ASSERT_EQ(erin_key.size(), 64u);
+
+  // Another machine presents node 10's id with a key of its own (dm-node-sign makes one).
+  const std::string impostor = nodes_dir_ + "/impostor-10";
+  std::filesystem::create_directories(impostor);
+  std::ofstream(impostor + "/node_id") << node_ids_[10] << "\n";
+  auto register_impostor = [&] {
+    const std::string challenge = Challenge("mallory");
+    auto out = testing::RunCommand(TestStack::BinaryDir() + "/bin/dm-node-sign --data-dir '" +
+                                   impostor + "' --challenge " + challenge +
+                                   " --account mallory");
+    EXPECT_OK(out);
+    std::smatch m;
+    static const std::regex kProof(
+        R"re(\{"nodeId":"([0-9a-f]+)","publicKey":"([0-9a-f]+)","signature":"([0-9a-f]+)"\})re");
+    gov::RegisterOperatorRequest request;
+    request.set_account_id("mallory");
+    request.set_name("mallory storage");
+    request.set_challenge(challenge);
+    request.add_node_ids(node_ids_[10]);
+    if (out.ok() && std::regex_search(*out, m, kProof)) {
+      gov::NodeProof* proof = request.add_proofs();
+      proof->set_node_id(m[1]);
+      proof->set_public_key(m[2]);
+      proof->set_signature(m[3]);
+    }
+    grpc::ClientContext ctx;
+    gov::RegisterOperatorResponse response;
+    return Governance()->RegisterOperator(&ctx, request, &response);
+  };
+  grpc::Status refused = register_impostor();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(refused.error_message().find("is bound to the key " + erin_key), std::string::npos)
+      << refused.error_message();
+  EXPECT_NE(governance_->ReadLog().find(
+                "refused a node claim signed by a key other than the node's bound key"),
+            std::string::npos);
+  EXPECT_TRUE(EligibleAmong(all).contains(10));  // still erin's
+
+  auto release = [&](bool admin, const std::string& node, const std::string& reason,
+                     gov::ReleaseNodeKeyResponse* response) {
+    grpc::ClientContext ctx;
+    gov::ReleaseNodeKeyRequest request;
+    request.set_actor_id(admin ? "admin" : "erin");
+    request.set_actor_is_admin(admin);
+    request.set_node_id(node);
+    request.set_reason(reason);
+    return Governance()->ReleaseNodeKey(&ctx, request, response);
+  };
+  gov::ReleaseNodeKeyResponse released;
+  EXPECT_EQ(release(false, node_ids_[10], "mine now", &released).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(release(true, node_ids_[10], "", &released).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(release(true, node_ids_[5], "no key", &released).error_code(),
+            grpc::StatusCode::NOT_FOUND);  // nobody ever proved node 5
+  EXPECT_EQ(SqlValue("SELECT public_key FROM governance.node_keys WHERE node_id = $1",
+                     node_ids_[10]),
+            erin_key);  // the refusals changed nothing
+
+  // The admin releases it: the node leaves erin (dht stops placing on it) and is free.
+  const grpc::Status s = release(true, node_ids_[10], "the node's disk was replaced", &released);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(released.released_public_key(), erin_key);
+  EXPECT_EQ(SqlValue("SELECT operator_id || ' ' || actor_id || ' ' || reason FROM "
+                     "governance.node_key_releases WHERE node_id = $1",
+                     node_ids_[10]),
+            erin.id() + " admin the node's disk was replaced");
+  ASSERT_TRUE(WaitFor([&] { return !EligibleAmong(all).contains(10); }, kWait));
+
+  // Now the new key binds on its first proof.
+  const grpc::Status accepted = register_impostor();
+  ASSERT_TRUE(accepted.ok()) << accepted.error_message();
+  EXPECT_NE(SqlValue("SELECT public_key FROM governance.node_keys WHERE node_id = $1",
+                     node_ids_[10]),
+            erin_key);
+  ASSERT_TRUE(WaitFor([&] { return EligibleAmong(all).contains(10); }, kWait));
+  EXPECT_NE(GetNode(10).operator_id(), erin.id());
 }
 
 }  // namespace

@@ -9,6 +9,10 @@
 // the job still has somewhere to write; it retries the contents whose writes hit the dead store
 // until dht declares it down and placement avoids it.
 //
+// Then the code goes back to 4+2 and file-ingest itself is SIGKILLed mid-job: the restarted
+// instance resumes the walk from the saved cursor, moves only what was left, and leaves the
+// contents moved before the kill as they were.
+//
 // As in governance_tier_e2e_test.cc, the voting period is ended by SQL (the minimum is an hour)
 // and the enactment delay set to 0 in the parameter table; the grant, stake, proposal, vote,
 // execution and file-ingest's answer are the services' own. The re-encode throttle is lowered
@@ -25,10 +29,12 @@
 #include "absl/time/clock.h"
 #include "datamesh/file/v1/file.grpc.pb.h"
 #include "datamesh/governance/v1/governance.grpc.pb.h"
+#include "shared/crypto/aead.h"
 #include "shared/crypto/x25519.h"
 #include "shared/testing/status_matchers.h"
 #include "shared/testing/test_stack.h"
 #include "shared/testing/wait_for.h"
+#include "tests/integration/governance_votes.h"
 #include "tests/integration/pattern_content.h"
 
 namespace datamesh::integration {
@@ -111,6 +117,7 @@ class GovernanceReencodeTest : public ::testing::Test {
     } while (s.error_code() == grpc::StatusCode::UNAVAILABLE && absl::Now() < deadline);
     EXPECT_TRUE(s.ok()) << name << ": " << s.error_message();
     f.id = resp.file().id();
+    if (s.ok()) stored_.push_back(f);
     return f;
   }
 
@@ -151,23 +158,7 @@ class GovernanceReencodeTest : public ::testing::Test {
   }
 
   void GrantAndStake(const std::string& account) {
-    grpc::ClientContext grant_ctx;
-    gov::GrantRequest grant;
-    grant.set_actor_id("admin");
-    grant.set_actor_is_admin(true);
-    grant.set_account_id(account);
-    grant.set_amount(100 * kToken);
-    grant.set_reason("voting power for the test");
-    gov::GrantResponse granted;
-    grpc::Status s = governance_->Grant(&grant_ctx, grant, &granted);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    grpc::ClientContext stake_ctx;
-    gov::StakeRequest stake;
-    stake.set_account_id(account);
-    stake.set_amount(50 * kToken);
-    gov::StakeResponse staked;
-    s = governance_->Stake(&stake_ctx, stake, &staked);
-    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_TRUE(testing::GrantAndStake(*governance_, account, 50 * kToken));
   }
 
   // Proposes `change`, votes yes with all the power, ends the vote and waits for
@@ -175,61 +166,17 @@ class GovernanceReencodeTest : public ::testing::Test {
   gov::Proposal PassAndWaitForFileIngest(const std::string& proposer,
                                          const std::map<std::string, double>& change,
                                          gov::Proposal* created_out = nullptr) {
-    Sql("UPDATE governance.parameters SET value = '0' WHERE key = "
-        "'proposal.enactmentDelaySeconds'");
-    gov::CreateProposalRequest create;
-    create.set_proposer_id(proposer);
-    create.set_title("Change the erasure code");
-    create.set_type("parameter_change");
-    for (const auto& [key, value] : change) {
-      (*create.mutable_change()->mutable_fields())[key].set_number_value(value);
-    }
-    create.set_voting_period_seconds(3600);
-    gov::CreateProposalResponse created;
-    {
-      grpc::ClientContext ctx;
-      grpc::Status s = governance_->CreateProposal(&ctx, create, &created);
-      EXPECT_TRUE(s.ok()) << s.error_message();
-    }
-    if (created_out != nullptr) *created_out = created.proposal();
-    const std::string id = created.proposal().id();
-    {
-      grpc::ClientContext ctx;
-      gov::CastVoteRequest vote;
-      vote.set_proposal_id(id);
-      vote.set_voter_id(proposer);
-      vote.set_choice("yes");
-      gov::CastVoteResponse resp;
-      grpc::Status s = governance_->CastVote(&ctx, vote, &resp);
-      EXPECT_TRUE(s.ok()) << s.error_message();
-    }
-    Sql("UPDATE governance.proposals SET closes_at = now() WHERE id = $1", id);
-    gov::Proposal done;
-    EXPECT_TRUE(WaitFor(
-        [&] {
-          grpc::ClientContext ctx;
-          gov::GetProposalRequest req;
-          req.set_proposal_id(id);
-          gov::GetProposalResponse resp;
-          if (!governance_->GetProposal(&ctx, req, &resp).ok()) return false;
-          done = resp.proposal();
-          for (const gov::ExecutionEntry& e : done.execution()) {
-            if (e.service() == "file-ingest" && e.state() != "pending") return true;
-          }
-          return false;
-        },
-        kWait))
-        << done.ShortDebugString();
-    return done;
+    testing::PassedProposal p = testing::PassParameterChange(
+        *governance_, stack_->pg_url(), proposer, change, "file-ingest", kWait);
+    if (created_out != nullptr) *created_out = p.created;
+    return p.done;
   }
   static const gov::ExecutionEntry* Entry(const gov::Proposal& p, const std::string& service) {
-    for (const gov::ExecutionEntry& e : p.execution()) {
-      if (e.service() == service) return &e;
-    }
-    return nullptr;
+    return testing::ExecutionOf(p, service);
   }
 
   static TestStack* stack_;
+  static std::vector<StoredFile> stored_;  // every file uploaded, by every test
   static std::string public_key_;
   static std::string private_key_;
   std::unique_ptr<FileService::Stub> files_;
@@ -237,6 +184,7 @@ class GovernanceReencodeTest : public ::testing::Test {
 };
 
 TestStack* GovernanceReencodeTest::stack_ = nullptr;
+std::vector<StoredFile> GovernanceReencodeTest::stored_;
 std::string GovernanceReencodeTest::public_key_;
 std::string GovernanceReencodeTest::private_key_;
 
@@ -367,6 +315,96 @@ TEST_F(GovernanceReencodeTest, KmChangeAppliesLiveAndReencodesEveryFileWhileASto
             .empty();
       },
       kWait));
+}
+
+TEST_F(GovernanceReencodeTest, AReencodeResumesFromItsCursorAfterFileIngestIsKilled) {
+  // The store the previous test killed is back, so all seven take part.
+  ASSERT_OK(stack_->Devstack(absl::StrCat("start-instance --bin ", TestStack::BinaryDir(),
+                                          "/bin chunk-store-", kVictim)));
+  const std::string segmented = "SELECT id FROM files.contents WHERE inline_data IS NULL";
+  const size_t contents = Sql(segmented).size();
+  ASSERT_GE(contents, 10u);
+  // The sealed bytes of the segmented contents matching `where` (with $1 bound to `arg`).
+  auto sealed_bytes = [](const std::string& where, const std::string& arg = "") {
+    return Sql("SELECT COALESCE(sum(s.stored_size + " + std::to_string(crypto::kAesGcmTagSize) +
+                   "), 0) FROM files.segments s JOIN files.contents c ON c.id = s.content_id "
+                   "WHERE c.inline_data IS NULL AND " + where,
+               arg)[0][0]
+        .as<uint64_t>();
+  };
+  // What the jobs must count once they have moved every content exactly once.
+  const uint64_t all_bytes = sealed_bytes("true");
+
+  // "voter" holds half the power and has no live proposal: its vote alone passes.
+  gov::Proposal done = PassAndWaitForFileIngest(
+      "voter", {{"erasure.dataShards", 4}, {"erasure.parityShards", 2}});
+  const gov::ExecutionEntry* answer = Entry(done, "file-ingest");
+  ASSERT_NE(answer, nullptr);
+  ASSERT_EQ(answer->state(), "applied") << answer->reason();
+
+  // Kill file-ingest once the job (still at 1 MiB/s) has moved a few contents.
+  const std::string job_of_42 =
+      "SELECT id FROM files.maintenance_jobs WHERE action = 'reencode' AND target = '4+2' ";
+  ASSERT_TRUE(WaitFor([&] { return !Sql(job_of_42 + "AND fixed >= 3").empty(); }, kWait));
+  ASSERT_OK(stack_->Devstack("kill-instance file-ingest"));
+  const pqxx::result killed = Sql(
+      "SELECT id, state, cursor, bytes, fixed FROM files.maintenance_jobs WHERE action = "
+      "'reencode' AND target = '4+2'");
+  ASSERT_EQ(killed.size(), 1u);
+  const std::string first_job = killed[0][0].as<std::string>();
+  ASSERT_EQ(killed[0][1].as<std::string>(), "running") << "the job ended before the kill";
+  const std::string cursor = killed[0][2].as<std::string>();
+  const uint64_t bytes_at_kill = killed[0][3].as<uint64_t>();
+  ASSERT_FALSE(cursor.empty());
+  ASSERT_GT(bytes_at_kill, 0u);
+  // The contents already moved, with every shard row as it is now.
+  const std::string moved_rows =
+      "SELECT string_agg(sh.content_id || '/' || sh.segment_idx || '/' || sh.shard_idx || '/' || "
+      "sh.shard_id || '@' || sh.node_id, ',' ORDER BY sh.content_id, sh.segment_idx, "
+      "sh.shard_idx) FROM files.shards sh JOIN files.contents c ON c.id = sh.content_id "
+      "WHERE c.data_shards = 4 AND c.parity_shards = 2 AND c.id <= $1";
+  const std::string moved_before = Sql(moved_rows, cursor)[0][0].as<std::string>();
+  const size_t moved_at_kill =
+      Sql(segmented + " AND data_shards = 4 AND parity_shards = 2").size();
+  ASSERT_GE(moved_at_kill, 3u);
+  ASSERT_LT(moved_at_kill, contents);
+  // A content switched just before the kill, its cursor and bytes not saved yet: moved, and
+  // skipped by the resumed walk, so its bytes are in neither job's count.
+  const uint64_t unsaved_bytes =
+      sealed_bytes("c.data_shards = 4 AND c.parity_shards = 2 AND c.id > $1", cursor);
+
+  // Restarted faster, so the rest does not take a minute.
+  ASSERT_OK(stack_->Devstack(absl::StrCat("start-instance --bin ", TestStack::BinaryDir(),
+                                          "/bin file-ingest -- --reencode-bytes-per-second ",
+                                          8 * kPatternMiB)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return !Sql(job_of_42 + "AND state = 'succeeded' AND id <> $1", first_job).empty();
+      },
+      kWait))
+      << Sql("SELECT string_agg(id || ' ' || state || ' ' || message, '; ') FROM "
+             "files.maintenance_jobs WHERE action = 'reencode' AND target = '4+2'")[0][0]
+             .as<std::string>("");
+  EXPECT_EQ(Sql("SELECT state, message FROM files.maintenance_jobs WHERE id = $1",
+                first_job)[0][0]
+                .as<std::string>(),
+            "failed");  // abandoned by the restarted instance
+  const pqxx::result resumed = Sql(
+      "SELECT examined, fixed, bytes FROM files.maintenance_jobs WHERE action = 'reencode' AND "
+      "target = '4+2' AND state = 'succeeded'");
+  ASSERT_EQ(resumed.size(), 1u);
+  // It walked only what was left after the cursor and counted on from the bytes saved: every
+  // content's bytes counted once over both jobs.
+  EXPECT_EQ(resumed[0][0].as<size_t>(), contents - moved_at_kill);
+  EXPECT_EQ(resumed[0][1].as<size_t>(), contents - moved_at_kill);
+  EXPECT_EQ(resumed[0][2].as<uint64_t>(), all_bytes - unsaved_bytes);
+  // Nothing moved before the kill was moved again: same shards on the same nodes.
+  EXPECT_EQ(Sql(moved_rows, cursor)[0][0].as<std::string>(), moved_before);
+  EXPECT_TRUE(Sql(segmented + " AND (data_shards, parity_shards) <> (4, 2)").empty());
+  for (const StoredFile& f : stored_) {
+    EXPECT_EQ(Stat(f).redundancy().data_shards(), 4u) << f.id;
+    EXPECT_TRUE(Matches(*files_, f));
+  }
 }
 
 }  // namespace

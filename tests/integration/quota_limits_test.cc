@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "services/quota/rate_limiter.h"
 #include "tests/integration/quota_fixture.h"
 
 namespace datamesh::quota {
@@ -173,6 +174,39 @@ TEST_F(QuotaLimitsTest, UnlimitedTierAlwaysAllowsAndReportsNoLimit) {
   EXPECT_TRUE(r->allowed());
   EXPECT_FALSE(r->has_limit());
   EXPECT_FALSE(r->has_remaining());
+}
+
+TEST_F(QuotaLimitsTest, CallsAGatewayAdmittedItselfAreCountedWhateverTheAnswer) {
+  const std::string tier = MakeTier(0, 0, 5);
+  const std::string user = NewUser();
+  auto ask = [&](uint64_t made, bool report_only) {
+    quota::v1::CheckApiCallRequest req;
+    req.set_user_id(user);
+    req.set_tier(tier);
+    req.set_made_calls(made);
+    req.set_report_only(report_only);
+    return service_->DoCheckApiCall(req);
+  };
+  // Two calls reported alone: counted, nothing asked.
+  auto reported = ask(2, true);
+  ASSERT_OK(reported);
+  EXPECT_TRUE(reported->allowed());
+  EXPECT_EQ(reported->remaining(), 3u);
+  // Two more made, and one asked about: five in all, the last allowed.
+  auto asked = ask(2, false);
+  ASSERT_OK(asked);
+  EXPECT_TRUE(asked->allowed());
+  EXPECT_EQ(asked->remaining(), 0u);
+  // Calls made past the limit are still counted (billing sees every call); the asked one is not.
+  auto over = ask(1, false);
+  ASSERT_OK(over);
+  EXPECT_FALSE(over->allowed());
+  EXPECT_GT(over->retry_after_seconds(), 0u);
+  EXPECT_EQ(service_->DoGetUsage(user)->usage().api_calls_hour(), 6u);
+  // A report too large to be believed is refused and counts nothing.
+  auto absurd = ask(RateLimiter::kMaxMadeCalls + 1, true);
+  EXPECT_EQ(absurd.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(service_->DoGetUsage(user)->usage().api_calls_hour(), 6u);
 }
 
 TEST_F(QuotaLimitsTest, BandwidthIsRefusedBeforeADownloadThatWouldPassTheMonth) {

@@ -97,8 +97,6 @@ def test_signature_and_unsupported():
     check(error_of(wrong.list_buckets) == ("SignatureDoesNotMatch", 403), "a wrong secret")
     unknown = client("DMUNKNOWNUNKNOWN0000", "x" * 40)
     check(error_of(unknown.list_buckets) == ("InvalidAccessKeyId", 403), "an unknown access key")
-    check(error_of(alice.create_multipart_upload, Bucket=BUCKET, Key="mp") ==
-          ("NotImplemented", 501), "multipart create")
     check(error_of(alice.get_bucket_acl, Bucket=BUCKET) == ("NotImplemented", 501), "bucket ACLs")
     check(error_of(alice.put_bucket_versioning, Bucket=BUCKET,
                    VersioningConfiguration={"Status": "Enabled"}) == ("NotImplemented", 501),
@@ -256,6 +254,83 @@ def test_files_are_shared_with_rest():
     status, body, _ = http("GET", f"{rest}/api/v1/files?prefix={BUCKET}/from-rest", headers=auth)
     check(json.loads(body).get("files", []) == [], "the S3 delete removed the REST file")
     ok("files shared with the REST API")
+
+
+def test_list_object_versions_of_a_never_versioned_bucket():
+    # Every object is its one latest version "null"; paging by key-marker; no delete markers.
+    keys = ["ver/a", "ver/b", "ver/c", "ver/sub/x"]
+    for k in keys:
+        alice.put_object(Bucket=BUCKET, Key=k, Body=k.encode())
+    seen, kw = [], {}
+    while True:
+        page = alice.list_object_versions(Bucket=BUCKET, Prefix="ver/", MaxKeys=3, **kw)
+        check("DeleteMarkers" not in page, f"no delete markers: {page.get('DeleteMarkers')}")
+        for v in page.get("Versions", []):
+            check(v["VersionId"] == "null" and v["IsLatest"] and v["Size"] == len(v["Key"]),
+                  f"a null latest version: {v}")
+        seen += [v["Key"] for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        check(page["NextVersionIdMarker"] == "null", f"next version marker: {page}")
+        kw = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+    check(seen == keys, f"versions paged in key order: {seen}")
+    page = alice.list_object_versions(Bucket=BUCKET, Prefix="ver/", Delimiter="/")
+    check([v["Key"] for v in page["Versions"]] == keys[:3] and
+          [p["Prefix"] for p in page["CommonPrefixes"]] == ["ver/sub/"], f"with a delimiter: {page}")
+    check(error_of(alice.list_object_versions, Bucket=BUCKET, KeyMarker="ver/a",
+                   VersionIdMarker="3sL4kqtJlcpXroDTDmJ") == ("InvalidArgument", 400),
+          "a version id marker no object has")
+    check(error_of(alice.list_object_versions, Bucket=BUCKET, VersionIdMarker="null") ==
+          ("InvalidArgument", 400), "a version id marker without a key marker")
+    check(error_of(bob.list_object_versions, Bucket=BUCKET) == ("AccessDenied", 403),
+          "another user's bucket")
+    result = alice.delete_objects(Bucket=BUCKET, Delete={
+        "Objects": [{"Key": k, "VersionId": "null"} for k in keys], "Quiet": True})
+    check(not result.get("Errors"), f"deleting the null versions: {result}")
+    check("Versions" not in alice.list_object_versions(Bucket=BUCKET, Prefix="ver/"), "all gone")
+    ok("ListObjectVersions of a never-versioned bucket")
+
+
+def test_listing_answers_as_sdks_read_them():
+    # Cases Ceph's s3-tests found: botocore asks v1 for encoding-type=url but does not decode
+    # v1's Prefix (S3 leaves it as sent); an empty continuation token lists from the start.
+    alice.put_object(Bucket=BUCKET, Key="sdk/a", Body=b"a")
+    page = alice.list_objects(Bucket=BUCKET, Prefix="sdk/\n+ %")
+    check(page["Prefix"] == "sdk/\n+ %" and "Contents" not in page, f"v1 prefix as sent: {page}")
+    page = alice.list_objects_v2(Bucket=BUCKET, Prefix="sdk/", ContinuationToken="")
+    check(page["ContinuationToken"] == "" and [o["Key"] for o in page["Contents"]] == ["sdk/a"],
+          f"an empty continuation token: {page}")
+    alice.delete_object(Bucket=BUCKET, Key="sdk/a")
+    ok("listing answers as the SDKs read them")
+
+
+def test_content_encoding_keeps_the_codings_as_sent():
+    # aws-chunked (the request's framing) is dropped wherever it stands; the rest reads back as
+    # an HTTP list, in order.
+    for sent, kept in [("deflate, gzip", "deflate, gzip"), ("gzip, aws-chunked", "gzip"),
+                       ("aws-chunked, gzip", "gzip"), ("aws-chunked", None)]:
+        alice.put_object(Bucket=BUCKET, Key="enc", Body=b"x", ContentEncoding=sent)
+        got = alice.head_object(Bucket=BUCKET, Key="enc").get("ContentEncoding")
+        check(got == kept, f"Content-Encoding {sent!r} reads back {got!r}, not {kept!r}")
+    alice.delete_object(Bucket=BUCKET, Key="enc")
+    ok("Content-Encoding as sent, without aws-chunked")
+
+
+def test_conditional_writes_answer_not_implemented():
+    # If-Match / If-None-Match on a PUT: never ignored (that would overwrite what the client
+    # guards), and the object stays as it was.
+    alice.put_object(Bucket=BUCKET, Key="guarded", Body=b"first")
+    for header, value in [("If-None-Match", "*"), ("If-Match", '"0123"')]:
+        guarded = client(os.environ["DM_S3_KEY_ID"], os.environ["DM_S3_SECRET"])
+        guarded.meta.events.register(
+            "before-call.s3.PutObject",
+            lambda params, h=header, v=value, **kw: params["headers"].update({h: v}))
+        check(error_of(guarded.put_object, Bucket=BUCKET, Key="guarded", Body=b"second") ==
+              ("NotImplemented", 501), f"a PUT with {header}")
+    got = alice.get_object(Bucket=BUCKET, Key="guarded")["Body"].read()
+    check(got == b"first", f"the object is unchanged: {got!r}")
+    alice.delete_object(Bucket=BUCKET, Key="guarded")
+    ok("conditional writes answer NotImplemented")
 
 
 def test_cleanup():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian's rclone against the S3 endpoint through a remote defined by environment variables only
 # (RCLONE_CONFIG_DM_*): copy, sync (a changed and a removed file), check --download (every byte
-# compared). Environment: DM_S3_ENDPOINT, DM_S3_KEY_ID, DM_S3_SECRET, WORK.
+# compared), and a multipart copy (--s3-upload-cutoff 5M --s3-chunk-size 5M). Environment: DM_S3_ENDPOINT, DM_S3_KEY_ID, DM_S3_SECRET, WORK.
 set -euo pipefail
 # Nothing of the caller's AWS settings (a CA bundle, a profile, keys) reaches the client.
 for v in $(compgen -e | grep '^AWS_'); do unset "$v"; done
@@ -40,4 +40,13 @@ ok "rclone sync (changed and removed files), copy back identical"
 rclone purge "dm:$B"
 rclone lsd dm: | grep -q " $B\$" && fail "bucket still there after purge"
 ok "rclone purge"
+
+M=rclone-mp-e2e
+mkdir -p "$W/mp"
+head -c $((13 * 1048576 + 5)) /dev/urandom > "$W/mp/large.bin"
+rclone mkdir "dm:$M"
+rclone copy --s3-upload-cutoff 5M --s3-chunk-size 5M "$W/mp" "dm:$M"
+rclone check --download "$W/mp" "dm:$M" || fail "check --download after a multipart copy"
+rclone purge "dm:$M"
+ok "rclone copy of 13 MiB as a multipart upload (5 MiB parts), identical"
 echo "ALL RCLONE CHECKS PASSED"

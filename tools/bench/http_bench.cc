@@ -14,6 +14,8 @@
 // Files are deleted afterwards (not timed). Results are markdown rows `| name | figure |`.
 #include "tools/bench/http_bench.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -213,10 +215,20 @@ absl::StatusOr<double> Parallel(const Options& o, const std::string& token, int6
   return Since(start);
 }
 
+// CPU seconds (user + system) this process has used so far: the client's own cost, so that a
+// reader can tell whether the client was the bottleneck.
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 absl::Status RunSmall(const Options& o, const std::string& token, const Content& content) {
   const auto size = static_cast<uint64_t>(o.small_bytes);
   std::vector<std::string> ids(static_cast<size_t>(o.small_count));
   std::vector<double> up_ms, down_ms;
+  const double cpu_start = OwnCpuSeconds();
   ASSIGN_OR_RETURN(double up, Parallel(
                                   o, token, o.small_count,
                                   [&](int64_t i, Http& h) {
@@ -232,12 +244,15 @@ absl::Status RunSmall(const Options& o, const std::string& token, const Content&
                                                       ids[static_cast<size_t>(i)]);
                                     },
                                     down_ms));
+  const double client_cpu_ms = (OwnCpuSeconds() - cpu_start) * 1e3;
   const std::string what =
       absl::StrCat(SizeText(size), " x ", o.small_count, ", ", o.inflight, " in flight");
   Row("REST upload " + what, Fixed(static_cast<double>(o.small_count) / up, "files/s"));
   Row("  upload latency p50 / p99", Pair(Percentile(up_ms, 0.5), Percentile(up_ms, 0.99)));
   Row("REST download " + what, Fixed(static_cast<double>(o.small_count) / down, "files/s"));
   Row("  download latency p50 / p99", Pair(Percentile(down_ms, 0.5), Percentile(down_ms, 0.99)));
+  Row("  client CPU per request (up and down)",
+      Fixed(client_cpu_ms / static_cast<double>(2 * o.small_count), "ms", 3));
   Http http(o.url);
   http.set_token(token);
   Delete(http, ids);

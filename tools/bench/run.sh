@@ -5,7 +5,8 @@
 #   DM_BENCH_MIN_TIME     micro-benchmark minimum time per case, seconds (default 0.5)
 #   DM_BENCH_SCALE        fraction of the end-to-end sizes and counts (default 1: one 1 GiB
 #                         file, 1 MiB x 500, 4 KiB x 2,000, a 5 GiB upload for the gateway's
-#                         memory); e.g. 0.25 for a quick run
+#                         memory; S3 against REST: 256 MiB, 1 MiB x 40, 4 KiB x 400);
+#                         e.g. 0.25 for a quick run
 #   DM_BENCH_SERVICES_BIN where the service binaries are (default <build-dir>/bin)
 #   DM_FILE_BENCH_ARGS    extra dm-file-bench flags, applied last (e.g. "--mid-count 200")
 #   DM_HTTP_BENCH_ARGS    extra dm-http-bench flags, applied last (e.g. "--scenario big")
@@ -90,6 +91,16 @@ run_stack_benches() {
     --small-count "$(awk -v s="$scale" 'BEGIN { n = int(2000 * s); print n < 1 ? 1 : n }')" \
     --rss-bytes "$(awk -v s="$scale" 'BEGIN { m = int(5120 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')" \
     ${DM_HTTP_BENCH_ARGS:-}
+  # S3 against REST through the same gateway: boto3 beside requests with a bearer token, 4 KiB
+  # (4 at once), 1 MiB and 256 MiB objects, medians of 3 runs (docs/PERFORMANCE.md).
+  echo "| S3 against REST, same stack                      |              |"
+  /usr/bin/python3 "$here/s3_rest_bench.py" \
+    --s3-url "$(grep '^DM_GATEWAY_S3_URL=' "$stack/env" | cut -d= -f2-)" \
+    --rest-url "$(grep '^DM_GATEWAY_URL=' "$stack/env" | cut -d= -f2-)" \
+    --admin-password "$(cat "$stack/admin-password")" \
+    --small-count "$(awk -v s="$scale" 'BEGIN { n = int(400 * s); print n < 4 ? 4 : n }')" \
+    --mid-count "$(awk -v s="$scale" 'BEGIN { n = int(40 * s); print n < 1 ? 1 : n }')" \
+    --big-bytes "$(awk -v s="$scale" 'BEGIN { m = int(256 * s); if (m < 1) m = 1; printf "%.0f\n", m * 1048576 }')"
   # Last, since its stalled clients leave the gateway busy for a while: 1,000 uploads that stop
   # after 1 KiB (50 users x 20; the gateway admits 8 per user), /healthz and another user's
   # download timed while they are held, the gateway's memory and threads. Not scaled. The stack

@@ -16,6 +16,8 @@ namespace fv1 = file::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Auth = av1::AuthService::StubInterface;
+using Files = fv1::FileService::StubInterface;
 
 CallOrigin AdminOrigin(const Request& r) { return CallOrigin{std::string(r.request_id())}; }
 
@@ -105,10 +107,7 @@ void QueryAudit(const ApiContext& ctx, const Caller& caller, const Request& r, R
   }
   req.mutable_page()->set_limit(*limit);
   req.mutable_page()->set_cursor(std::string(r.query_param("cursor").value_or("")));
-  av1::QueryAuditResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().QueryAudit(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::QueryAudit, req);
 }
 
 void RunMaintenance(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
@@ -157,11 +156,7 @@ void ReconcileQuota(const ApiContext& ctx, const Caller& caller, const Request& 
 void GetMaintenanceJob(const ApiContext& ctx, const Caller&, const Request& r, ResponseWriter& w) {
   fv1::GetMaintenanceJobRequest req;
   req.set_job_id(std::string(r.path_param("jobId").value_or("")));
-  fv1::GetMaintenanceJobResponse resp;
-  if (Unary(ctx, r, w,
-            [&](auto& c) { return ctx.clients->file().GetMaintenanceJob(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::GetMaintenanceJob, req);
 }
 
 template <typename F>

@@ -111,6 +111,10 @@ constexpr std::array kRpcTable = {
     RpcExposure{"/datamesh.governance.v1.GovernanceService/GetInvoice", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/PayInvoice", kUser},
     RpcExposure{"/datamesh.governance.v1.GovernanceService/CloseBillingMonth", kAdmin},
+    // dht's re-sync of node admission, service to service. Releasing a node's key binding is
+    // an admin's act with no caller binding at the edge yet: not exposed.
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ListAdmissions", kInternal},
+    RpcExposure{"/datamesh.governance.v1.GovernanceService/ReleaseNodeKey", kInternal},
 };
 
 }  // namespace

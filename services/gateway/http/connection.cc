@@ -67,15 +67,22 @@ std::string RequestIdFor(const Parser& parser) {
 
 }  // namespace
 
+RenderedError RenderServerError(const ErrorRenderer& renderer, const ServerError& error) {
+  if (renderer) return renderer(error);
+  const ApiError api = ApiErrorFor(error.status);
+  return {api.http_status, "application/json", ErrorJson(api)};
+}
+
 std::shared_ptr<bhttp::response<bhttp::string_body>> MakeErrorResponse(
-    const absl::Status& status, const std::string& request_id, bool keep_alive, bool head) {
-  const ApiError error = ApiErrorFor(status);
+    const ErrorRenderer& renderer, const ServerError& error, bool keep_alive, bool head) {
+  RenderedError rendered = RenderServerError(renderer, error);
   auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
   res->version(11);
-  res->result(static_cast<unsigned>(error.http_status));
-  res->set(bhttp::field::content_type, "application/json");
-  res->set("X-Request-Id", request_id);
-  std::string body = ErrorJson(error);
+  res->result(static_cast<unsigned>(rendered.http_status));
+  res->set(bhttp::field::content_type, rendered.content_type);
+  res->set("X-Request-Id", std::string(error.request_id));
+  for (const auto& [name, value] : rendered.headers) res->set(name, value);
+  std::string body = std::move(rendered.body);
   res->content_length(body.size());
   if (!head) res->body() = std::move(body);
   res->keep_alive(keep_alive);
@@ -110,8 +117,9 @@ void Connection::Start() {
     } else {
       ++self->ctx_.connections_refused;
       self->SendEarlyError(
+          ServerError::Stage::kRequest,
           absl::UnavailableError("the server has too many open connections; retry later"),
-          NewRequestId(), /*close=*/true, /*head=*/false, /*allow=*/{},
+          NewRequestId(), /*target=*/{}, /*close=*/true, /*head=*/false, /*allow=*/{},
           static_cast<int>(self->ctx_.options.busy_retry_after.count()));
     }
   });
@@ -172,17 +180,19 @@ void Connection::ReadHeaderRest() {
 void Connection::OnHeader(beast::error_code ec) {
   idle_ = false;
   if (ec == bhttp::error::header_limit) {
-    return SendEarlyError(WithHttpError(absl::InvalidArgumentError("request header too large"), 431,
+    return SendEarlyError(ServerError::Stage::kRequest,
+                          WithHttpError(absl::InvalidArgumentError("request header too large"), 431,
                                         "HEADER_TOO_LARGE"),
-                          NewRequestId(), /*close=*/true);
+                          NewRequestId(), /*target=*/{}, /*close=*/true);
   }
   if (ec && (IsDisconnect(ec) || !IsHttpParseError(ec))) {
     if (ec == beast::error::timeout) ++ctx_.timeouts;
     return CloseNow();
   }
   if (ec) {
-    return SendEarlyError(absl::InvalidArgumentError("malformed HTTP request"), NewRequestId(),
-                          /*close=*/true);
+    return SendEarlyError(ServerError::Stage::kRequest,
+                          absl::InvalidArgumentError("malformed HTTP request"), NewRequestId(),
+                          /*target=*/{}, /*close=*/true);
   }
   stream_.expires_never();
   Request request;
@@ -192,8 +202,8 @@ void Connection::OnHeader(beast::error_code ec) {
   const absl::Status built =
       BuildRequest(*parser_, ctx_.options.max_target_length, request, segments);
   if (!built.ok()) {
-    return SendEarlyError(built, std::string(request.request_id()), /*close=*/true,
-                          request.is_head());
+    return SendEarlyError(ServerError::Stage::kRequest, built, std::string(request.request_id()),
+                          request.target(), /*close=*/true, request.is_head());
   }
   Route(std::move(request), segments);
 }
@@ -204,20 +214,24 @@ void Connection::Route(Request request, const std::vector<std::string>& segments
   const std::string id(request.request_id());
   Router::Match match = ctx_.router.Find(request.method(), segments);
   if (match.route == nullptr && match.allowed.empty()) {
-    return SendEarlyError(absl::NotFoundError("no such route"), id, !keep, head);
+    return SendEarlyError(ServerError::Stage::kRoute, absl::NotFoundError("no such route"), id,
+                          request.target(), !keep, head);
   }
   if (match.route == nullptr) {
     std::string allow;
     for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
     return SendEarlyError(
+        ServerError::Stage::kRoute,
         WithHttpError(absl::InvalidArgumentError("method not allowed"), 405, "METHOD_NOT_ALLOWED"),
-        id, !keep, head, allow);
+        id, request.target(), !keep, head, allow);
   }
   RequestAccess::path_params(request) = std::move(match.params);
   const Router::Route& route = *match.route;
   if (route.ws_handler) {
     if (!beast::websocket::is_upgrade(parser_->get())) {
-      return SendEarlyError(absl::InvalidArgumentError("WebSocket upgrade required"), id, !keep);
+      return SendEarlyError(ServerError::Stage::kRoute,
+                            absl::InvalidArgumentError("WebSocket upgrade required"), id,
+                            request.target(), !keep);
     }
     ctx_.workers->Post([self = shared_from_this(), &route, request = std::move(request)]() mutable {
       self->RunWebSocket(route, std::move(request));
@@ -227,8 +241,9 @@ void Connection::Route(Request request, const std::vector<std::string>& segments
   const uint64_t limit = route.options.body_limit.value_or(ctx_.options.body_limit);
   if (request.content_length().value_or(0) > limit) {
     return SendEarlyError(
+        ServerError::Stage::kRoute,
         PayloadTooLarge("request body exceeds " + std::to_string(limit) + " bytes"), id,
-        /*close=*/true, head);
+        request.target(), /*close=*/true, head);
   }
   parser_->body_limit(limit);
   WorkerPool* pool = route.options.probe ? ctx_.probes : ctx_.workers;
@@ -297,10 +312,12 @@ void Connection::AfterRequest() {
   DoReadHeader();
 }
 
-void Connection::SendEarlyError(const absl::Status& status, const std::string& request_id,
-                                bool close, bool head, std::string allow, int retry_after) {
+void Connection::SendEarlyError(ServerError::Stage stage, const absl::Status& status,
+                                const std::string& request_id, std::string_view target, bool close,
+                                bool head, std::string allow, int retry_after) {
   if (ctx_.stopping) close = true;
-  early_response_ = MakeErrorResponse(status, request_id, !close, head);
+  early_response_ = MakeErrorResponse(ctx_.router.error_renderer(),
+                                      {stage, status, target, request_id}, !close, head);
   if (!allow.empty()) early_response_->set(bhttp::field::allow, allow);
   if (retry_after > 0) early_response_->set(bhttp::field::retry_after, std::to_string(retry_after));
   served_ = true;

@@ -100,8 +100,10 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   void RunWebSocket(const Router::Route& route, Request request);
   void HandOff(WebSocketCallbacks callbacks, std::string request_id);
   void AfterRequest();
-  // Answers from the strand (no handler involved), then reads on or closes.
-  void SendEarlyError(const absl::Status& status, const std::string& request_id, bool close,
+  // Answers from the strand (no handler involved), then reads on or closes. `target` is the
+  // request's, empty when none parsed.
+  void SendEarlyError(ServerError::Stage stage, const absl::Status& status,
+                      const std::string& request_id, std::string_view target, bool close,
                       bool head = false, std::string allow = {}, int retry_after = 0);
   void CloseGracefully();
   void DoLinger();
@@ -130,9 +132,13 @@ class Connection final : public Closable, public std::enable_shared_from_this<Co
   OpResult op_result_;
 };
 
-// Builds the response for an error status (API.md shape), with X-Request-Id and keep-alive.
+// Builds the response for a server error: the router's renderer's document, or the API.md
+// JSON shape without one; with X-Request-Id and keep-alive.
 std::shared_ptr<bhttp::response<bhttp::string_body>> MakeErrorResponse(
-    const absl::Status& status, const std::string& request_id, bool keep_alive, bool head);
+    const ErrorRenderer& renderer, const ServerError& error, bool keep_alive, bool head);
+
+// The renderer's answer for `error`, or the REST API's JSON without a renderer.
+RenderedError RenderServerError(const ErrorRenderer& renderer, const ServerError& error);
 
 class BodyReaderImpl final : public BodyReader {
  public:

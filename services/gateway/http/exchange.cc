@@ -211,9 +211,12 @@ absl::Status ResponseWriterImpl::WriteWhole(std::string body, std::string_view c
 
 absl::Status ResponseWriterImpl::WriteError(const absl::Status& status) {
   if (sent_) return absl::FailedPreconditionError("response headers already sent");
-  const ApiError error = ApiErrorFor(status);
-  status_ = error.http_status;
-  return WriteWhole(ErrorJson(error), "application/json");
+  RenderedError rendered = RenderServerError(
+      conn_.ctx().router.error_renderer(),
+      {ServerError::Stage::kHandler, status, request_.target(), request_.request_id()});
+  status_ = rendered.http_status;
+  for (const auto& [name, value] : rendered.headers) SetHeader(name, value);
+  return WriteWhole(std::move(rendered.body), rendered.content_type);
 }
 
 absl::Status ResponseWriterImpl::BeginStream(std::optional<uint64_t> content_length) {

@@ -102,7 +102,8 @@ class ResponseWriter {
                                                 std::string_view content_type) = 0;
 
   // Sends API.md's error shape for `status` (see api_error.h for the mapping); 5xx messages are
-  // replaced by a generic one. FAILED_PRECONDITION if headers were already sent.
+  // replaced by a generic one. A router with an ErrorRenderer (router.h) renders it instead.
+  // FAILED_PRECONDITION if headers were already sent.
   [[nodiscard]] virtual absl::Status WriteError(const absl::Status& status) = 0;
 
   // Starts a streamed body: with a known length (Content-Length) or chunked when absent.

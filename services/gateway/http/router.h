@@ -6,16 +6,22 @@
 // GET routes also answer HEAD (the writer then sends headers only). A path that matches only
 // routes of other methods is a 405 with Allow; no match is a 404 (HttpServer answers both).
 //
+// The answers the server makes itself (see ServerError) are the REST API's JSON unless the
+// router carries an ErrorRenderer: a listener that speaks another protocol (the S3 API) renders
+// them in its own document shape, so its clients can parse every answer they get.
+//
 // Thread safety: build the router fully before handing it to HttpServer; afterwards it is only
 // read, from any thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "services/gateway/http/request.h"
 #include "services/gateway/http/websocket_session.h"
 
@@ -30,6 +36,32 @@ struct RouteOptions {
   // Health and metrics probes: run on their own small pool, never queued behind other requests.
   bool probe = false;
 };
+
+// An error answer the server makes without a handler, or for a handler that sent nothing.
+struct ServerError {
+  enum class Stage {
+    kRequest,  // before routing: malformed request, header block or target too long or invalid
+               // (dot segments, bad percent escapes), too many connections
+    kRoute,    // routing: no route (404), method not allowed (405), declared body too large (413)
+    kHandler,  // a handler that answered nothing: its body read's failure (timeout, too large,
+               // cut short), or an internal error
+  };
+  Stage stage;
+  // As ApiErrorFor reads it (a pinned HTTP status and code, or the canonical mapping).
+  const absl::Status& status;
+  // The request target as sent; empty when the request line did not parse or no request came.
+  std::string_view target;
+  std::string_view request_id;
+};
+
+struct RenderedError {
+  int http_status = 500;
+  std::string content_type;
+  std::string body;
+  HeaderList headers;  // added to the answer (e.g. a protocol's own request id header)
+};
+
+using ErrorRenderer = std::function<RenderedError(const ServerError&)>;
 
 class Router {
  public:
@@ -60,6 +92,11 @@ class Router {
   // Registers a WebSocket route (GET with Upgrade: websocket).
   void HandleWebSocket(std::string_view pattern, WebSocketHandler handler);
 
+  // Renders the server's own error answers (HEAD answers drop the body, headers such as Allow
+  // and Retry-After are still set by the server). Unset: the REST API's JSON (api_error.h).
+  void SetErrorRenderer(ErrorRenderer renderer) { error_renderer_ = std::move(renderer); }
+  const ErrorRenderer& error_renderer() const { return error_renderer_; }
+
   // Every registered route, in registration order.
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -70,6 +107,7 @@ class Router {
   void Add(Route route, std::string_view pattern);
 
   std::vector<Route> routes_;
+  ErrorRenderer error_renderer_;
 };
 
 }  // namespace datamesh::gateway::http

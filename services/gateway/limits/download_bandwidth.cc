@@ -60,6 +60,7 @@ absl::Status DownloadMeter::Admit(uint64_t bytes) {
   // the end of a download can still use what is left of the month.
   const uint64_t missing = sent_ + bytes - admitted_;
   uint64_t step = std::max(kBandwidthStep, missing);
+  if (expected_ > admitted_) step = std::min(step, std::max(missing, expected_ - admitted_));
   grpc::Status rpc = Record(ctx_, caller_, origin_, step, /*within_limit=*/true, false);
   if (rpc.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && step > missing) {
     step = missing;

@@ -75,6 +75,8 @@ std::optional<FeedFrame> ToFeedFrame(const Event& event) {
   }
   if (relay == nullptr || event.payload_case() != relay->payload) return std::nullopt;
   if (relay->audience == Audience::kOwner && event.subject_user().empty()) return std::nullopt;
+  // A stored part of an S3 multipart upload is not a file yet: its Complete announces the file.
+  if (event.has_file_stored() && event.file_stored().multipart_part()) return std::nullopt;
   FeedFrame frame;
   frame.type = std::string(relay->ws_type);
   frame.audience = relay->audience;

@@ -57,6 +57,12 @@ TEST(FeedFrame, FileStoredIsTheOwnersUploadComplete) {
   EXPECT_EQ(Str(data, "storedBytes"), "0");
 }
 
+TEST(FeedFrame, AStoredMultipartPartIsNotAnUploadComplete) {
+  Event part = FileStoredEvent("user-a");
+  part.mutable_file_stored()->set_multipart_part(true);
+  EXPECT_FALSE(ToFeedFrame(part).has_value());
+}
+
 TEST(FeedFrame, UploadProgressCarriesItsDurabilityToTheOwner) {
   Event e;
   e.set_type("upload.progress");

@@ -13,6 +13,8 @@ using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
 
+using Monitoring = mv1::MonitoringService::StubInterface;
+
 void CreateSilence(const ApiContext& ctx, MonitoringClient& client, const Caller& caller,
                    const Request& r, BodyReader& body, ResponseWriter& w) {
   mv1::CreateSilenceRequest req;
@@ -20,29 +22,21 @@ void CreateSilence(const ApiContext& ctx, MonitoringClient& client, const Caller
     return WriteApiError(w, s);
   }
   req.mutable_silence()->set_created_by(caller.username);
-  mv1::CreateSilenceResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().CreateSilence(&c, req, &resp); })) {
-    WriteJson(w, 201, resp.silence());
-  }
+  ForwardPicked(
+      ctx, r, w, client.stub(), &Monitoring::CreateSilence, req,
+      [](const mv1::CreateSilenceResponse& resp) { return resp.silence(); }, 201);
 }
 
 void ListSilences(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                   ResponseWriter& w) {
-  mv1::ListSilencesRequest req;
-  mv1::ListSilencesResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListSilences(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ListSilences, mv1::ListSilencesRequest());
 }
 
 void ExpireSilence(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                    ResponseWriter& w) {
   mv1::ExpireSilenceRequest req;
   req.set_id(std::string(r.path_param("id").value_or("")));
-  mv1::ExpireSilenceResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ExpireSilence(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ExpireSilence, req, 204);
 }
 
 // The body is optional: {"comment": "..."}.
@@ -58,10 +52,7 @@ void Acknowledge(const ApiContext& ctx, MonitoringClient& client, const Caller& 
   }
   req.set_id(std::string(r.path_param("id").value_or("")));
   req.set_by(caller.username);
-  mv1::AcknowledgeAlertResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().AcknowledgeAlert(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::AcknowledgeAlert, req);
 }
 
 }  // namespace
@@ -69,30 +60,14 @@ void Acknowledge(const ApiContext& ctx, MonitoringClient& client, const Caller& 
 void AddAlertNotifyRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client) {
   const http::RouteOptions json{.body_limit = ctx.json.max_bytes};
   router.Handle("GET", "/api/v1/monitoring/silences",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { ListSilences(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, ListSilences));
   router.Handle("POST", "/api/v1/monitoring/silences",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller& c, const Request& r, BodyReader& b,
-                                    ResponseWriter& w) { CreateSilence(ctx, client, c, r, b, w); },
-                    Access::kAdmin),
+                MonitoringAdminRoute(ctx, client, CreateSilence),
                 json);
   router.Handle("DELETE", "/api/v1/monitoring/silences/{id}",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { ExpireSilence(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, ExpireSilence));
   router.Handle("POST", "/api/v1/monitoring/alerts/{id}/ack",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller& c, const Request& r, BodyReader& b,
-                                    ResponseWriter& w) { Acknowledge(ctx, client, c, r, b, w); },
-                    Access::kAdmin),
+                MonitoringAdminRoute(ctx, client, Acknowledge),
                 json);
 }
 

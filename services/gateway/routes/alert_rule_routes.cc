@@ -36,33 +36,28 @@ absl::Status ParseRuleBody(const ApiContext& ctx, const Request& r, BodyReader& 
   return ParseJson(text, ctx.json, req);
 }
 
+using Monitoring = mv1::MonitoringService::StubInterface;
+
 void ListRules(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                ResponseWriter& w) {
-  mv1::ListAlertRulesRequest req;
-  mv1::ListAlertRulesResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListAlertRules(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ListAlertRules, mv1::ListAlertRulesRequest());
 }
 
 void GetRule(const ApiContext& ctx, MonitoringClient& client, const Request& r,
              ResponseWriter& w) {
   mv1::GetAlertRuleRequest req;
   req.set_rule_id(std::string(r.path_param("id").value_or("")));
-  mv1::GetAlertRuleResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().GetAlertRule(&c, req, &resp); })) {
-    WriteJson(w, 200, resp.rule());
-  }
+  ForwardPicked(ctx, r, w, client.stub(), &Monitoring::GetAlertRule, req,
+                [](const mv1::GetAlertRuleResponse& resp) { return resp.rule(); });
 }
 
 void CreateRule(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                 BodyReader& body, ResponseWriter& w) {
   mv1::CreateAlertRuleRequest req;
   if (absl::Status s = ParseRuleBody(ctx, r, body, &req); !s.ok()) return WriteApiError(w, s);
-  mv1::CreateAlertRuleResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().CreateAlertRule(&c, req, &resp); })) {
-    WriteJson(w, 201, resp.rule());
-  }
+  ForwardPicked(
+      ctx, r, w, client.stub(), &Monitoring::CreateAlertRule, req,
+      [](const mv1::CreateAlertRuleResponse& resp) { return resp.rule(); }, 201);
 }
 
 void UpdateRule(const ApiContext& ctx, MonitoringClient& client, const Request& r,
@@ -71,20 +66,15 @@ void UpdateRule(const ApiContext& ctx, MonitoringClient& client, const Request& 
   if (absl::Status s = ParseRuleBody(ctx, r, body, &req); !s.ok()) return WriteApiError(w, s);
   // The path names the rule, whatever the body says.
   req.mutable_rule()->set_id(std::string(r.path_param("id").value_or("")));
-  mv1::UpdateAlertRuleResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().UpdateAlertRule(&c, req, &resp); })) {
-    WriteJson(w, 200, resp.rule());
-  }
+  ForwardPicked(ctx, r, w, client.stub(), &Monitoring::UpdateAlertRule, req,
+                [](const mv1::UpdateAlertRuleResponse& resp) { return resp.rule(); });
 }
 
 void DeleteRule(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                 ResponseWriter& w) {
   mv1::DeleteAlertRuleRequest req;
   req.set_rule_id(std::string(r.path_param("id").value_or("")));
-  mv1::DeleteAlertRuleResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().DeleteAlertRule(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::DeleteAlertRule, req, 204);
 }
 
 }  // namespace
@@ -92,37 +82,17 @@ void DeleteRule(const ApiContext& ctx, MonitoringClient& client, const Request& 
 void AddAlertRuleRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client) {
   const http::RouteOptions body{.body_limit = ctx.json.max_bytes};
   router.Handle("GET", "/api/v1/monitoring/alert-rules",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { ListRules(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, ListRules));
   router.Handle("POST", "/api/v1/monitoring/alert-rules",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader& b,
-                                    ResponseWriter& w) { CreateRule(ctx, client, r, b, w); },
-                    Access::kAdmin),
+                MonitoringAdminRoute(ctx, client, CreateRule),
                 body);
   router.Handle("GET", "/api/v1/monitoring/alert-rules/{id}",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetRule(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetRule));
   router.Handle("PUT", "/api/v1/monitoring/alert-rules/{id}",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader& b,
-                                    ResponseWriter& w) { UpdateRule(ctx, client, r, b, w); },
-                    Access::kAdmin),
+                MonitoringAdminRoute(ctx, client, UpdateRule),
                 body);
   router.Handle("DELETE", "/api/v1/monitoring/alert-rules/{id}",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { DeleteRule(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, DeleteRule));
 }
 
 }  // namespace datamesh::gateway

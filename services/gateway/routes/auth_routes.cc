@@ -2,6 +2,7 @@
 
 #include "services/gateway/routes/access_log.h"
 #include "services/gateway/upstream/rpc_status.h"
+#include "services/gateway/routes/sealed_credential.h"
 #include "services/gateway/upstream/unary_call.h"
 
 namespace datamesh::gateway {
@@ -11,25 +12,20 @@ namespace av1 = auth::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Auth = av1::AuthService::StubInterface;
 
 void Register(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
   av1::RegisterRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   req.set_source_ip(SourceIp(ctx, r));
-  av1::RegisterResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Register(&c, req, &resp); })) {
-    WriteJson(w, 201, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::Register, req, 201);
 }
 
 void Login(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
   av1::LoginRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   req.set_source_ip(SourceIp(ctx, r));
-  av1::LoginResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().Login(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::Login, req);
 }
 
 void Logout(const ApiContext& ctx, const Caller&, const Request& r, ResponseWriter& w) {
@@ -53,29 +49,13 @@ void Profile(const ApiContext& ctx, const Caller& caller, const Request& r, Resp
 
 void CreateKey(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
                ResponseWriter& w) {
-  av1::CreateApiKeyRequest req;
-  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
-  req.set_user_id(caller.user_id);
-  req.set_source_ip(SourceIp(ctx, r));
-  av1::CreateApiKeyResponse resp;
-  // auth seals the caller's private key under the new key, which needs the caller's own live
-  // secret to unseal it first; Authed() already validated the header, so the secret is there.
-  const std::string bearer = "Bearer " + BearerToken(r).value_or("");
-  if (Unary(ctx, r, w, [&](auto& c) {
-        c.AddMetadata("authorization", bearer);
-        return ctx.clients->auth().CreateApiKey(&c, req, &resp);
-      })) {
-    WriteJson(w, 201, resp);
-  }
+  CreateSealedCredential(ctx, caller, r, body, w, &Auth::CreateApiKey);
 }
 
 void ListKeys(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
   av1::ListApiKeysRequest req;
   req.set_user_id(caller.user_id);
-  av1::ListApiKeysResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().ListApiKeys(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::ListApiKeys, req);
 }
 
 void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
@@ -83,10 +63,7 @@ void RevokeKey(const ApiContext& ctx, const Caller& caller, const Request& r, Re
   req.set_user_id(caller.user_id);
   req.set_key_id(std::string(r.path_param("id").value_or("")));
   req.set_source_ip(SourceIp(ctx, r));
-  av1::RevokeApiKeyResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().RevokeApiKey(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::RevokeApiKey, req, 204);
 }
 
 void ChangePassword(const ApiContext& ctx, const Caller& caller, const Request& r,
@@ -113,33 +90,21 @@ void CreateRecoveryCode(const ApiContext& ctx, const Caller& caller, const Reque
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   req.set_user_id(caller.user_id);
   req.set_source_ip(SourceIp(ctx, r));
-  av1::CreateRecoveryCodeResponse resp;
-  if (Unary(ctx, r, w,
-            [&](auto& c) { return ctx.clients->auth().CreateRecoveryCode(&c, req, &resp); })) {
-    WriteJson(w, 201, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::CreateRecoveryCode, req, 201);
 }
 
 void GetRecoveryCode(const ApiContext& ctx, const Caller& caller, const Request& r,
                      ResponseWriter& w) {
   av1::GetRecoveryCodeRequest req;
   req.set_user_id(caller.user_id);
-  av1::GetRecoveryCodeResponse resp;
-  if (Unary(ctx, r, w,
-            [&](auto& c) { return ctx.clients->auth().GetRecoveryCode(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::GetRecoveryCode, req);
 }
 
 void ResetPassword(const ApiContext& ctx, const Request& r, BodyReader& body, ResponseWriter& w) {
   av1::ResetPasswordRequest req;
   if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
   req.set_source_ip(SourceIp(ctx, r));
-  av1::ResetPasswordResponse resp;
-  if (Unary(ctx, r, w,
-            [&](auto& c) { return ctx.clients->auth().ResetPassword(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::ResetPassword, req, 204);
 }
 
 }  // namespace

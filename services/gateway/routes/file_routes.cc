@@ -15,6 +15,7 @@ namespace fv1 = file::v1;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Files = fv1::FileService::StubInterface;
 
 std::string FileId(const Request& r) { return std::string(r.path_param("id").value_or("")); }
 
@@ -26,10 +27,7 @@ void List(const ApiContext& ctx, const Caller& caller, const Request& r, Respons
   req.set_prefix(std::string(r.query_param("prefix").value_or("")));
   req.mutable_page()->set_limit(*limit);
   req.mutable_page()->set_cursor(std::string(r.query_param("cursor").value_or("")));
-  fv1::ListResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().List(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::List, req);
 }
 
 // A file's metadata without its bytes (HEAD gives only headers).
@@ -37,10 +35,7 @@ void Stat(const ApiContext& ctx, const Caller& caller, const Request& r, Respons
   fv1::StatRequest req;
   req.set_file_id(FileId(r));
   req.set_owner_id(caller.user_id);
-  fv1::StatResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().Stat(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::Stat, req);
 }
 
 void Delete(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
@@ -48,10 +43,7 @@ void Delete(const ApiContext& ctx, const Caller& caller, const Request& r, Respo
   req.set_file_id(FileId(r));
   req.set_owner_id(caller.user_id);
   req.set_actor_id(caller.user_id);
-  fv1::DeleteResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().Delete(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::Delete, req, 204);
 }
 
 // The body {"name"?, "tags"?}; the update mask names the keys present, so `"tags": {}` clears
@@ -83,21 +75,14 @@ void UpdateMetadata(const ApiContext& ctx, const Caller& caller, const Request& 
   if (absl::Status s = ParseMetadataBody(ctx, body, &req); !s.ok()) return WriteApiError(w, s);
   req.set_file_id(FileId(r));
   req.set_owner_id(caller.user_id);
-  fv1::UpdateMetadataResponse resp;
-  if (Unary(ctx, r, w,
-            [&](auto& c) { return ctx.clients->file().UpdateMetadata(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::UpdateMetadata, req);
 }
 
 void Health(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
   fv1::GetHealthRequest req;
   req.set_file_id(FileId(r));
   req.set_owner_id(caller.user_id);
-  fv1::GetHealthResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().GetHealth(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->file(), &Files::GetHealth, req);
 }
 
 // Adapts a handler that ignores the body.

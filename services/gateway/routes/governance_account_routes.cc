@@ -50,7 +50,7 @@ void MyStatement(const ApiContext& ctx, GovernanceClient& client, const Caller& 
     return WriteApiError(w, absl::InvalidArgumentError("format must be \"json\" or \"csv\""));
   }
   gv1::ExportStatementResponse resp;
-  if (!GovernanceUnary(ctx, r, w,
+  if (!Unary(ctx, r, w,
                        [&](auto& c) { return client.stub().ExportStatement(&c, req, &resp); })) {
     return;
   }

@@ -31,35 +31,16 @@ namespace datamesh::gateway {
 [[nodiscard]] absl::Status BindAccount(const Caller& caller, std::string_view json_name,
                                        std::string* field);
 
-// Runs `call(grpc::ClientContext&)` with the request's deadline and id; on failure answers the
-// mapped error on `w` and returns false.
-template <typename Call>
-bool GovernanceUnary(const ApiContext& ctx, const http::Request& request, http::ResponseWriter& w,
-                     Call call) {
-  grpc::ClientContext context;
-  PrepareContext(context, request.request_id(), ctx.rpc_timeout);
-  grpc::Status rpc = call(context);
-  if (rpc.ok()) return true;
-  WriteApiError(w, StatusFromRpc(rpc, context));
-  return false;
-}
-
 // A unary method of the governance stub, e.g. &GovernanceService::StubInterface::GetProposal.
 template <typename Req, typename Resp>
-using GovernanceMethod = grpc::Status (governance::v1::GovernanceService::StubInterface::*)(
-    grpc::ClientContext*, const Req&, Resp*);
+using GovernanceMethod = StubMethod<governance::v1::GovernanceService::StubInterface, Req, Resp>;
 
 // Calls `method` with `req` and answers `status` with the response as JSON, or the mapped error.
 template <typename Req, typename Resp>
 void ForwardGovernance(const ApiContext& ctx, GovernanceClient& client, const http::Request& r,
                        http::ResponseWriter& w, const Req& req, GovernanceMethod<Req, Resp> method,
                        int status = 200) {
-  Resp resp;
-  if (GovernanceUnary(ctx, r, w, [&](grpc::ClientContext& c) {
-        return (client.stub().*method)(&c, req, &resp);
-      })) {
-    WriteJson(w, status, resp);
-  }
+  Forward(ctx, r, w, client.stub(), method, req, status);
 }
 
 // Records an admin's governance action in the audit log: "success" when the call and

@@ -22,6 +22,7 @@ using google::protobuf::util::TimeUtil;
 using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
+using Monitoring = mv1::MonitoringService::StubInterface;
 
 // Imports travel in one gRPC message, whose default limit at the service is 4 MiB.
 constexpr uint64_t kMaxImportBytes = 3 << 20;
@@ -115,19 +116,13 @@ void GetMetrics(const ApiContext& ctx, MonitoringClient& client, const Request& 
   if (r.query_param("name")) {
     mv1::QuerySeriesRequest req;
     if (absl::Status s = ParseSeriesRequest(r, &req); !s.ok()) return WriteApiError(w, s);
-    mv1::QuerySeriesResponse resp;
-    if (Unary(ctx, r, w, [&](auto& c) { return client.stub().QuerySeries(&c, req, &resp); })) {
-      WriteJson(w, 200, resp);
-    }
+    Forward(ctx, r, w, client.stub(), &Monitoring::QuerySeries, req);
     return;
   }
   mv1::GetMetricsRequest req;
   req.set_name_prefix(std::string(r.query_param("prefix").value_or("")));
   if (absl::Status s = ParseLabels(r, req.mutable_labels()); !s.ok()) return WriteApiError(w, s);
-  mv1::GetMetricsResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().GetMetrics(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::GetMetrics, req);
 }
 
 void Import(const ApiContext& ctx, MonitoringClient& client, const Request& r, BodyReader& body,
@@ -137,10 +132,7 @@ void Import(const ApiContext& ctx, MonitoringClient& client, const Request& r, B
     return WriteApiError(w, s);
   }
   req.set_content_type(std::string(r.header("Content-Type").value_or("")));
-  mv1::ImportSamplesResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ImportSamples(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ImportSamples, req);
 }
 
 // ---- /monitoring/alerts, /monitoring/rules and /monitoring/health ----
@@ -149,28 +141,19 @@ void GetAlerts(const ApiContext& ctx, MonitoringClient& client, const Request& r
                ResponseWriter& w) {
   mv1::ListAlertsRequest req;
   req.set_state(std::string(r.query_param("state").value_or("")));
-  mv1::ListAlertsResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListAlerts(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ListAlerts, req);
 }
 
 void GetHealth(const ApiContext& ctx, MonitoringClient& client, const Request& r,
                ResponseWriter& w) {
   mv1::GetHealthRequest req;
-  mv1::GetHealthResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().GetHealth(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::GetHealth, req);
 }
 
 void GetRules(const ApiContext& ctx, MonitoringClient& client, const Request& r,
               ResponseWriter& w) {
   mv1::ListRuleGroupsRequest req;
-  mv1::ListRuleGroupsResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return client.stub().ListRuleGroups(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, client.stub(), &Monitoring::ListRuleGroups, req);
 }
 
 // ---- /monitoring/analytics ----
@@ -328,42 +311,18 @@ void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, Monitoring
   AddAlertNotifyRoutes(router, ctx, client);
   AddAlertRuleRoutes(router, ctx, client);
   router.Handle("GET", "/api/v1/monitoring/metrics",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetMetrics(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetMetrics));
   router.Handle("POST", "/api/v1/monitoring/import",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader& b,
-                                    ResponseWriter& w) { Import(ctx, client, r, b, w); },
-                    Access::kAdmin),
+                MonitoringAdminRoute(ctx, client, Import),
                 http::RouteOptions{.body_limit = kMaxImportBytes});
   router.Handle("GET", "/api/v1/monitoring/alerts",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetAlerts(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetAlerts));
   router.Handle("GET", "/api/v1/monitoring/health",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetHealth(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetHealth));
   router.Handle("GET", "/api/v1/monitoring/analytics",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetAnalytics(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetAnalytics));
   router.Handle("GET", "/api/v1/monitoring/rules",
-                Authed(
-                    ctx,
-                    [&ctx, &client](const Caller&, const Request& r, BodyReader&,
-                                    ResponseWriter& w) { GetRules(ctx, client, r, w); },
-                    Access::kAdmin));
+                MonitoringAdminRoute(ctx, client, GetRules));
   const std::pair<const char*, mv1::PrometheusEndpoint> kEndpoints[] = {
       {"query", mv1::PROMETHEUS_ENDPOINT_QUERY},
       {"query_range", mv1::PROMETHEUS_ENDPOINT_QUERY_RANGE},

@@ -25,6 +25,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "datamesh/monitoring/v1/monitoring.grpc.pb.h"
 #include "services/gateway/http/router.h"
@@ -42,6 +43,30 @@ class MonitoringClient {
  private:
   std::unique_ptr<monitoring::v1::MonitoringService::StubInterface> stub_;
 };
+
+// An admin-only route (others get 403) that calls `handler` with what it takes of
+// (ctx, client[, caller], request[, body], writer): handler(ctx, client, r, w),
+// handler(ctx, client, r, body, w) or handler(ctx, client, caller, r, body, w).
+template <typename Handler>
+http::Handler MonitoringAdminRoute(const ApiContext& ctx, MonitoringClient& client,
+                                   Handler handler) {
+  return Authed(
+      ctx,
+      [&ctx, &client, handler](const Caller& caller, const http::Request& r, http::BodyReader& b,
+                               http::ResponseWriter& w) {
+        if constexpr (std::is_invocable_v<Handler, const ApiContext&, MonitoringClient&,
+                                          const http::Request&, http::ResponseWriter&>) {
+          handler(ctx, client, r, w);
+        } else if constexpr (std::is_invocable_v<Handler, const ApiContext&, MonitoringClient&,
+                                                 const http::Request&, http::BodyReader&,
+                                                 http::ResponseWriter&>) {
+          handler(ctx, client, r, b, w);
+        } else {
+          handler(ctx, client, caller, r, b, w);
+        }
+      },
+      Access::kAdmin);
+}
 
 // `ctx` and `client` must outlive the router.
 void AddMonitoringRoutes(http::Router& router, const ApiContext& ctx, MonitoringClient& client);

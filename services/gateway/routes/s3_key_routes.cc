@@ -2,6 +2,7 @@
 
 #include "services/gateway/routes/access_log.h"
 #include "services/gateway/upstream/rpc_status.h"
+#include "services/gateway/routes/sealed_credential.h"
 #include "services/gateway/upstream/unary_call.h"
 
 namespace datamesh::gateway {
@@ -12,31 +13,17 @@ using http::BodyReader;
 using http::Request;
 using http::ResponseWriter;
 
+using Auth = av1::AuthService::StubInterface;
+
 void CreateS3Key(const ApiContext& ctx, const Caller& caller, const Request& r, BodyReader& body,
                  ResponseWriter& w) {
-  av1::CreateS3KeyRequest req;
-  if (absl::Status s = ParseJsonBody(body, ctx.json, &req); !s.ok()) return WriteApiError(w, s);
-  req.set_user_id(caller.user_id);
-  req.set_source_ip(SourceIp(ctx, r));
-  av1::CreateS3KeyResponse resp;
-  // As for API keys: auth seals the caller's private key under the new secret, and needs the
-  // caller's live bearer secret to unseal it (Authed() validated it, so it is there).
-  const std::string bearer = "Bearer " + BearerToken(r).value_or("");
-  if (Unary(ctx, r, w, [&](auto& c) {
-        c.AddMetadata("authorization", bearer);
-        return ctx.clients->auth().CreateS3Key(&c, req, &resp);
-      })) {
-    WriteJson(w, 201, resp);
-  }
+  CreateSealedCredential(ctx, caller, r, body, w, &Auth::CreateS3Key);
 }
 
 void ListS3Keys(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
   av1::ListS3KeysRequest req;
   req.set_user_id(caller.user_id);
-  av1::ListS3KeysResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().ListS3Keys(&c, req, &resp); })) {
-    WriteJson(w, 200, resp);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::ListS3Keys, req);
 }
 
 void RevokeS3Key(const ApiContext& ctx, const Caller& caller, const Request& r, ResponseWriter& w) {
@@ -44,10 +31,7 @@ void RevokeS3Key(const ApiContext& ctx, const Caller& caller, const Request& r, 
   req.set_user_id(caller.user_id);
   req.set_access_key_id(std::string(r.path_param("accessKeyId").value_or("")));
   req.set_source_ip(SourceIp(ctx, r));
-  av1::RevokeS3KeyResponse resp;
-  if (Unary(ctx, r, w, [&](auto& c) { return ctx.clients->auth().RevokeS3Key(&c, req, &resp); })) {
-    NoContent(w);
-  }
+  Forward(ctx, r, w, ctx.clients->auth(), &Auth::RevokeS3Key, req, 204);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // Bucket operations over file-ingest's bucket RPCs (s3_handlers.h).
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "services/gateway/s3/auth/absl_view.h"
 #include "services/gateway/s3/s3_handlers.h"
 #include "services/gateway/s3/s3_names.h"
 #include "services/gateway/s3/s3_xml.h"
@@ -12,6 +15,7 @@ namespace {
 namespace fv1 = file::v1;
 
 constexpr size_t kMaxConfigurationBytes = 64 * 1024;
+constexpr int64_t kMaxBuckets = 10000;
 
 void WriteXml(const S3Call& c, std::string xml) {
   (void)c.w.WriteWhole(std::move(xml), "application/xml");
@@ -35,11 +39,34 @@ std::optional<S3Error> CheckLocation(const S3Call& c) {
                  400};
 }
 
+// S3's ListBuckets paging (2024): `max-buckets` 1..10000, `prefix`, and `continuation-token`,
+// which is the last name of the previous page, base64url as ListObjectsV2's tokens. Without
+// `max-buckets` every bucket is answered in one page, as before paging existed.
+std::optional<S3Error> ReadListBucketsParams(const http::Request& r, fv1::ListBucketsRequest& req) {
+  if (std::optional<std::string_view> max = r.query_param("max-buckets")) {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(Av(*max), &n) || n < 1 || n > kMaxBuckets) {
+      return InvalidArgument("max-buckets must be an integer from 1 to 10000");
+    }
+    req.set_max_buckets(static_cast<uint32_t>(n));
+  }
+  req.set_prefix(std::string(r.query_param("prefix").value_or("")));
+  if (std::optional<std::string_view> token = r.query_param("continuation-token")) {
+    std::string name;
+    if (token->empty() || !absl::WebSafeBase64Unescape(Av(*token), &name)) {
+      return InvalidArgument("The continuation token provided is incorrect");
+    }
+    req.set_start_after(std::move(name));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 void ListBuckets(const S3Call& c) {
   fv1::ListBucketsRequest req;
   req.set_owner_id(c.caller().user_id);
+  if (std::optional<S3Error> e = ReadListBucketsParams(c.request, req)) return c.Fail(*e);
   fv1::ListBucketsResponse resp;
   RpcOutcome got = CallService(c, [&](grpc::ClientContext& ctx) {
     return c.api().clients->file().ListBuckets(&ctx, req, &resp);
@@ -56,8 +83,15 @@ void ListBuckets(const S3Call& c) {
     xml.Open("Bucket");
     xml.Element("Name", b.name());
     xml.Element("CreationDate", XmlTime(b.created_at()));
+    xml.Element("BucketRegion", c.ctx.options.region);
     xml.Close();
   }
+  xml.Close();
+  // The token of the next page, present only when there is one (as S3).
+  if (resp.is_truncated()) {
+    xml.Element("ContinuationToken", absl::WebSafeBase64Escape(resp.next_start_after()));
+  }
+  if (c.request.query_param("prefix").has_value()) xml.Element("Prefix", req.prefix());
   WriteXml(c, xml.Finish());
 }
 

@@ -26,6 +26,14 @@ S3Error ByDmCode(std::string_view dm_error_code, const absl::Status& status) {
   if (dm_error_code == "BUCKET_NOT_EMPTY") {
     return {"BucketNotEmpty", "The bucket you tried to delete is not empty", 409};
   }
+  // Multipart uploads (s3_multipart.h).
+  if (dm_error_code == "NO_SUCH_UPLOAD") return NoSuchUpload();
+  if (dm_error_code == "INVALID_PART") return InvalidPart();
+  if (dm_error_code == "INVALID_PART_ORDER") return InvalidPartOrder();
+  if (dm_error_code == "ENTITY_TOO_SMALL") {
+    return {"EntityTooSmall",
+            "Your proposed upload is smaller than the minimum allowed object size.", 400};
+  }
   return {"", std::string(status.message()), 0};
 }
 
@@ -49,6 +57,23 @@ S3Error ByEdgeCode(const http::ApiError& api) {
 
 S3Error NoSuchBucket() { return {"NoSuchBucket", "The specified bucket does not exist", 404}; }
 S3Error NoSuchKey() { return {"NoSuchKey", "The specified key does not exist.", 404}; }
+S3Error NoSuchUpload() {
+  return {"NoSuchUpload",
+          "The specified upload does not exist. The upload ID may be invalid, or the upload may "
+          "have been aborted or completed.",
+          404};
+}
+S3Error InvalidPart() {
+  return {"InvalidPart",
+          "One or more of the specified parts could not be found. The part may not have been "
+          "uploaded, or the specified entity tag may not match the part's entity tag.",
+          400};
+}
+S3Error InvalidPartOrder() {
+  return {"InvalidPartOrder",
+          "The list of parts was not in ascending order. Parts must be ordered by part number.",
+          400};
+}
 S3Error AccessDenied(std::string_view message) {
   return {"AccessDenied", std::string(message), 403};
 }
@@ -97,6 +122,36 @@ S3Error S3ErrorFor(const absl::Status& status, Subject subject, std::string_view
     case absl::StatusCode::kUnimplemented: return NotImplemented("this operation");
     default: return {"InternalError", kInternalMessage, 500};
   }
+}
+
+S3Error S3ErrorForServer(const http::ServerError& error) {
+  using Stage = http::ServerError::Stage;
+  const http::ApiError api = http::ApiErrorFor(error.status);
+  if (api.http_status == 405) {
+    return {"MethodNotAllowed", "The specified method is not allowed against this resource.", 405};
+  }
+  if (api.http_status == 431) {
+    return {"RequestHeaderSectionTooLarge",
+            "Your request header section exceeds the maximum allowed size.", 400};
+  }
+  if (error.stage == Stage::kRequest) {
+    if (api.http_status == 503) return {"SlowDown", "Please reduce your request rate.", 503};
+    // No request line parsed: not HTTP a server can answer about any resource.
+    if (error.target.empty() && api.http_status != 414) {
+      return {"InvalidRequest", "The request is not a valid HTTP request.", 400};
+    }
+    return {"InvalidURI", absl::StrCat("Couldn't parse the specified URI: ", api.message), 400};
+  }
+  return S3ErrorFor(error.status, Subject::kNone);
+}
+
+http::RenderedError RenderAsS3Error(const http::ServerError& error) {
+  const S3Error s3 = S3ErrorForServer(error);
+  const std::string_view resource = error.target.substr(0, error.target.find('?'));
+  return {s3.http_status,
+          "application/xml",
+          ErrorXml(s3, resource, error.request_id),
+          {{"x-amz-request-id", std::string(error.request_id)}}};
 }
 
 std::string ErrorXml(const S3Error& error, std::string_view resource, std::string_view request_id) {

@@ -9,6 +9,7 @@
 #include "services/gateway/s3/s3_names.h"
 #include "services/gateway/transfer/byte_range.h"
 #include "services/gateway/transfer/file_download.h"
+#include "shared/text/utf8.h"
 
 namespace datamesh::gateway::s3 {
 namespace {
@@ -32,6 +33,10 @@ void NotModified(const S3Call& c, const fv1::File& file) {
 }  // namespace
 
 void GetObject(const S3Call& c) {
+  if (text::HasControlCharacter(c.target.key)) {
+    // What S3 answers for a key with control characters in the URI (its parser refuses them).
+    return c.Fail(S3Error{"InvalidURI", "Couldn't parse the specified URI.", 400});
+  }
   if (!ValidateKey(c.target.bucket, c.target.key).ok()) {
     // A key that cannot name a file names no object.
     if (RequireOwnBucket(c, c.target.bucket)) c.Fail(NoSuchKey());

@@ -3,10 +3,13 @@
 //
 //   s3_bucket_handlers.cc  ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 //                          GetBucketLocation, GetBucketVersioning
-//   s3_list_handlers.cc    ListObjects (v1) and ListObjectsV2
+//   s3_list_handlers.cc    ListObjects (v1), ListObjectsV2, ListObjectVersions
 //   s3_put_object.cc       PutObject, CopyObject
 //   s3_get_object.cc       GetObject, HeadObject
 //   s3_delete_objects.cc   DeleteObject, DeleteObjects
+//   s3_multipart_parts.cc  UploadPart, UploadPartCopy
+//   s3_multipart_uploads.cc  CreateMultipartUpload, CompleteMultipartUpload,
+//                          AbortMultipartUpload, ListParts, ListMultipartUploads
 #pragma once
 
 #include "services/gateway/s3/s3_context.h"
@@ -21,6 +24,8 @@ void GetBucketLocation(const S3Call& c);
 void GetBucketVersioning(const S3Call& c);
 
 void ListObjects(const S3Call& c, bool v2);
+// A never-versioned bucket's objects, each as its one "null" version.
+void ListObjectVersions(const S3Call& c);
 
 void PutObject(const S3Call& c);
 void CopyObject(const S3Call& c);
@@ -30,5 +35,13 @@ void GetObject(const S3Call& c);
 
 void DeleteObject(const S3Call& c);
 void DeleteObjects(const S3Call& c);
+
+void CreateMultipartUpload(const S3Call& c);
+void UploadPart(const S3Call& c);
+void UploadPartCopy(const S3Call& c);
+void ListParts(const S3Call& c);
+void ListMultipartUploads(const S3Call& c);
+void CompleteMultipartUpload(const S3Call& c);
+void AbortMultipartUpload(const S3Call& c);
 
 }  // namespace datamesh::gateway::s3

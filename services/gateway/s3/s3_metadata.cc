@@ -29,14 +29,15 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kOverride
     {"response-content-encoding", "Content-Encoding"},
 }};
 
-// Content-Encoding without "aws-chunked", which describes the request's framing only.
+// Content-Encoding without "aws-chunked", which describes the request's framing only; the other
+// codings keep their order, listed as HTTP writes lists (", "), as S3 answers them.
 std::string WithoutAwsChunked(std::string_view value) {
   std::vector<std::string> kept;
   for (absl::string_view token : absl::StrSplit(Av(value), ',')) {
     token = absl::StripAsciiWhitespace(token);
     if (!token.empty() && !absl::EqualsIgnoreCase(token, "aws-chunked")) kept.emplace_back(token);
   }
-  return absl::StrJoin(kept, ",");
+  return absl::StrJoin(kept, ", ");
 }
 
 bool IsPrintable(std::string_view s) {

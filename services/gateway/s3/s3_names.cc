@@ -64,11 +64,7 @@ absl::Status ValidateKey(std::string_view bucket, std::string_view key) {
         absl::StrCat("the bucket name, '/' and the key are at most ", kMaxFileName, " bytes"));
   }
   if (!text::IsValidUtf8(key)) return absl::InvalidArgumentError("the key is not valid UTF-8");
-  for (char c : key) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError("keys hold no control characters");
-    }
-  }
+  if (text::HasControlCharacter(key)) return absl::InvalidArgumentError("keys hold no control characters");
   for (absl::string_view segment : absl::StrSplit(Av(key), '/')) {
     if (segment.empty() || segment == "." || segment == "..") {
       return absl::InvalidArgumentError(

@@ -17,6 +17,7 @@
 
 namespace datamesh::gateway::s3 {
 
+
 // INVALID_ARGUMENT naming the broken rule.
 [[nodiscard]] absl::Status ValidateBucketName(std::string_view name);
 [[nodiscard]] absl::Status ValidateKey(std::string_view bucket, std::string_view key);

@@ -11,6 +11,7 @@
 #include "services/gateway/s3/auth/absl_view.h"
 #include "services/gateway/s3/s3_body.h"
 #include "services/gateway/s3/s3_conditions.h"
+#include "services/gateway/s3/s3_copy_source.h"
 #include "services/gateway/s3/s3_handlers.h"
 #include "services/gateway/s3/s3_metadata.h"
 #include "services/gateway/s3/s3_names.h"
@@ -110,6 +111,13 @@ fv1::UploadHeader S3Header(const S3Call& c, const ObjectMetadata& metadata,
 
 // The key and bucket every object write needs checked first; false when answered.
 bool CheckDestination(const S3Call& c) {
+  // S3's conditional writes promise the condition and the commit as one step; a check before
+  // the upload could not keep that promise, and ignoring the headers would overwrite what the
+  // client meant to protect. So: NotImplemented, before anything is read or written.
+  if (c.request.header("If-Match") || c.request.header("If-None-Match")) {
+    c.Fail(NotImplemented("Conditional writes (If-Match / If-None-Match on a PUT)"));
+    return false;
+  }
   if (absl::Status s = ValidateKey(c.target.bucket, c.target.key); !s.ok()) {
     c.Fail(InvalidArgument(Sv(s.message())));
     return false;
@@ -165,13 +173,6 @@ void PutObject(const S3Call& c) {
   (void)c.w.WriteWhole("", "");
 }
 
-namespace {
-
-struct CopySource {
-  std::string bucket;
-  std::string key;
-};
-
 std::variant<CopySource, S3Error> ParseCopySource(std::string_view raw) {
   const S3Error bad = InvalidArgument(
       "Copy Source must mention the source bucket and key: "
@@ -190,6 +191,8 @@ std::variant<CopySource, S3Error> ParseCopySource(std::string_view raw) {
   return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
 }
 
+namespace {
+
 Conditions CopyConditions(const http::Request& r) {
   return Conditions{r.header("x-amz-copy-source-if-match"),
                     r.header("x-amz-copy-source-if-none-match"),
@@ -197,7 +200,8 @@ Conditions CopyConditions(const http::Request& r) {
                     r.header("x-amz-copy-source-if-unmodified-since")};
 }
 
-// The stat'ed source of a copy, once its bucket, key and conditions passed; else answered.
+}  // namespace
+
 std::optional<fv1::File> RequireSource(const S3Call& c, const CopySource& from) {
   if (!RequireOwnBucket(c, from.bucket)) return std::nullopt;
   fv1::File file;
@@ -219,8 +223,6 @@ std::optional<fv1::File> RequireSource(const S3Call& c, const CopySource& from) 
   }
   return file;
 }
-
-}  // namespace
 
 void CopyObject(const S3Call& c) {
   std::variant<CopySource, S3Error> from =

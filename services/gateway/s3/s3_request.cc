@@ -1,6 +1,7 @@
 #include "services/gateway/s3/s3_request.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -22,13 +23,10 @@ struct Unsupported {
   std::string_view operation;
 };
 constexpr std::array kUnsupported = {
-    Unsupported{"POST", "uploads", "CreateMultipartUpload"},
-    Unsupported{"GET", "uploads", "ListMultipartUploads"},
-    Unsupported{"PUT", "uploadId", "UploadPart"},
-    Unsupported{"POST", "uploadId", "CompleteMultipartUpload"},
-    Unsupported{"DELETE", "uploadId", "AbortMultipartUpload"},
-    Unsupported{"GET", "uploadId", "ListParts"},
     Unsupported{"PUT", "versioning", "PutBucketVersioning"},
+    // One part of a multipart object: answering the whole object would be silently wrong.
+    Unsupported{"GET", "partNumber", "GetObject of one part (partNumber)"},
+    Unsupported{"HEAD", "partNumber", "HeadObject of one part (partNumber)"},
     Unsupported{"*", "acl", "Bucket or object ACLs"},
     Unsupported{"*", "policy", "Bucket policies"},
     Unsupported{"*", "policyStatus", "GetBucketPolicyStatus"},
@@ -55,7 +53,6 @@ constexpr std::array kUnsupported = {
     Unsupported{"*", "select", "SelectObjectContent"},
     Unsupported{"*", "torrent", "GetObjectTorrent"},
     Unsupported{"*", "attributes", "GetObjectAttributes"},
-    Unsupported{"*", "versions", "ListObjectVersions"},
     Unsupported{"*", "versionId", "Object versions"},
     Unsupported{"*", "renameObject", "RenameObject"},
     Unsupported{"*", "session", "CreateSession"},
@@ -88,6 +85,12 @@ Classified Bucket(std::string_view method, const http::HeaderList& query) {
     return {Op::kGetBucketVersioning, "GetBucketVersioning"};
   }
   if (method == "POST" && Has(query, "delete")) return {Op::kDeleteObjects, "DeleteObjects"};
+  if (method == "GET" && Has(query, "versions")) {
+    return {Op::kListObjectVersions, "ListObjectVersions"};
+  }
+  if (method == "GET" && Has(query, "uploads")) {
+    return {Op::kListMultipartUploads, "ListMultipartUploads"};
+  }
   if (method == "GET") {
     if (Value(query, "list-type") == "2") return {Op::kListObjectsV2, "ListObjectsV2"};
     return {Op::kListObjects, "ListObjects"};
@@ -98,7 +101,28 @@ Classified Bucket(std::string_view method, const http::HeaderList& query) {
   return {Op::kNotImplemented, "This request on a bucket"};
 }
 
-Classified Object(std::string_view method, bool has_copy_source) {
+// The multipart operations on an object (s3_multipart.h), told apart by ?uploads / ?uploadId;
+// nullopt for any other request.
+std::optional<Classified> Multipart(std::string_view method, const http::HeaderList& query,
+                                    bool has_copy_source) {
+  if (method == "POST" && Has(query, "uploads")) {
+    return Classified{Op::kCreateMultipartUpload, "CreateMultipartUpload"};
+  }
+  if (!Has(query, "uploadId")) return std::nullopt;
+  if (method == "PUT") {
+    return has_copy_source ? Classified{Op::kUploadPartCopy, "UploadPartCopy"}
+                           : Classified{Op::kUploadPart, "UploadPart"};
+  }
+  if (method == "POST") return Classified{Op::kCompleteMultipartUpload, "CompleteMultipartUpload"};
+  if (method == "DELETE") return Classified{Op::kAbortMultipartUpload, "AbortMultipartUpload"};
+  if (method == "GET") return Classified{Op::kListParts, "ListParts"};
+  return std::nullopt;
+}
+
+Classified Object(std::string_view method, const http::HeaderList& query, bool has_copy_source) {
+  if (std::optional<Classified> multipart = Multipart(method, query, has_copy_source)) {
+    return *std::move(multipart);
+  }
   if (method == "PUT") {
     return has_copy_source ? Classified{Op::kCopyObject, "CopyObject"}
                            : Classified{Op::kPutObject, "PutObject"};
@@ -152,7 +176,7 @@ Classified Classify(std::string_view method, const S3Target& target, const http:
   }
   if (target.bucket.empty()) return Service(method);
   if (target.key.empty()) return Bucket(method, query);
-  return Object(method, has_copy_source);
+  return Object(method, query, has_copy_source);
 }
 
 }  // namespace datamesh::gateway::s3

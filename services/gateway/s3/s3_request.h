@@ -3,7 +3,7 @@
 // told apart by method, subresource query parameters and a few headers as S3 does.
 //
 // Operations this edge does not serve (ACLs, policies, versioning changes, lifecycle, tagging,
-// CORS, multipart upload, ...) classify as kNotImplemented with the operation's name, so the
+// CORS, ...) classify as kNotImplemented with the operation's name, so the
 // client gets 501 NotImplemented and never a silent success.
 //
 // Thread safety: pure functions.
@@ -37,12 +37,20 @@ enum class Operation {
   kGetBucketVersioning,
   kListObjects,
   kListObjectsV2,
+  kListObjectVersions,
   kDeleteObjects,
   kPutObject,
   kCopyObject,
   kGetObject,
   kHeadObject,
   kDeleteObject,
+  kCreateMultipartUpload,
+  kUploadPart,
+  kUploadPartCopy,
+  kListParts,
+  kListMultipartUploads,
+  kCompleteMultipartUpload,
+  kAbortMultipartUpload,
   kNotImplemented,
 };
 

@@ -32,12 +32,20 @@ void Run(Operation op, const S3Call& c) {
     case Operation::kGetBucketVersioning: return GetBucketVersioning(c);
     case Operation::kListObjects: return ListObjects(c, /*v2=*/false);
     case Operation::kListObjectsV2: return ListObjects(c, /*v2=*/true);
+    case Operation::kListObjectVersions: return ListObjectVersions(c);
     case Operation::kDeleteObjects: return DeleteObjects(c);
     case Operation::kPutObject: return PutObject(c);
     case Operation::kCopyObject: return CopyObject(c);
     case Operation::kGetObject:
     case Operation::kHeadObject: return GetObject(c);
     case Operation::kDeleteObject: return DeleteObject(c);
+    case Operation::kCreateMultipartUpload: return CreateMultipartUpload(c);
+    case Operation::kUploadPart: return UploadPart(c);
+    case Operation::kUploadPartCopy: return UploadPartCopy(c);
+    case Operation::kListParts: return ListParts(c);
+    case Operation::kListMultipartUploads: return ListMultipartUploads(c);
+    case Operation::kCompleteMultipartUpload: return CompleteMultipartUpload(c);
+    case Operation::kAbortMultipartUpload: return AbortMultipartUpload(c);
     case Operation::kNotImplemented: break;
   }
 }
@@ -67,6 +75,8 @@ void Dispatch(const S3Context& ctx, const http::Request& r, http::BodyReader& bo
 
 http::Router MakeS3Router(const S3Context& ctx) {
   http::Router router;
+  // The server's own answers (405, 413, 431, bad targets, too many connections) as S3's XML.
+  router.SetErrorRenderer(RenderAsS3Error);
   const http::RouteOptions transfer{.body_limit = ctx.api->max_upload_bytes, .transfer = true};
   for (const char* method : {"GET", "PUT", "POST", "DELETE"}) {
     router.Handle(method, "/{path*}",

@@ -48,7 +48,16 @@ void Stream(const ApiContext& ctx, const Caller& caller, std::string_view reques
     return;
   }
   const uint64_t length = message.header().length();
-  // The first step is paid before the headers, so a refusal is still a clean 403.
+  // Refusals come before the headers, so they are still a clean 403. Past one step the whole
+  // length is checked against the month first; up to a step, paying for it is that check.
+  if (length > kBandwidthStep) {
+    const CallOrigin origin{std::string(request_id)};
+    if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, length); !s.ok()) {
+      context.TryCancel();
+      return spec.write_error(s, w);
+    }
+  }
+  meter.ExpectTotal(length);
   if (absl::Status paid = meter.Admit(std::min(length, kBandwidthStep)); !paid.ok()) {
     context.TryCancel();
     return spec.write_error(paid, w);
@@ -79,6 +88,15 @@ void Stream(const ApiContext& ctx, const Caller& caller, std::string_view reques
   (void)w.Finish();
 }
 
+// The REST download of `file_id`: the whole file unless a range is set; errors answered as JSON.
+DownloadSpec RestSpec(const std::string& file_id) {
+  return DownloadSpec{.file_id = file_id,
+                      .set_headers = SetFileHeaders,
+                      .write_error = [](const absl::Status& s, http::ResponseWriter& out) {
+                        WriteApiError(out, s);
+                      }};
+}
+
 }  // namespace
 
 std::string ContentDisposition(std::string_view name) {
@@ -101,6 +119,11 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
                     http::ResponseWriter& w) {
   fv1::StatRequest stat_req;
   stat_req.set_file_id(std::string(r.path_param("id").value_or("")));
+  // A whole GET needs no Stat: the Download stream's first message carries the file and its
+  // length, so a small file costs one call to file-ingest (and one query there), not two.
+  if (!r.is_head() && !r.header("Range").has_value()) {
+    return StreamFileDownload(ctx, caller, r.request_id(), RestSpec(stat_req.file_id()), w);
+  }
   stat_req.set_owner_id(caller.user_id);
   fv1::StatResponse stat;
   if (!Unary(ctx, r, w, [&](auto& c) { return ctx.clients->file().Stat(&c, stat_req, &stat); })) {
@@ -125,23 +148,15 @@ void HandleDownload(const ApiContext& ctx, const Caller& caller, const http::Req
     (void)w.BeginStream(partial ? range.length : size);
     return;
   }
-  DownloadSpec spec{.file_id = stat_req.file_id(),
-                    .range = range,
-                    .size = size,
-                    .set_headers = SetFileHeaders,
-                    .write_error = [](const absl::Status& s,
-                                      http::ResponseWriter& out) { WriteApiError(out, s); }};
+  DownloadSpec spec = RestSpec(stat_req.file_id());
+  spec.range = range;
+  spec.size = size;
   StreamFileDownload(ctx, caller, r.request_id(), spec, w);
 }
 
 void StreamFileDownload(const ApiContext& ctx, const Caller& caller, std::string_view request_id,
                         const DownloadSpec& spec, http::ResponseWriter& w) {
-  const bool partial = spec.range.kind == RangeRequest::Kind::kPartial;
-  const uint64_t to_send = partial ? spec.range.length : spec.size;
   const CallOrigin origin{std::string(request_id)};
-  if (absl::Status s = CheckDownloadBandwidth(ctx, caller, origin, to_send); !s.ok()) {
-    return spec.write_error(s, w);
-  }
   absl::StatusOr<TransferSlots::Slot> slot = ctx.transfers->Acquire(caller.user_id);
   if (!slot.ok()) return spec.write_error(slot.status(), w);
   DownloadMeter meter(ctx, caller, origin);

@@ -1,13 +1,14 @@
-// GET and HEAD /api/v1/files/{id}: FileService.Stat for the size and headers, then (GET) the
-// FileService.Download stream written out as it arrives, with Content-Length, ETag (the
-// SHA-256), Content-Type, Content-Disposition and Accept-Ranges. A single `Range` is served as
-// 206 with Content-Range; an unsatisfiable one is 416 (see byte_range.h). An error after the
-// headers went out cuts the response short (the connection closes), so a client never takes a
-// truncated body for a whole one.
+// GET and HEAD /api/v1/files/{id}: the FileService.Download stream written out as it arrives
+// (a GET with a Range, and HEAD, first ask FileService.Stat for the size), with
+// Content-Length, ETag (the SHA-256), Content-Type, Content-Disposition and Accept-Ranges. A
+// single `Range` is served as 206 with Content-Range; an unsatisfiable one is 416 (see
+// byte_range.h). An error after the headers went out cuts the response short (the connection
+// closes), so a client never takes a truncated body for a whole one.
 //
-// Bandwidth: before a GET body starts, QuotaService.CheckBandwidth admits the bytes to send
-// (403 QUOTA_EXCEEDED, nothing sent, when refused); afterwards RecordBandwidth counts the bytes
-// actually sent. HEAD sends no body and counts nothing.
+// Bandwidth: before a GET body starts, the bytes to send are admitted (403 QUOTA_EXCEEDED,
+// nothing sent, when refused): by paying for them with QuotaService.RecordBandwidth when they
+// fit in one step (kBandwidthStep), else by QuotaService.CheckBandwidth first; afterwards the
+// bytes actually sent are what is counted. HEAD sends no body and counts nothing.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +27,10 @@ namespace datamesh::gateway {
 std::string ContentDisposition(std::string_view name);
 
 // One download as both edges (REST here, S3 in s3/) stream it: the file, the part to send
-// (kWhole or kPartial) and the file's size; `set_headers` sets the answer's headers from the
-// file once its first message arrived (status 206 and Content-Range are set before it for a
-// partial range); `write_error` answers an error that comes before any byte (JSON or XML).
+// (kWhole or kPartial) and the file's size (0 when unknown: only a kWhole spec may leave it
+// out); `set_headers` sets the answer's headers from the file once its first message arrived
+// (status 206 and Content-Range are set before it for a partial range); `write_error` answers
+// an error that comes before any byte (JSON or XML).
 struct DownloadSpec {
   std::string file_id;
   RangeRequest range;

@@ -12,9 +12,10 @@ namespace {
 
 namespace fv1 = file::v1;
 
-// Frees an uncommitted reservation (no-op for an empty id). When quota cannot take the release
-// now (it or its database is down), the release queue tries again until it can: otherwise the
-// bytes would stay reserved until quota's --reservation-ttl.
+}  // namespace
+
+// When quota cannot take the release now (it or its database is down), the release queue tries
+// again until it can: otherwise the bytes would stay reserved until quota's --reservation-ttl.
 void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin,
                    const std::string& reservation) {
   if (reservation.empty()) return;
@@ -29,6 +30,8 @@ void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin,
     ctx.clients->releases().Retry(reservation, origin.request_id);
   }
 }
+
+namespace {
 
 // Cancels the stream (before Finish, so file-ingest sees it break and stores nothing) and frees
 // the reservation.

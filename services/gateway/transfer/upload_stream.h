@@ -38,6 +38,10 @@ class UploadSource {
 
 inline constexpr uint64_t kReserveStep = 64 << 20;
 
+// Frees an uncommitted quota reservation (no-op for an empty id), retried in the background
+// while quota cannot take it. Also used by the S3 multipart parts (s3/s3_multipart_parts.cc).
+void ReleaseUpload(const ApiContext& ctx, const CallOrigin& origin, const std::string& reservation);
+
 // Reserves `reserve_bytes`, then streams `header` and `source` into FileService.Upload. The
 // header's reservation_id is always the gateway's (a client's is dropped). Returns the stored
 // file, or the mapped error after cancelling the stream and releasing the reservation. The

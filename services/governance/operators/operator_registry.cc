@@ -14,6 +14,7 @@
 #include "shared/bus/event.h"
 #include "shared/crypto/encoding.h"
 #include "shared/crypto/random.h"
+#include "shared/log/log.h"
 
 namespace datamesh::governance::operators {
 namespace {
@@ -50,8 +51,30 @@ absl::Status ConsumeChallenge(pqxx::work& tx, const std::string& challenge,
   return absl::OkStatus();
 }
 
-// Checks that `proof`'s node and key are free for `operator_id` (empty: a new operator).
-absl::Status CheckHolders(pqxx::work& tx, const NodeProof& proof, const std::string& operator_id) {
+// Checks that `proof`'s node and key are free for `operator_id` (empty: a new operator). The
+// key binding first: a node id claimed with a key other than the one it is bound to is refused
+// as such (and logged, with both keys), whoever holds the node.
+absl::Status CheckHolders(pqxx::work& tx, const NodeProof& proof, const std::string& operator_id,
+                          const std::string& account) {
+  pqxx::result bound = tx.exec_params(
+      "SELECT node_id, public_key FROM governance.node_keys WHERE node_id = $1 OR public_key = $2",
+      proof.node_id, proof.public_key);
+  for (const pqxx::row& r : bound) {
+    if (r[0].as<std::string>() == proof.node_id && r[1].as<std::string>() != proof.public_key) {
+      log::Warn("refused a node claim signed by a key other than the node's bound key",
+                {{"node_id", proof.node_id},
+                 {"bound_public_key", r[1].as<std::string>()},
+                 {"offered_public_key", proof.public_key},
+                 {"account_id", account}});
+      return absl::PermissionDeniedError(
+          "node " + proof.node_id + " is bound to the key " + r[1].as<std::string>() +
+          " it first proved; this proof is signed by another key (an admin can release the "
+          "binding)");
+    }
+    if (r[0].as<std::string>() != proof.node_id) {
+      return absl::AlreadyExistsError("this key already backs node " + r[0].as<std::string>());
+    }
+  }
   pqxx::result owner = tx.exec_params(
       "SELECT operator_id FROM governance.operator_nodes WHERE node_id = $1", proof.node_id);
   if (!owner.empty()) {
@@ -59,18 +82,6 @@ absl::Status CheckHolders(pqxx::work& tx, const NodeProof& proof, const std::str
       return absl::AlreadyExistsError("node " + proof.node_id + " is already this operator's");
     }
     return absl::AlreadyExistsError("node " + proof.node_id + " belongs to another operator");
-  }
-  pqxx::result bound = tx.exec_params(
-      "SELECT node_id, public_key FROM governance.node_keys WHERE node_id = $1 OR public_key = $2",
-      proof.node_id, proof.public_key);
-  for (const pqxx::row& r : bound) {
-    if (r[0].as<std::string>() == proof.node_id && r[1].as<std::string>() != proof.public_key) {
-      return absl::PermissionDeniedError("node " + proof.node_id +
-                                         " proved possession of a different key before");
-    }
-    if (r[0].as<std::string>() != proof.node_id) {
-      return absl::AlreadyExistsError("this key already backs node " + r[0].as<std::string>());
-    }
   }
   return absl::OkStatus();
 }
@@ -97,7 +108,7 @@ absl::Status VerifyClaims(pqxx::work& tx, const std::vector<NodeProof>& proofs,
   if (absl::Status s = ConsumeChallenge(tx, challenge, account, now); !s.ok()) return s;
   for (const NodeProof& proof : proofs) {
     if (absl::Status s = VerifyNodeProof(proof, challenge, account); !s.ok()) return s;
-    if (absl::Status s = CheckHolders(tx, proof, operator_id); !s.ok()) return s;
+    if (absl::Status s = CheckHolders(tx, proof, operator_id, account); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -1,14 +1,18 @@
 // The operator registry against a real PostgreSQL: registration rules, proofs of node
 // possession (bad signatures, proofs for another account, replayed or foreign challenges, a
-// node's key changing), admission by stake with its events in the outbox, and pagination.
+// node's key changing), admission by stake with its events in the outbox, and pagination; an
+// admin's release of a node's key binding; the admission listing dht re-syncs from.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "datamesh/events/v1/event.pb.h"
 #include "services/governance/ledger/ledger_test_fixture.h"
 #include "services/governance/ledger/stake.h"
+#include "services/governance/operators/admission_listing.h"
+#include "services/governance/operators/node_key_release.h"
 #include "services/governance/operators/operator_registry.h"
 #include "shared/crypto/encoding.h"
 #include "shared/crypto/random.h"
@@ -189,10 +193,14 @@ TEST_F(OperatorTest, ANodeKeepsTheKeyItFirstProvedAndAKeyBacksOneNode) {
   const std::string first = NewAccount("op"), second = NewAccount("op");
   TestNode n = TestNode::New();
   ASSERT_OK(RegisterWith(first, "First", {&n}));
-  // While the node is first's, another operator cannot take it, whatever key it shows.
+  // Another key for the node id is refused as such, whoever holds the node; with the node's
+  // own key, another operator still cannot take it while it is first's.
   TestNode rekeyed{n.id, *crypto::Ed25519PrivateKey::Generate()};
   const std::string c1 = NewChallenge(second, now_);
   EXPECT_THAT(DoRegister({second, "Second", {n.id}, c1, {rekeyed.Prove(c1, second)}}),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  const std::string c0 = NewChallenge(second, now_);
+  EXPECT_THAT(DoRegister({second, "Second", {n.id}, c0, {n.Prove(c0, second)}}),
               StatusIs(absl::StatusCode::kAlreadyExists));
   // Free up the node (as a removal would) and try again with another key: refused.
   ASSERT_OK(Run([&](pqxx::work& tx) {
@@ -316,6 +324,104 @@ TEST_F(OperatorTest, ListsOperatorsByNameAcrossPages) {
   EXPECT_THAT(Run([&](pqxx::work& tx) { return ListOperators(tx, 2, "zz").status(); }),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(Run([&](pqxx::work& tx) { return ListOperators(tx, 0, "").status(); }),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(OperatorTest, AnAdminReleaseFreesANodeIdForAnotherKey) {
+  const std::string first = NewAccount("op"), second = NewAccount("op");
+  TestNode n = TestNode::New(), kept = TestNode::New();
+  auto held = RegisterWith(first, "First", {&n, &kept});
+  ASSERT_OK(held);
+  const KeyRelease release{n.id, "admin", "the node's key was lost"};
+  auto do_release = [&](const KeyRelease& r) {
+    absl::StatusOr<std::string> key;
+    absl::Status s = Run([&](pqxx::work& tx) {
+      key = ReleaseNodeKey(tx, r, now_, source_);
+      return key.status();
+    });
+    if (!s.ok()) return absl::StatusOr<std::string>(s);
+    return key;
+  };
+  EXPECT_THAT(do_release({"not-a-node", "admin", "why"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(do_release({n.id, "admin", ""}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(do_release({TestNode::New().id, "admin", "why"}),
+              StatusIs(absl::StatusCode::kNotFound));
+
+  auto key = do_release(release);
+  ASSERT_OK(key);
+  EXPECT_EQ(*key, crypto::HexEncode(n.key.public_key()));
+  EXPECT_THAT(do_release(release), StatusIs(absl::StatusCode::kNotFound));  // once
+  // The operator keeps its other node and is announced again without the released one.
+  auto events = OutboxEvents(held->id);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].operator_admitted().mode(), "release");
+  EXPECT_EQ(std::vector<std::string>(events[1].operator_admitted().node_ids().begin(),
+                                     events[1].operator_admitted().node_ids().end()),
+            std::vector<std::string>{kept.id});
+  ASSERT_OK(Run([&](pqxx::work& tx) {
+    const pqxx::row r = tx.exec_params1(
+        "SELECT public_key, operator_id, actor_id, reason FROM governance.node_key_releases "
+        "WHERE node_id = $1",
+        n.id);
+    EXPECT_EQ(r[0].as<std::string>(), *key);
+    EXPECT_EQ(r[1].as<std::string>(), held->id);
+    EXPECT_EQ(r[2].as<std::string>(), "admin");
+    EXPECT_EQ(r[3].as<std::string>(), "the node's key was lost");
+    return absl::OkStatus();
+  }));
+  // The next proof binds whatever key it shows, for whichever operator.
+  TestNode rekeyed{n.id, *crypto::Ed25519PrivateKey::Generate()};
+  auto taken = RegisterWith(second, "Second", {&rekeyed});
+  ASSERT_OK(taken);
+  EXPECT_EQ(taken->node_ids, std::vector<std::string>{n.id});
+}
+
+TEST_F(OperatorTest, ListsAdmissionsWithNodeStandingsAcrossPages) {
+  TestNode a = TestNode::New(), b = TestNode::New(), c = TestNode::New();
+  auto admitted = RegisterWith(NewAccount("op"), "Admitted", {&a, &b});
+  ASSERT_OK(admitted);
+  auto pending = RegisterWith(NewAccount("op"), "Pending", {&c}, {"proposal", 0});
+  ASSERT_OK(pending);
+  ASSERT_OK(Run([&](pqxx::work& tx) {
+    tx.exec_params0(
+        "INSERT INTO governance.node_reputation (node_id, alpha, beta, score, vetted_at, "
+        "disqualified_at) VALUES ($1, 1000, 0, 1, now(), NULL), ($2, 1, 9, 0.1, now(), now())",
+        a.id, b.id);
+    return absl::OkStatus();
+  }));
+  std::map<std::string, OperatorAdmissionRow> seen;
+  std::string cursor, previous;
+  int pages = 0;
+  do {
+    AdmissionPage page;
+    ASSERT_OK(Run([&](pqxx::work& tx) -> absl::Status {
+      auto p = ListAdmissions(tx, 1, cursor, now_);
+      if (p.ok()) page = *p;
+      return p.status();
+    }));
+    EXPECT_EQ(page.read_at, now_);
+    ASSERT_LE(page.operators.size(), 1u);
+    for (const auto& op : page.operators) {
+      EXPECT_GT(op.operator_id, previous);  // ordered by id
+      previous = op.operator_id;
+      seen[op.operator_id] = op;
+    }
+    cursor = page.next_cursor.value_or("");
+  } while (!cursor.empty() && ++pages < 100000);
+  ASSERT_TRUE(seen.contains(admitted->id));
+  const OperatorAdmissionRow& first = seen[admitted->id];
+  EXPECT_TRUE(first.admitted);
+  ASSERT_EQ(first.nodes.size(), 2u);
+  for (const ListedNode& node : first.nodes) {
+    EXPECT_TRUE(node.vetted) << node.node_id;
+    EXPECT_EQ(node.disqualified, node.node_id == b.id) << node.node_id;
+  }
+  ASSERT_TRUE(seen.contains(pending->id));
+  EXPECT_FALSE(seen[pending->id].admitted);
+  ASSERT_EQ(seen[pending->id].nodes.size(), 1u);
+  EXPECT_FALSE(seen[pending->id].nodes[0].vetted);
+  EXPECT_THAT(Run([&](pqxx::work& tx) { return ListAdmissions(tx, 0, "", now_).status(); }),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

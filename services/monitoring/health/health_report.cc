@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/monitoring/health/durability_margin.h"
 
 namespace datamesh::monitoring::health {
 namespace {
@@ -59,7 +60,8 @@ void AlertChecks(const std::vector<alerts::GroupSnapshot>& rules, v1::GetHealthR
 
 v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
                                   const std::vector<NodeInfo>& nodes,
-                                  const std::vector<alerts::GroupSnapshot>& rules) {
+                                  const std::vector<alerts::GroupSnapshot>& rules,
+                                  const v1::DurabilityMargin& durability) {
   v1::GetHealthResponse out;
   std::map<std::string, std::vector<const InstanceState*>> by_service;
   for (const InstanceState& i : instances) by_service[i.service].push_back(&i);
@@ -114,6 +116,7 @@ v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
              "Restart the nodes (their data is kept); replace a failed disk and let repair "
              "rebuild its shards.");
   }
+  AddDurabilityCheck(durability, out);
   AlertChecks(rules, out);
   std::stable_sort(out.mutable_checks()->begin(), out.mutable_checks()->end(),
                    [](const v1::HealthCheck& a, const v1::HealthCheck& b) {
@@ -125,9 +128,7 @@ v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
   }
   out.set_score(static_cast<uint32_t>(std::max(score, 0)));
   out.set_status(service_down ? "down" : out.checks().empty() ? "ok" : "degraded");
-  out.mutable_durability()->set_available(false);
-  out.mutable_durability()->set_reason(
-      "file-ingest does not report how many segments have k+m ... k live shards yet");
+  *out.mutable_durability() = durability;
   return out;
 }
 

@@ -5,12 +5,14 @@
 //   SERVICE_DOWN        ERR  a service has instances but none answers
 //   INSTANCES_DOWN      WARN some instances of a service do not answer
 //   NODES_DOWN          ERR  storage nodes stopped heartbeating (in the last hour)
+//   DURABILITY_MARGIN   WARN segments at their last spare shard; ERR segments below k live
 //   <alertname>         ERR for a critical alert, WARN otherwise; summary, description and
 //                       remediation from its annotations, one check per rule
 //
 // Score: 100, minus 20 per ERR and 5 per WARN, at least 0. Status: "down" when a service has no
-// answering instance, "degraded" when any check is not OK, else "ok". The durability margin is
-// not reported by file-ingest yet: it says so (available false), nothing is estimated.
+// answering instance, "degraded" when any check is not OK, else "ok". The durability margin
+// (durability_margin.h) is file-ingest's, as scraped, with its DURABILITY_MARGIN check; when
+// file-ingest has not reported it, it says so (available false), nothing is estimated.
 // Pure function, thread-safe.
 #pragma once
 
@@ -35,6 +37,7 @@ struct InstanceState {
 
 v1::GetHealthResponse BuildHealth(const std::vector<InstanceState>& instances,
                                   const std::vector<NodeInfo>& nodes,
-                                  const std::vector<alerts::GroupSnapshot>& rules);
+                                  const std::vector<alerts::GroupSnapshot>& rules,
+                                  const v1::DurabilityMargin& durability);
 
 }  // namespace datamesh::monitoring::health

@@ -1,15 +1,19 @@
 // Evaluation: every selector's series are fetched once for the whole query range, then the tree
-// is evaluated at each step against those series, as Prometheus evaluates step by step.
+// is evaluated at each step against those series, as Prometheus evaluates step by step. Where a
+// step's window starts before the source's raw samples (StorageLayout), the selector's rollups
+// answer it instead (rollup_eval.h).
 #include "services/monitoring/promql/engine.h"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <unordered_map>
 
 #include "services/monitoring/exposition/text_util.h"
 #include "services/monitoring/promql/eval_internal.h"
 #include "services/monitoring/promql/parser.h"
+#include "services/monitoring/promql/rollup_eval.h"
 
 namespace datamesh::monitoring::promql {
 namespace {
@@ -32,14 +36,27 @@ void SortByLabels(Vector& v) {
 
 class Evaluation {
  public:
-  Evaluation(const SeriesSource& source, const EngineOptions& options, int64_t start, int64_t end)
-      : source_(source), options_(options), start_(start), end_(end) {}
+  // `step` chooses the rollup resolution (rollup_eval.h: ChooseRollup).
+  Evaluation(const SeriesSource& source, const EngineOptions& options, int64_t start, int64_t end,
+             int64_t step)
+      : source_(source),
+        options_(options),
+        start_(start),
+        end_(end),
+        step_(step),
+        layout_(source.Layout()) {}
 
   absl::Status Load(const Expr& e);
   absl::StatusOr<StepValue> Eval(const Expr& e, int64_t t);
 
  private:
-  absl::Status LoadSelector(const Expr& e, const VectorSelector& vs, int64_t window);
+  absl::Status LoadSelector(const Expr& e, const VectorSelector& vs, int64_t window,
+                            int64_t range);
+  absl::Status CountLoaded(size_t samples);
+  // The selector's rollups when its window starting at `window_start` reaches before the raw
+  // samples; else null.
+  const std::pair<int64_t, std::vector<RollupSeries>>* RollupsFor(const Expr& e,
+                                                                  int64_t window_start) const;
   Vector EvalVectorSelector(const Expr& e, const VectorSelector& vs, int64_t t) const;
   Matrix EvalMatrixSelector(const Expr& e, const MatrixSelector& ms, int64_t t) const;
   absl::StatusOr<StepValue> EvalCall(const Call& c, int64_t t);
@@ -48,21 +65,56 @@ class Evaluation {
 
   const SeriesSource& source_;
   const EngineOptions& options_;
-  const int64_t start_, end_;
+  const int64_t start_, end_, step_;
+  const StorageLayout layout_;
   std::unordered_map<const Expr*, std::vector<Series>> loaded_;
+  // By selector: the resolution read and the rollups over the query's range.
+  std::unordered_map<const Expr*, std::pair<int64_t, std::vector<RollupSeries>>> rollups_;
   size_t samples_loaded_ = 0;
 };
 
-absl::Status Evaluation::LoadSelector(const Expr& e, const VectorSelector& vs, int64_t window) {
-  absl::StatusOr<std::vector<Series>> series =
-      source_.Select(vs.matchers, start_ - vs.offset_ms - window, end_ - vs.offset_ms);
-  if (!series.ok()) return series.status();
-  for (const Series& s : *series) samples_loaded_ += s.samples.size();
+absl::Status Evaluation::CountLoaded(size_t samples) {
+  samples_loaded_ += samples;
   if (samples_loaded_ > options_.max_samples) {
     return absl::ResourceExhaustedError("query processing would load too many samples into memory");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluation::LoadSelector(const Expr& e, const VectorSelector& vs, int64_t window,
+                                      int64_t range) {
+  const int64_t from = start_ - vs.offset_ms - window;
+  int64_t raw_from = from;
+  if (from < layout_.raw_since_ms) {
+    if (const std::optional<int64_t> resolution =
+            internal::ChooseRollup(layout_, step_, range, from)) {
+      // Windows narrower than an interval widen to one (rollup_eval.h): one more back.
+      absl::StatusOr<std::vector<RollupSeries>> rollups = source_.SelectRollups(
+          vs.matchers, *resolution, from - 2 * *resolution, end_ - vs.offset_ms);
+      if (!rollups.ok()) return rollups.status();
+      for (const RollupSeries& s : *rollups) {
+        if (absl::Status st = CountLoaded(s.points.size()); !st.ok()) return st;
+      }
+      rollups_[&e] = {*resolution, std::move(*rollups)};
+      // Windows starting before the raw samples read the rollups: no older raw sample is used.
+      raw_from = layout_.raw_since_ms;
+    }
+  }
+  absl::StatusOr<std::vector<Series>> series =
+      source_.Select(vs.matchers, std::min(raw_from, end_ - vs.offset_ms), end_ - vs.offset_ms);
+  if (!series.ok()) return series.status();
+  for (const Series& s : *series) {
+    if (absl::Status st = CountLoaded(s.samples.size()); !st.ok()) return st;
+  }
   loaded_[&e] = std::move(*series);
   return absl::OkStatus();
+}
+
+const std::pair<int64_t, std::vector<RollupSeries>>* Evaluation::RollupsFor(
+    const Expr& e, int64_t window_start) const {
+  if (window_start >= layout_.raw_since_ms) return nullptr;
+  auto it = rollups_.find(&e);
+  return it == rollups_.end() ? nullptr : &it->second;
 }
 
 absl::Status Evaluation::Load(const Expr& e) {
@@ -70,9 +122,9 @@ absl::Status Evaluation::Load(const Expr& e) {
       [&](const auto& n) -> absl::Status {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, VectorSelector>) {
-          return LoadSelector(e, n, options_.lookback_delta_ms);
+          return LoadSelector(e, n, options_.lookback_delta_ms, /*range=*/0);
         } else if constexpr (std::is_same_v<T, MatrixSelector>) {
-          return LoadSelector(e, n.selector, n.range_ms);
+          return LoadSelector(e, n.selector, n.range_ms, n.range_ms);
         } else if constexpr (std::is_same_v<T, Call>) {
           for (const ExprPtr& a : n.args)
             if (absl::Status s = Load(*a); !s.ok()) return s;
@@ -94,6 +146,9 @@ absl::Status Evaluation::Load(const Expr& e) {
 
 Vector Evaluation::EvalVectorSelector(const Expr& e, const VectorSelector& vs, int64_t t) const {
   const int64_t ref = t - vs.offset_ms;
+  if (const auto* r = RollupsFor(e, ref - options_.lookback_delta_ms)) {
+    return internal::RollupVector(vs, r->second, r->first, options_.lookback_delta_ms, t);
+  }
   Vector out;
   for (const Series& s : loaded_.at(&e)) {
     // The latest sample at or before ref, if it is within the lookback window.
@@ -110,6 +165,9 @@ Vector Evaluation::EvalVectorSelector(const Expr& e, const VectorSelector& vs, i
 Matrix Evaluation::EvalMatrixSelector(const Expr& e, const MatrixSelector& ms, int64_t t) const {
   const int64_t max_t = t - ms.selector.offset_ms;
   const int64_t min_t = max_t - ms.range_ms;
+  if (const auto* r = RollupsFor(e, min_t)) {
+    return internal::RollupMatrix(ms, r->second, r->first, t);
+  }
   Matrix out;
   for (const Series& s : loaded_.at(&e)) {
     auto lo = std::lower_bound(s.samples.begin(), s.samples.end(), min_t,
@@ -172,6 +230,12 @@ absl::StatusOr<StepValue> Evaluation::EvalCall(const Call& c, int64_t t) {
       scalar_arg = std::get<double>(*s);
     }
     const auto& selector = std::get<MatrixSelector>(m.node);
+    if (const auto* r = RollupsFor(m, t - selector.selector.offset_ms - selector.range_ms)) {
+      absl::StatusOr<Vector> v = internal::ApplyRangeFunctionOnRollups(
+          c.function->function, selector, r->second, r->first, scalar_arg, t);
+      if (!v.ok()) return v.status();
+      return StepValue(std::move(*v));
+    }
     absl::StatusOr<Vector> v = internal::ApplyRangeFunction(
         c.function->function, selector, EvalMatrixSelector(m, selector, t), scalar_arg, t);
     if (!v.ok()) return v.status();
@@ -250,7 +314,8 @@ Engine::Engine(const SeriesSource& source, EngineOptions options)
 absl::StatusOr<QueryResult> Engine::InstantQuery(std::string_view query, int64_t time_ms) const {
   absl::StatusOr<ExprPtr> expr = ParseQuery(query);
   if (!expr.ok()) return expr.status();
-  Evaluation eval(source_, options_, time_ms, time_ms);
+  Evaluation eval(source_, options_, time_ms, time_ms,
+                  /*step=*/std::numeric_limits<int64_t>::max());
   if (absl::Status s = eval.Load(**expr); !s.ok()) return s;
   absl::StatusOr<StepValue> v = eval.Eval(**expr, time_ms);
   if (!v.ok()) return v.status();
@@ -286,7 +351,7 @@ absl::StatusOr<QueryResult> Engine::RangeQuery(std::string_view query, int64_t s
                                           ValueTypeName((*expr)->type),
                                           "\" for range query, must be Scalar or instant Vector"));
   }
-  Evaluation eval(source_, options_, start_ms, end_ms);
+  Evaluation eval(source_, options_, start_ms, end_ms, step_ms);
   if (absl::Status s = eval.Load(**expr); !s.ok()) return s;
   std::map<Labels, std::vector<SamplePoint>> series;
   for (int64_t t = start_ms; t <= end_ms; t += step_ms) {

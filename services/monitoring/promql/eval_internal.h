@@ -1,6 +1,7 @@
 // What the engine's evaluation files share. Internal to the PromQL library.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -23,6 +24,14 @@ absl::Status CheckUniqueLabelsets(const Vector& v);
 // series of `m` at time `t`; `scalar_arg` is predict_linear's second argument.
 absl::StatusOr<Vector> ApplyRangeFunction(Function f, const MatrixSelector& selector,
                                           const Matrix& m, double scalar_arg, int64_t t);
+
+// Prometheus' extrapolation of a counter's (or gauge's) `result` = change between the first
+// sample of a window and the last (at last_t), `count` samples in all, to the edges of `sel`'s
+// window ending at `t`: to an edge within 1.1 average intervals, else by half an interval; a
+// counter never below zero. Per second of the range when `is_rate`. None below two samples.
+std::optional<double> ExtrapolateIncrease(double result, SamplePoint first, int64_t last_t,
+                                          size_t count, const MatrixSelector& sel, int64_t t,
+                                          bool is_counter, bool is_rate);
 
 // The other functions; `args` evaluated at `t`.
 absl::StatusOr<StepValue> ApplyInstantFunction(Function f, std::vector<StepValue>& args, int64_t t);

@@ -8,6 +8,7 @@
 
 #include "services/monitoring/exposition/text_util.h"
 #include "services/monitoring/promql/eval_internal.h"
+#include "services/monitoring/promql/kahan.h"
 
 namespace datamesh::monitoring::promql::internal {
 namespace {
@@ -15,25 +16,10 @@ namespace {
 using Points = std::vector<SamplePoint>;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Kahan-Babuska compensated addition (Prometheus' kahanSumInc).
-void KahanAdd(double inc, double& sum, double& c) {
-  const double t = sum + inc;
-  if (std::fabs(sum) >= std::fabs(inc)) {
-    c += (sum - t) + inc;
-  } else {
-    c += (inc - t) + sum;
-  }
-  sum = t;
-}
-
-// The increase over the window, extrapolated towards its edges: to the edge when the first or
-// last sample is within 1.1 average intervals of it, else by half an interval; a counter is
-// never extrapolated below zero.
+// The increase over the window (resets counted), extrapolated towards its edges.
 std::optional<double> ExtrapolatedRate(const Points& p, const MatrixSelector& sel, int64_t t,
                                        bool is_counter, bool is_rate) {
   if (p.size() < 2) return std::nullopt;
-  const int64_t range_start = t - (sel.range_ms + sel.selector.offset_ms);
-  const int64_t range_end = t - sel.selector.offset_ms;
   double result = p.back().v - p.front().v;
   if (is_counter) {
     double prev = p.front().v;
@@ -42,21 +28,8 @@ std::optional<double> ExtrapolatedRate(const Points& p, const MatrixSelector& se
       prev = p[i].v;
     }
   }
-  double to_start = static_cast<double>(p.front().t - range_start) / 1000;
-  const double to_end = static_cast<double>(range_end - p.back().t) / 1000;
-  const double sampled = static_cast<double>(p.back().t - p.front().t) / 1000;
-  const double average_interval = sampled / static_cast<double>(p.size() - 1);
-  if (is_counter && result > 0 && p.front().v >= 0) {
-    const double to_zero = sampled * (p.front().v / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
-  const double threshold = average_interval * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : average_interval / 2;
-  interval += to_end < threshold ? to_end : average_interval / 2;
-  double factor = interval / sampled;
-  if (is_rate) factor /= static_cast<double>(sel.range_ms) / 1000;
-  return result * factor;
+  return ExtrapolateIncrease(result, {p.front().t, p.front().v}, p.back().t, p.size(), sel, t,
+                             is_counter, is_rate);
 }
 
 std::optional<double> InstantRate(const Points& p) {
@@ -237,6 +210,29 @@ Vector HistogramQuantile(double q, const Vector& in) {
 }
 
 }  // namespace
+
+std::optional<double> ExtrapolateIncrease(double result, SamplePoint first, int64_t last_t,
+                                          size_t count, const MatrixSelector& sel, int64_t t,
+                                          bool is_counter, bool is_rate) {
+  if (count < 2) return std::nullopt;
+  const int64_t range_start = t - (sel.range_ms + sel.selector.offset_ms);
+  const int64_t range_end = t - sel.selector.offset_ms;
+  double to_start = static_cast<double>(first.t - range_start) / 1000;
+  const double to_end = static_cast<double>(range_end - last_t) / 1000;
+  const double sampled = static_cast<double>(last_t - first.t) / 1000;
+  const double average_interval = sampled / static_cast<double>(count - 1);
+  if (is_counter && result > 0 && first.v >= 0) {
+    const double to_zero = sampled * (first.v / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  const double threshold = average_interval * 1.1;
+  double interval = sampled;
+  interval += to_start < threshold ? to_start : average_interval / 2;
+  interval += to_end < threshold ? to_end : average_interval / 2;
+  double factor = interval / sampled;
+  if (is_rate) factor /= static_cast<double>(sel.range_ms) / 1000;
+  return result * factor;
+}
 
 absl::Status ExecutionError(std::string_view message) {
   return absl::FailedPreconditionError(std::string(message));

@@ -20,4 +20,9 @@ absl::StatusOr<std::vector<Labels>> SeriesSource::FindSeries(
   return out;
 }
 
+absl::StatusOr<std::vector<RollupSeries>> SeriesSource::SelectRollups(
+    const std::vector<LabelMatcher>&, int64_t, int64_t, int64_t) const {
+  return std::vector<RollupSeries>{};
+}
+
 }  // namespace datamesh::monitoring::promql

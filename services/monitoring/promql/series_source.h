@@ -4,7 +4,9 @@
 // Implementations must be safe to call from several queries at once.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,6 +49,11 @@ class LabelMatcher {
 // True when `labels` satisfies every matcher.
 bool MatchesAll(const std::vector<LabelMatcher>& matchers, const Labels& labels);
 
+// Prometheus' staleness marker (value.StaleNaN): a value that ends a series, not a sample.
+inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ull;
+inline bool IsStaleMarker(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
+inline double StaleMarker() { return std::bit_cast<double>(kStaleNaNBits); }
+
 struct SamplePoint {
   int64_t t = 0;  // milliseconds since the Unix epoch
   double v = 0;
@@ -55,6 +62,35 @@ struct SamplePoint {
 struct Series {
   Labels labels;                     // with __name__
   std::vector<SamplePoint> samples;  // ascending timestamps
+};
+
+// One interval of a series at a rolled-up resolution (store/rollup_points.h builds them): the
+// aggregates of the raw samples whose time lies in [t, t + resolution), staleness markers left
+// out. `first`/`last` and `correction` let rate and increase be computed across resets without
+// the raw samples: the counter's increase inside the interval is last - first + correction.
+struct RollupPoint {
+  int64_t t = 0;  // the interval's start, a multiple of the resolution
+  double count = 0, sum = 0, min = 0, max = 0;
+  double first = 0, last = 0;
+  double correction = 0;            // the sum of the values just before each drop (a counter reset)
+  int64_t first_t = 0, last_t = 0;  // the first and last sample's times
+};
+
+struct RollupSeries {
+  Labels labels;                    // with __name__
+  std::vector<RollupPoint> points;  // ascending t
+};
+
+// Which resolutions a source keeps and how far back: raw samples from `raw_since_ms` on, each
+// rollup from its `since_ms`. The engine reads raw samples for windows that start at or after
+// raw_since_ms, rollups before (promql/rollup_eval.h).
+struct StorageLayout {
+  struct Rollup {
+    int64_t resolution_ms = 0;
+    int64_t since_ms = 0;
+  };
+  int64_t raw_since_ms = std::numeric_limits<int64_t>::min();
+  std::vector<Rollup> rollups;  // finest first
 };
 
 class SeriesSource {
@@ -73,6 +109,15 @@ class SeriesSource {
   // store with an index overrides it.
   virtual absl::StatusOr<std::vector<Labels>> FindSeries(
       const std::vector<std::vector<LabelMatcher>>& selectors, int64_t from_ms,
+      int64_t to_ms) const;
+
+  // The resolutions kept, as of now. The default: raw samples only, for all time.
+  virtual StorageLayout Layout() const { return {}; }
+
+  // The rollup points at `resolution_ms` (one of Layout's) of every series that satisfies all
+  // `matchers`, whose interval starts lie in [from_ms, to_ms]. The default has none.
+  virtual absl::StatusOr<std::vector<RollupSeries>> SelectRollups(
+      const std::vector<LabelMatcher>& matchers, int64_t resolution_ms, int64_t from_ms,
       int64_t to_ms) const;
 };
 

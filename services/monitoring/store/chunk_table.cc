@@ -230,7 +230,8 @@ absl::StatusOr<RetentionResult> ChunkTable::DeleteBefore(int64_t cutoff_ms,
         tx.exec_params0(
               "DELETE FROM monitoring.series s "
               "WHERE s.created_at < now() - make_interval(secs => $1::double precision) "
-              "  AND NOT EXISTS (SELECT 1 FROM monitoring.chunks c WHERE c.series_id = s.id)",
+              "  AND NOT EXISTS (SELECT 1 FROM monitoring.chunks c WHERE c.series_id = s.id) "
+              "  AND NOT EXISTS (SELECT 1 FROM monitoring.rollups r WHERE r.series_id = s.id)",
               absl::ToDoubleSeconds(series_grace))
             .affected_rows();
     return absl::OkStatus();

@@ -47,6 +47,7 @@ struct StoredChunk {
 struct RetentionResult {
   int64_t chunks_deleted = 0;
   int64_t series_deleted = 0;
+  int64_t rollups_deleted = 0;  // rollup rows
 };
 
 class ChunkTable {
@@ -72,8 +73,9 @@ class ChunkTable {
   absl::StatusOr<std::vector<int64_t>> SeriesWithChunksIn(const std::vector<int64_t>& series_ids,
                                                           int64_t from_ms, int64_t to_ms) const;
 
-  // Deletes chunks that ended before `cutoff_ms`, and series left without chunks that were
-  // created more than `series_grace` ago (a younger one may belong to a head not written yet).
+  // Deletes chunks that ended before `cutoff_ms`, and series left without chunks or rollups that
+  // were created more than `series_grace` ago (a younger one may belong to a head not written
+  // yet).
   absl::StatusOr<RetentionResult> DeleteBefore(int64_t cutoff_ms, absl::Duration series_grace);
 
  private:

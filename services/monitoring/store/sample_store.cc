@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "services/monitoring/store/rollup_points.h"
 #include "shared/log/log.h"
 #include "shared/status/status.h"
 #include "shared/text/utf8.h"
@@ -53,6 +54,9 @@ SampleStore::SampleStore(pg::Pool& pool, Options options, prometheus::Registry& 
     : options_(options),
       table_(pool),
       heads_(options.head),
+      rollup_table_(pool),
+      builder_(pool, RollupBuilder::Options{.resolutions = options.rollups,
+                                            .settle = options.rollup_settle}),
       appended_(Counter(metrics, "datamesh_monitoring_samples_appended_total",
                         "samples appended to the store")),
       refused_out_of_order_(Counter(metrics, "datamesh_monitoring_samples_refused_total",
@@ -107,10 +111,75 @@ absl::Status SampleStore::Flush(absl::Time now, bool seal_all) {
 }
 
 absl::StatusOr<RetentionResult> SampleStore::ApplyRetention(absl::Time now) {
-  const int64_t cutoff = absl::ToUnixMillis(now - options_.retention);
+  int64_t rollups_deleted = 0;
+  for (const RollupResolution& r : options_.rollups) {
+    ASSIGN_OR_RETURN(int64_t n, rollup_table_.DeleteBefore(absl::ToInt64Milliseconds(r.resolution),
+                                                           absl::ToUnixMillis(now - r.retention)));
+    rollups_deleted += n;
+  }
+  int64_t cutoff = absl::ToUnixMillis(now - options_.retention);
+  if (!options_.rollups.empty()) {
+    // Raw samples go only once every resolution holds them.
+    ASSIGN_OR_RETURN(const int64_t done, builder_.DoneUntil());
+    rolled_up_until_ = done;
+    cutoff = std::min(cutoff, done);
+  }
   ASSIGN_OR_RETURN(RetentionResult r, table_.DeleteBefore(cutoff, options_.retention));
+  r.rollups_deleted = rollups_deleted;
   chunks_deleted_.Increment(static_cast<double>(r.chunks_deleted));
   return r;
+}
+
+absl::StatusOr<RollupPass> SampleStore::BuildRollups(absl::Time now) {
+  ASSIGN_OR_RETURN(RollupPass pass, builder_.Run(now));
+  ASSIGN_OR_RETURN(rolled_up_until_, builder_.DoneUntil());
+  return pass;
+}
+
+promql::StorageLayout SampleStore::Layout() const {
+  promql::StorageLayout layout;
+  if (options_.rollups.empty()) return layout;
+  const absl::Time now = options_.clock();
+  layout.raw_since_ms =
+      std::min(absl::ToUnixMillis(now - options_.retention), rolled_up_until_.load());
+  for (const RollupResolution& r : options_.rollups) {
+    layout.rollups.push_back({absl::ToInt64Milliseconds(r.resolution),
+                              absl::ToUnixMillis(now - r.retention)});
+  }
+  return layout;
+}
+
+absl::StatusOr<std::vector<promql::RollupSeries>> SampleStore::SelectRollups(
+    const std::vector<promql::LabelMatcher>& matchers, int64_t resolution_ms, int64_t from_ms,
+    int64_t to_ms) const {
+  ASSIGN_OR_RETURN(std::vector<StoredSeries> stored, MatchingStored(matchers));
+  std::vector<int64_t> ids;
+  std::unordered_map<int64_t, size_t> index;
+  std::vector<promql::RollupSeries> out;
+  for (StoredSeries& s : stored) {
+    ids.push_back(s.id);
+    index[s.id] = out.size();
+    out.push_back({std::move(s.labels), {}});
+  }
+  ASSIGN_OR_RETURN(std::vector<RollupRow> rows,
+                   rollup_table_.Read(ids, resolution_ms, from_ms, to_ms));
+  for (const RollupRow& row : rows) {
+    absl::StatusOr<std::vector<promql::RollupPoint>> points = DecodeRollups(row.data);
+    if (!points.ok()) {
+      corrupt_chunks_.Increment();
+      log::Warn("stored rollup row skipped", {{"series", row.series_id},
+                                              {"error", std::string(points.status().message())}});
+      continue;
+    }
+    std::vector<promql::RollupPoint>& dst = out[index[row.series_id]].points;
+    for (const promql::RollupPoint& p : *points) {
+      if (p.t >= from_ms && p.t <= to_ms && (dst.empty() || p.t > dst.back().t)) dst.push_back(p);
+    }
+  }
+  std::erase_if(out, [](const promql::RollupSeries& s) { return s.points.empty(); });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.labels < b.labels; });
+  return out;
 }
 
 absl::StatusOr<std::vector<StoredSeries>> SampleStore::MatchingStored(

@@ -1,7 +1,8 @@
 // SampleStore: the monitoring service's time-series store. Samples are appended to in-memory
 // head chunks (head_chunks.h), written behind to PostgreSQL as compressed chunks (chunk_table.h)
 // by Flush, read back — heads and stored chunks merged — as the PromQL engine's SeriesSource,
-// and deleted by age (ApplyRetention).
+// rolled up into coarser resolutions (BuildRollups, rollup_builder.h), and deleted by age per
+// resolution (ApplyRetention): raw chunks only once rolled up.
 //
 // Durability: a sample is in PostgreSQL after the next Flush (the service flushes every
 // --flush-interval and at shutdown); a crash loses what arrived since the last one. Queries on
@@ -11,7 +12,9 @@
 // Flush or ApplyRetention (Flush calls are serialised). The pool must outlive the store.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -25,6 +28,7 @@
 #include "services/monitoring/promql/series_source.h"
 #include "services/monitoring/store/chunk_table.h"
 #include "services/monitoring/store/head_chunks.h"
+#include "services/monitoring/store/rollup_builder.h"
 #include "shared/pg/pool.h"
 
 namespace datamesh::monitoring::store {
@@ -50,8 +54,14 @@ class SampleStore final : public promql::SeriesSource {
  public:
   struct Options {
     HeadChunks::Options head;
-    // Chunks whose last sample is older than this are deleted.
+    // Raw chunks whose last sample is older than this are deleted (once rolled up, when
+    // there are rollups).
     absl::Duration retention = absl::Hours(15 * 24);
+    // Rolled-up resolutions, finest first; none: raw samples only.
+    std::vector<RollupResolution> rollups;
+    absl::Duration rollup_settle = absl::Minutes(2);
+    // What Layout takes as now.
+    std::function<absl::Time()> clock = [] { return absl::Now(); };
   };
 
   // Registers the store's metrics (datamesh_monitoring_*) in `metrics`.
@@ -63,7 +73,12 @@ class SampleStore final : public promql::SeriesSource {
   // (shutdown) seals every head first. On error what was not written is kept for the next call.
   [[nodiscard]] absl::Status Flush(absl::Time now, bool seal_all = false);
 
-  // Deletes chunks older than the retention, and series left without any.
+  // Rolls up the complete windows not rolled up yet (rollup_builder.h), then re-reads how far
+  // the rollups reach (another replica may have built them).
+  absl::StatusOr<RollupPass> BuildRollups(absl::Time now);
+
+  // Deletes rollups past their resolution's retention; chunks past the raw retention that are
+  // rolled up (all of them when there are no rollups); series left without either.
   absl::StatusOr<RetentionResult> ApplyRetention(absl::Time now);
 
   absl::StatusOr<std::vector<promql::Series>> Select(
@@ -75,6 +90,15 @@ class SampleStore final : public promql::SeriesSource {
       const std::vector<std::vector<promql::LabelMatcher>>& selectors, int64_t from_ms,
       int64_t to_ms) const override;
 
+  // Each rollup from now - its retention; raw samples from now - the raw retention, or from
+  // where the rollups end when that is earlier (raw chunks are deleted only once rolled up, so
+  // a builder that is behind leaves the raw samples to answer).
+  promql::StorageLayout Layout() const override;
+
+  absl::StatusOr<std::vector<promql::RollupSeries>> SelectRollups(
+      const std::vector<promql::LabelMatcher>& matchers, int64_t resolution_ms, int64_t from_ms,
+      int64_t to_ms) const override;
+
   size_t head_series() const { return heads_.num_series(); }
 
  private:
@@ -84,6 +108,10 @@ class SampleStore final : public promql::SeriesSource {
   const Options options_;
   ChunkTable table_;
   HeadChunks heads_;
+  RollupTable rollup_table_;
+  RollupBuilder builder_;
+  // The rollups' done_until as last read (0: nothing rolled up, or not read yet).
+  std::atomic<int64_t> rolled_up_until_{0};
   absl::Mutex flush_mu_;
 
   prometheus::Counter& appended_;

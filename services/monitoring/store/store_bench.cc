@@ -18,7 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "monitoring_migrations.h"
+#include "services/monitoring/store/bench_series.h"
 #include "services/monitoring/store/sample_store.h"
 
 using namespace datamesh;
@@ -36,42 +36,21 @@ int main(int argc, char** argv) {
   store::SampleStore::Options options;
   if (argc > 3) options.head.max_samples = static_cast<uint32_t>(std::atoi(argv[3]));
   if (argc > 4) options.head.max_age = absl::Hours(std::atoi(argv[4]));
-  auto pool = pg::Pool::Create({.url = url, .size = 2});
-  if (!pool.ok() || !pg::ApplyMigrations(**pool, "monitoring", monitoring_migrations()).ok()) {
-    std::fprintf(stderr, "cannot reach or migrate %s\n", url);
-    return 1;
-  }
-  (void)(*pool)->Transact([](pqxx::work& tx) {
-    tx.exec0("TRUNCATE monitoring.series, monitoring.chunks");
-    return absl::OkStatus();
-  });
+  const std::unique_ptr<pg::Pool> pool = store::BenchPool(url);
+  if (pool == nullptr) return 1;
   prometheus::Registry metrics;
-  store::SampleStore store(**pool, options, metrics);
-  std::vector<promql::Labels> labels;
-  for (int i = 0; i < series; ++i) {
-    const char* name = i % 3 == 0   ? "bench_requests_total"
-                       : i % 3 == 1 ? "bench_used_bytes"
-                                    : "bench_load";
-    labels.push_back(promql::MakeLabels({{"__name__", name},
-                                         {"instance", absl::StrCat("node-", i / 30)},
-                                         {"service", "chunk-store"},
-                                         {"shard", std::to_string(i % 30)}}));
-  }
+  store::SampleStore store(*pool, options, metrics);
+  const std::vector<promql::Labels> labels = store::BenchLabels(series);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   const absl::Time start = absl::Now();
   uint64_t stored = 0;
   absl::Duration in_flush;
   for (int r = 0; r < rounds; ++r) {
     const absl::Time now = t0 + absl::Seconds(15 * r);
-    const int64_t t = absl::ToUnixMillis(now) + (r * 7919) % 11 - 5;  // a few ms of jitter
+    const int64_t t = store::BenchTime(now, r);
     std::vector<store::Sample> batch;
     batch.reserve(series);
-    for (int i = 0; i < series; ++i) {
-      const double v = i % 3 == 0   ? r * (i + 1.0)
-                       : i % 3 == 1 ? 4096.0 * (1000 + r * (i % 7))
-                                    : 0.5 + 0.25 * std::sin(r / 9.0 + i);
-      batch.push_back({labels[i], t, v});
-    }
+    for (int i = 0; i < series; ++i) batch.push_back({labels[i], t, store::BenchValue(i, r)});
     stored += store.Append(batch, now).appended;
     const absl::Time flush_start = absl::Now();
     if (r % 2 == 1 && !store.Flush(now).ok()) return 1;
@@ -84,13 +63,13 @@ int main(int argc, char** argv) {
   int64_t bytes = 0, chunk_bytes = 0;
   // Compacted first: rewriting each head in place leaves dead row versions, which autovacuum
   // makes reusable in a running service; the figure is the live data with its indexes.
-  (void)(*pool)->WithConnection([](pqxx::connection& c) {
+  (void)pool->WithConnection([](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     tx.exec0("VACUUM FULL monitoring.chunks");
     tx.exec0("VACUUM FULL monitoring.series");
     return absl::OkStatus();
   });
-  (void)(*pool)->Transact([&](pqxx::work& tx) {
+  (void)pool->Transact([&](pqxx::work& tx) {
     const pqxx::row sizes = tx.exec1(
         "SELECT pg_total_relation_size('monitoring.chunks'), "
         "pg_total_relation_size('monitoring.series')");
@@ -99,7 +78,7 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   });
   // Where the bytes go: each table's heap (with its TOAST) and each index, per sample.
-  (void)(*pool)->Transact([&](pqxx::work& tx) {
+  (void)pool->Transact([&](pqxx::work& tx) {
     for (const pqxx::row& row : tx.exec(
              "SELECT c.relname, CASE WHEN c.relkind = 'i' THEN pg_relation_size(c.oid) "
              "ELSE pg_table_size(c.oid) END FROM pg_class c JOIN pg_namespace n ON "
@@ -121,13 +100,14 @@ int main(int argc, char** argv) {
       series, rounds, static_cast<unsigned long long>(stored), stored / (seconds - flush_seconds),
       1000 * flush_seconds / (rounds / 2 + 1), series, stored / seconds,
       static_cast<double>(bytes) / stored);
-  // A series row is written once and serves its whole life; over the default retention (15
-  // days at one sample per 15 s: 86,400 samples) it adds (series bytes / series) / 86,400.
+  // A series row is written once and serves its whole life; counted against the raw samples
+  // alone over the default raw retention (48 h at one sample per 15 s: 11,520 samples) it adds
+  // (series bytes / series) / 11,520 (the rollups kept after share it too).
   const double per_series = static_cast<double>(bytes - chunk_bytes) / series;
   std::printf(
-      "at 15 days of retention: %.2f bytes/sample (chunks with their indexes %.2f, series rows "
-      "%.0f bytes each over 86,400 samples)\n",
-      static_cast<double>(chunk_bytes) / stored + per_series / 86'400,
+      "at 48 h of raw retention: %.2f bytes/sample (chunks with their indexes %.2f, series rows "
+      "%.0f bytes each over 11,520 samples)\n",
+      static_cast<double>(chunk_bytes) / stored + per_series / 11'520,
       static_cast<double>(chunk_bytes) / stored, per_series);
   return 0;
 }

@@ -6,7 +6,8 @@
 // recovery code, a session that expires, axe-core on every view, the files view at 390x844,
 // every field of an API answer the app reads declared in openapi.json, screenshots of every
 // view, an admin acknowledging and silencing a real alert (a stopped chunk-store), the user's
-// invoice from a real billing close, a forecast drawn in its band from imported samples,
+// invoice from a real billing close, a forecast drawn in its band from imported samples, an S3
+// key made in Profile signing a request and, revoked, refused (403 InvalidAccessKeyId),
 // and the figures for docs/PERFORMANCE.md (initial JavaScript per route, the
 // dashboard's first load).
 import { chromium } from 'playwright-core';
@@ -278,15 +279,132 @@ async function checkInvoices(page, adminToken, userToken) {
   const cells = await row.locator('td').allInnerTexts();
   check(cells[1] === invoice.tier && cells[3] === invoice.state,
     `the invoices panel lists ${month} as the API does (${cells.slice(0, 4).join(' | ')})`);
+  const seen = [];
+  page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.url().includes('/invoices/')) seen.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => seen.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
   await row.getByRole('button', { name: 'Details' }).click();
   const lines = panel.locator('[data-testid=invoice-lines]');
-  await lines.waitFor({ timeout: TIMEOUT });
+  await lines.waitFor({ timeout: TIMEOUT }).catch(async (e) => {
+    // Say what the panel shows instead (its error line), not only that the lines never came.
+    throw new Error(`${e.message}\n  the invoices panel reads: ${(await panel.innerText()).slice(0, 800)}\n  ${seen.join('\n  ')}`);
+  });
   const detail = (await rest('GET', `/api/v1/governance/invoices/${invoice.id}`, { token: userToken })).json?.invoice;
   const shown = await lines.locator('tbody tr').count();
   check(detail?.lines?.some((l) => l.kind === 'storage') && shown === detail.lines.length + 1
       && (await lines.innerText()).includes('Storage'),
     `its details show the ${detail?.lines?.length} lines of the API's invoice and the total`);
   await shot(page, 'desktop-governance-invoices');
+}
+
+// ---- S3 keys panel (Profile): a key is created with its secret shown once, listed without
+// the secret, signs an S3 request (Debian's boto3, run once per check); revoked, it leaves the
+// list and no longer signs: the S3 endpoint answers 403 InvalidAccessKeyId.
+function s3Endpoint() {
+  if (!STACK_DIR) return '';
+  const line = readFileSync(join(STACK_DIR, 'env'), 'utf8').split('\n')
+    .find((l) => l.startsWith('DM_GATEWAY_S3_URL='));
+  return line ? line.slice('DM_GATEWAY_S3_URL='.length).trim() : '';
+}
+
+// ListBuckets signed with the key: "OK", or the S3 error code and HTTP status.
+function s3ListBuckets(endpoint, keyId, secret) {
+  const script = [
+    'import os, boto3',
+    'from botocore.config import Config',
+    'from botocore.exceptions import ClientError',
+    "c = boto3.client('s3', endpoint_url=os.environ['EP'], aws_access_key_id=os.environ['KID'],",
+    "    aws_secret_access_key=os.environ['SEC'], region_name='us-east-1',",
+    "    config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))",
+    'try:',
+    "    c.list_buckets(); print('OK')",
+    'except ClientError as e:',
+    "    print(e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode'])",
+  ].join('\n');
+  const env = { PATH: process.env.PATH, EP: endpoint, KID: keyId, SEC: secret,
+    AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  return execFileSync('/usr/bin/python3', ['-c', script], { env, encoding: 'utf8' }).trim();
+}
+
+async function s3KeysPanel(page) {
+  const endpoint = s3Endpoint();
+  check(endpoint !== '', `the stack serves S3 (${endpoint})`);
+  if (!endpoint) return;
+  await page.locator('#s3-key-name').fill('e2e-s3');
+  await page.getByRole('button', { name: 'Create S3 key' }).click();
+  const keyId = (await page.locator('[data-testid=s3-access-key-id]').innerText({ timeout: TIMEOUT })).trim();
+  const secret = (await page.locator('[data-testid=s3-secret]').innerText()).trim();
+  check(/^[A-Z0-9]{20}$/.test(keyId) && secret.length === 40, `a new S3 key ${keyId} is shown with its secret`);
+  const row = page.locator(`[data-s3-key="${keyId}"]`);
+  await row.waitFor({ timeout: TIMEOUT });
+  const table = await page.locator('[data-testid=s3-keys-table]').innerText();
+  check((await row.innerText()).includes('e2e-s3') && !table.includes(secret), 'the key is listed, without its secret');
+  check(s3ListBuckets(endpoint, keyId, secret) === 'OK', 'the S3 key made in the UI signs a ListBuckets');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.reload();
+  await row.waitFor({ timeout: TIMEOUT });
+  check(!(await page.content()).includes(secret), 'the secret is not shown again after a reload');
+  await shot(page, 'desktop-profile-s3-keys');
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('.el-message-box').getByRole('button', { name: 'Revoke' }).click();
+  await row.waitFor({ state: 'detached', timeout: TIMEOUT });
+  check(true, 'the revoked key leaves the list');
+  const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('datamesh.session')).token);
+  const listed = (await rest('GET', '/api/v1/auth/s3-keys', { token })).json;
+  check(!(listed?.s3Keys || []).some((k) => k.accessKeyId === keyId), 'the API no longer lists the revoked key');
+  // Revocation reaches every gateway through the bus; poll briefly rather than assume it is instant.
+  let answer = '';
+  for (const deadline = Date.now() + 30000; Date.now() < deadline;) {
+    answer = s3ListBuckets(endpoint, keyId, secret);
+    if (answer !== 'OK') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  check(answer === 'InvalidAccessKeyId 403', `the revoked key no longer signs (${answer})`);
+}
+
+// ---- alert rules (Alerts -> Rules tab): shipped rules are listed read-only; a rule whose
+// expression does not parse shows the server's validation error and is not stored; the same
+// form, corrected, adds the rule, which is listed and stored as entered; deleting it removes it
+// from the list and from the API.
+const RULES_TAB_RULE = 'WebE2eRepairQueueDeep';
+
+const field = (form, id, tag) => form.locator(`${tag}[data-testid=${id}], [data-testid=${id}] ${tag}`);
+
+async function checkRulesTab(page, token) {
+  const listed = async () => (await rest('GET', '/api/v1/monitoring/alert-rules', { token })).json?.rules || [];
+  await gotoView(page, '/alerts', 'Alerts');
+  await page.locator('[data-testid=tab-rules]').click();
+  const panel = page.locator('[data-testid=rules]');
+  const shipped = panel.locator('[data-testid="rule-DataMeshFileLost"]');
+  await shipped.waitFor({ timeout: TIMEOUT });
+  check((await shipped.locator('[data-testid=rule-delete]').count()) === 0,
+    'rules tab: a shipped rule (DataMeshFileLost) is listed without a Delete button');
+  await panel.locator('[data-testid=rule-add]').click();
+  const form = panel.locator('[data-testid=rule-form]');
+  await field(form, 'rule-name', 'input').fill('WebE2eBroken');
+  await field(form, 'rule-expr', 'textarea').fill('sum(rate(datamesh_file_ingest_repair_backlog_segments[5m])');
+  await form.locator('[data-testid=rule-submit]').click();
+  const error = form.locator('[data-testid=rule-error]');
+  await error.waitFor({ timeout: TIMEOUT });
+  const errorText = await error.innerText();
+  check(/parse error/.test(errorText) && !(await listed()).some((r) => r.name === 'WebE2eBroken'),
+    `rules tab: a bad expression shows the validation error (${errorText.slice(0, 80)}) and stores nothing`);
+  await field(form, 'rule-name', 'input').fill(RULES_TAB_RULE);
+  await field(form, 'rule-expr', 'textarea').fill('datamesh_file_ingest_repair_backlog_segments > 1000');
+  await field(form, 'rule-for', 'input').fill('10m');
+  await form.locator('[data-testid=rule-submit]').click();
+  const row = panel.locator(`[data-testid="rule-${RULES_TAB_RULE}"]`);
+  await row.waitFor({ timeout: TIMEOUT });
+  const stored = (await listed()).find((r) => r.name === RULES_TAB_RULE);
+  check(stored && !stored.readOnly && stored.pendingFor === '600s'
+      && (await row.innerText()).includes('datamesh_file_ingest_repair_backlog_segments > 1000'),
+    'rules tab: the added rule is listed and stored as entered (for 10m)');
+  await axe(page, 'alerts rules tab (admin)');
+  await shot(page, 'desktop-alerts-rules');
+  await row.locator('[data-testid=rule-delete]').click();
+  await row.waitFor({ state: 'detached', timeout: TIMEOUT });
+  check(!(await listed()).some((r) => r.name === RULES_TAB_RULE),
+    'rules tab: the deleted rule leaves the list and the API');
 }
 
 async function main() {
@@ -528,6 +646,23 @@ async function main() {
     await axe(page, 'profile (dark)');
     await shot(page, 'desktop-profile-dark');
     await page.getByRole('radio', { name: 'Light' }).check();
+    // The S3 keys panel with a user of its own: this user's calls must stay under the Free
+    // tier's 100 API calls an hour, which the invoices check further on still needs.
+    {
+      const s3User = `s3${randomBytes(4).toString('hex')}`;
+      const s3Password = `pw-${randomBytes(6).toString('hex')}`;
+      check((await rest('POST', '/api/v1/auth/register', { body: { username: s3User, email: `${s3User}@example.com`, password: s3Password } })).status === 201,
+        'a user registers for the S3 keys panel');
+      const s3Ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const s3Page = await s3Ctx.newPage();
+      watch(s3Page, 's3-keys');
+      await s3Page.goto(`${URL_BASE}/login`);
+      await loginUi(s3Page, s3User, s3Password);
+      await s3Page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor({ timeout: TIMEOUT });
+      await gotoView(s3Page, '/profile', 'Profile and settings');
+      await s3KeysPanel(s3Page);
+      await s3Ctx.close();
+    }
 
     // ---- password change: a wrong current password is refused; the new one logs in, the old one no longer
     const newPassword = `${password}-new`;
@@ -719,6 +854,7 @@ async function main() {
     await axe(admin, 'analytics (admin)');
     await shot(admin, 'desktop-analytics-admin');
     await checkForecastBand(admin, adminToken);
+    await checkRulesTab(admin, adminToken);
     // A user without the admin role is sent away from /admin.
     await gotoView(page, '/files', 'Files');
     await page.goto(`${URL_BASE}/admin`);
